@@ -1,0 +1,62 @@
+import { DEFAULT_INVITE_TTL_MS } from "@admit/domain";
+
+export interface ApiConfig {
+  readonly databaseUrl: string;
+  readonly port: number;
+  readonly host: string;
+  readonly publicUrl: string;
+  readonly rootKey: string | null;
+  readonly inviteTtlMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+const DURATION = /^(\d+)\s*(ms|s|m|h|d)?$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `INVITE_TTL`: a number of seconds, or a number with a unit (`90m`, `48h`, `7d`). */
+export const parseDuration = (name: string, raw: string): number => {
+  const match = DURATION.exec(raw.trim());
+  if (!match) throw new ConfigError(`${name} must be a duration such as 3600, 90m, 48h or 7d (got "${raw}")`);
+  const ms = Number(match[1]) * (UNIT_MS[match[2] ?? "s"] ?? 1000);
+  if (ms <= 0) throw new ConfigError(`${name} must be positive`);
+  return ms;
+};
+
+const parsePort = (raw: string): number => {
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number (got "${raw}")`);
+  return port;
+};
+
+const parseUrl = (name: string, raw: string): string => {
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
+    return url.toString().replace(/\/$/, "");
+  } catch {
+    throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
+  }
+};
+
+/** Reads and validates the API's environment; every problem names its variable. */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
+  const databaseUrl = env.DATABASE_URL;
+  if (!databaseUrl) throw new ConfigError("DATABASE_URL is required (pnpm dev starts an embedded PostgreSQL and sets it)");
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("DATABASE_URL must be a postgres:// URL");
+  const port = parsePort(env.PORT ?? "3000");
+  const rootKey = env.ADMIT_ROOT_KEY?.trim() || null;
+  if (rootKey !== null && rootKey.length < 32) {
+    throw new ConfigError("ADMIT_ROOT_KEY must be at least 32 characters (use a random secret of 128 bits or more)");
+  }
+  return {
+    databaseUrl,
+    port,
+    host: env.HOST ?? "0.0.0.0",
+    publicUrl: parseUrl("PUBLIC_URL", env.PUBLIC_URL ?? `http://localhost:${port}`),
+    rootKey,
+    inviteTtlMs: env.INVITE_TTL ? parseDuration("INVITE_TTL", env.INVITE_TTL) : DEFAULT_INVITE_TTL_MS,
+  };
+};

@@ -1,0 +1,32 @@
+import type { DomainError } from "@admit/domain";
+import { Cause, type Effect, Exit } from "effect";
+import { TRPCError } from "@trpc/server";
+import { toTRPCError } from "./errors.ts";
+import type { AppServices, AppRuntime } from "./runtime.ts";
+
+interface RunContext {
+  readonly runtime: AppRuntime;
+  readonly signal: AbortSignal | undefined;
+}
+
+/**
+ * The one bridge from tRPC to the domain: runs a use case on the process runtime, interrupted
+ * when the request is aborted, and turns its failure into the mapped tRPC error.
+ */
+export const runEffect = async <A, E extends DomainError>(
+  ctx: RunContext,
+  effect: Effect.Effect<A, E, AppServices>,
+): Promise<A> => {
+  const exit = await ctx.runtime.runPromiseExit(effect, { signal: ctx.signal });
+  if (Exit.isSuccess(exit)) return exit.value;
+  const failure = Cause.findErrorOption(exit.cause);
+  if (failure._tag === "Some") {
+    // Internal failures keep their cause for the server's log; the formatter hides it from callers.
+    throw toTRPCError(failure.value as DomainError);
+  }
+  if (Cause.hasInterruptsOnly(exit.cause)) {
+    throw new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "Request aborted" });
+  }
+  console.error("use case died", Cause.pretty(exit.cause));
+  throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal server error" });
+};

@@ -1,0 +1,103 @@
+import type { DomainError } from "@admit/domain";
+import { TRPCError } from "@trpc/server";
+import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
+
+/**
+ * Every domain error tag and the tRPC code it answers with. Typed over the whole union, so an
+ * error added to the domain without a mapping here fails the type check.
+ */
+export const ERROR_CODES = {
+  InvalidInput: "BAD_REQUEST",
+  NotFound: "NOT_FOUND",
+  Forbidden: "FORBIDDEN",
+  AlreadyMember: "CONFLICT",
+  Conflict: "CONFLICT",
+  Unauthorized: "UNAUTHORIZED",
+  RepositoryError: "INTERNAL_SERVER_ERROR",
+} as const satisfies Record<DomainError["_tag"], TRPC_ERROR_CODE_KEY>;
+
+export type FieldErrors = Readonly<Record<string, ReadonlyArray<string>>>;
+
+/** Carried as the `cause` of a TRPCError so that the formatter can show it. */
+export class ErrorDetails extends Error {
+  readonly reason: string;
+  readonly fieldErrors: FieldErrors | undefined;
+  constructor(reason: string, fieldErrors?: FieldErrors) {
+    super(reason);
+    this.reason = reason;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+const MESSAGES: Record<string, string> = {
+  already_member: "Already a member of that target",
+  group_requires_global_key: "Groups can only be used with a global API key",
+  missing_credentials: "Missing API key (Authorization: Bearer <secret>)",
+  invalid_credentials: "Unknown or revoked secret",
+};
+
+const humanize = (reason: string) => MESSAGES[reason] ?? reason.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
+
+export const toTRPCError = (error: DomainError): TRPCError => {
+  const code = ERROR_CODES[error._tag];
+  switch (error._tag) {
+    case "InvalidInput":
+      return new TRPCError({ code, message: error.message, cause: new ErrorDetails("invalid_input", error.fieldErrors) });
+    case "AlreadyMember":
+      return new TRPCError({ code, message: humanize("already_member"), cause: new ErrorDetails("already_member") });
+    case "RepositoryError":
+      return new TRPCError({ code, message: "Internal server error", cause: error.cause instanceof Error ? error.cause : undefined });
+    default:
+      return new TRPCError({ code, message: humanize(error.reason), cause: new ErrorDetails(error.reason) });
+  }
+};
+
+interface Issue {
+  readonly path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+  readonly message: string;
+  readonly code?: string;
+  readonly keys?: ReadonlyArray<string>;
+}
+
+/** Field errors from schema issues, keyed by dotted path (`input` for the whole input). */
+export const issuesToFieldErrors = (issues: ReadonlyArray<Issue>): FieldErrors => {
+  const fieldErrors: Record<string, string[]> = {};
+  const add = (path: string, message: string) => {
+    const list = fieldErrors[path] ?? [];
+    list.push(message);
+    fieldErrors[path] = list;
+  };
+  for (const issue of issues) {
+    const path = (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p)).join(".");
+    if (issue.code === "unrecognized_keys" && issue.keys) {
+      for (const key of issue.keys) add(path ? `${path}.${key}` : key, "Unknown field");
+    } else {
+      add(path || "input", issue.message);
+    }
+  }
+  return fieldErrors;
+};
+
+const FALLBACK_REASON: Partial<Record<TRPC_ERROR_CODE_KEY, string>> = {
+  BAD_REQUEST: "invalid_input",
+  UNAUTHORIZED: "unauthorized",
+  FORBIDDEN: "forbidden",
+  NOT_FOUND: "not_found",
+  METHOD_NOT_SUPPORTED: "method_not_supported",
+  PARSE_ERROR: "invalid_json",
+  PAYLOAD_TOO_LARGE: "payload_too_large",
+  TOO_MANY_REQUESTS: "too_many_requests",
+  INTERNAL_SERVER_ERROR: "internal_error",
+};
+
+/** The `reason` and `fieldErrors` of any error a procedure ends with. */
+export const errorData = (error: TRPCError): { reason: string; fieldErrors?: FieldErrors } => {
+  const cause = error.cause as unknown;
+  if (cause instanceof ErrorDetails) {
+    return cause.fieldErrors ? { reason: cause.reason, fieldErrors: cause.fieldErrors } : { reason: cause.reason };
+  }
+  if (cause && typeof cause === "object" && "issues" in cause && Array.isArray(cause.issues)) {
+    return { reason: "invalid_input", fieldErrors: issuesToFieldErrors(cause.issues as Issue[]) };
+  }
+  return { reason: FALLBACK_REASON[error.code] ?? error.code.toLowerCase() };
+};

@@ -1,0 +1,21 @@
+import { InviteSettings, RootKeyHash } from "@admit/domain";
+import { type Orm, layer as dbLayer, sha256Hex } from "@admit/db";
+import { Layer, ManagedRuntime } from "effect";
+import type { ApiConfig } from "./config.ts";
+
+export const makeLayer = (orm: Orm, config: ApiConfig) =>
+  dbLayer(orm).pipe(
+    Layer.merge(
+      Layer.mergeAll(
+        Layer.succeed(InviteSettings, { inviteTtlMs: config.inviteTtlMs }),
+        Layer.succeed(RootKeyHash, config.rootKey === null ? null : sha256Hex(config.rootKey)),
+      ),
+    ),
+  );
+
+export type AppServices = Layer.Success<ReturnType<typeof makeLayer>>;
+
+/** One runtime per process: every request runs its use case on it. */
+export const makeRuntime = (orm: Orm, config: ApiConfig) => ManagedRuntime.make(makeLayer(orm, config));
+
+export type AppRuntime = ReturnType<typeof makeRuntime>;

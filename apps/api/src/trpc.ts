@@ -1,0 +1,37 @@
+import { authenticate, type Principal } from "@admit/domain";
+import { initTRPC, TRPCError } from "@trpc/server";
+import { runEffect } from "./effect.ts";
+import { errorData } from "./errors.ts";
+import type { AppRuntime } from "./runtime.ts";
+
+export interface Context {
+  readonly runtime: AppRuntime;
+  readonly publicUrl: string;
+  /** The bearer secret of the request, if any. */
+  readonly secret: string | null;
+  readonly signal: AbortSignal | undefined;
+}
+
+const t = initTRPC.context<Context>().create({
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const data = errorData(error);
+    return {
+      ...shape,
+      message: error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : shape.message,
+      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...data },
+    };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure;
+
+/** Authenticated by an API key (global or organization) or the root key. */
+export const keyProcedure = t.procedure.use(async ({ ctx, next }) => {
+  const principal: Principal = await runEffect(ctx, authenticate(ctx.secret));
+  if (principal.kind === "user") throw new TRPCError({ code: "FORBIDDEN", message: "An API key is required" });
+  return next({ ctx: { ...ctx, principal } });
+});

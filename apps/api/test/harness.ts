@@ -1,0 +1,85 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { type AdmitClient, createAdmitClient, TRPCClientError } from "@admit/client";
+import pg from "pg";
+import { afterAll, beforeAll, expect, inject } from "vitest";
+import { type ApiServer, loadConfig, startApiServer } from "../src/index.ts";
+
+export interface Harness {
+  readonly api: ApiServer;
+  readonly url: string;
+  readonly rootKey: string;
+  /** A client authenticated with the root key. */
+  readonly root: AdmitClient;
+  readonly db: pg.Pool;
+  client(apiKey?: string): AdmitClient;
+}
+
+/** Starts the real API server on the test database for the tests of one file. */
+export const useHarness = (): Harness => {
+  const rootKey = `root_${randomBytes(24).toString("base64url")}`;
+  const h = {} as { -readonly [K in keyof Harness]: Harness[K] };
+  beforeAll(async () => {
+    const config = loadConfig({
+      DATABASE_URL: inject("databaseUrl"),
+      PORT: "0",
+      HOST: "127.0.0.1",
+      ADMIT_ROOT_KEY: rootKey,
+      PUBLIC_URL: "http://admit.test",
+    });
+    h.api = await startApiServer(config);
+    h.url = h.api.url;
+    h.rootKey = rootKey;
+    h.client = (apiKey?: string) => createAdmitClient({ url: h.api.url, batch: false, ...(apiKey ? { apiKey } : {}) });
+    h.root = h.client(rootKey);
+    h.db = new pg.Pool({ connectionString: inject("databaseUrl"), max: 4 });
+  });
+  afterAll(async () => {
+    await h.db?.end();
+    await h.api?.close();
+  });
+  return h;
+};
+
+/** A fresh organization with one website and an organization key: every test gets its own tenant. */
+export const makeTenant = async (h: Harness, name = "Acme") => {
+  const org = await h.root.organizations.create.mutate({ name: `${name} ${randomUUID().slice(0, 8)}` });
+  const website = await h.root.websites.create.mutate({ organizationId: org.id, name: `${name} site` });
+  const key = await h.root.apiKeys.create.mutate({ kind: "organization", organizationId: org.id, name: `${name} key` });
+  return { org, website, key, client: h.client(key.secret) };
+};
+
+export const uniqueEmail = (label = "person") => `${label}.${randomUUID().slice(0, 12)}@example.com`;
+
+export interface ErrorBody {
+  readonly code: string;
+  readonly reason: string;
+  readonly fieldErrors?: Record<string, string[]>;
+  readonly httpStatus: number;
+}
+
+/** Awaits a call that must fail and answers its error data. */
+export const failure = async (call: Promise<unknown>): Promise<ErrorBody & { message: string }> => {
+  try {
+    await call;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TRPCClientError);
+    const e = error as TRPCClientError<never>;
+    return { ...(e.data as unknown as ErrorBody), message: e.message };
+  }
+  throw new Error("expected the call to fail, but it succeeded");
+};
+
+export const count = async (h: Harness, sql: string, params: unknown[] = []): Promise<number> => {
+  const { rows } = await h.db.query<{ n: string }>(`select count(*) as n from (${sql}) q`, params);
+  return Number(rows[0]?.n);
+};
+
+/** Row counts of every table an invite can write to, to prove a refused request wrote nothing. */
+export const snapshot = async (h: Harness) => {
+  const { rows } = await h.db.query(
+    `select (select count(*) from users) u, (select count(*) from memberships) m,
+            (select count(*) from invites) i, (select count(*) from deliveries) d,
+            (select max(updated_at) from invites) iu`,
+  );
+  return rows[0];
+};

@@ -1,0 +1,73 @@
+import { highestRole, MembershipRepository, type Role, type Target, type TargetType, targetKey } from "@admit/domain";
+import { Effect, Layer } from "effect";
+import { Database, date, makeQuery, pgArray } from "../sql.ts";
+import { keyset, toPage } from "./paging.ts";
+
+const targetRows = (rows: ReadonlyArray<Record<string, unknown>>): Target[] =>
+  rows.map((r) => ({ type: r.targetType as TargetType, id: String(r.targetId) }));
+
+export const MembershipRepositoryMikro = Layer.effect(
+  MembershipRepository,
+  Effect.gen(function* () {
+    const query = makeQuery((yield* Database).orm);
+    return MembershipRepository.of({
+      addMany: (userId, targets, role, sso) =>
+        query(
+          `insert into memberships (id, user_id, target_type, target_id, role, sso)
+           select gen_random_uuid(), ?::uuid, t.type, t.id, ?, ?
+           from unnest(?::text[], ?::uuid[]) as t(type, id)
+           on conflict (target_type, target_id, user_id) do nothing
+           returning target_type as "targetType", target_id as "targetId"`,
+          [userId, role, sso, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id))],
+        ).pipe(Effect.map(targetRows)),
+      memberTargetsByEmail: (email, targets) =>
+        query(
+          `select m.target_type as "targetType", m.target_id as "targetId"
+           from users u join memberships m on m.user_id = u.id
+           where u.email = ? and (m.target_type, m.target_id) in (select * from unnest(?::text[], ?::uuid[]))`,
+          [email, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id))],
+        ).pipe(Effect.map(targetRows)),
+      effectiveRoles: (userId, targets) => {
+        const orgIds = [...new Set(targets.flatMap((t) => (t.organizationId ? [t.organizationId] : [])))];
+        return query(
+          `select target_type as "targetType", target_id as "targetId", role from memberships
+           where user_id = ?::uuid and (
+             (target_type, target_id) in (select * from unnest(?::text[], ?::uuid[]))
+             or (target_type = 'organization' and target_id = any(?::uuid[])))`,
+          [userId, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id)), pgArray(orgIds)],
+        ).pipe(
+          Effect.map((rows) => {
+            const roles = new Map(rows.map((r) => [`${r.targetType}:${r.targetId}`, r.role as Role]));
+            const effective = new Map<string, Role>();
+            for (const t of targets) {
+              const own = roles.get(targetKey(t));
+              const viaOrg = t.type === "website" && t.organizationId ? roles.get(`organization:${t.organizationId}`) : undefined;
+              const best = highestRole([own, viaOrg].filter((r): r is Role => r !== undefined));
+              if (best !== null) effective.set(targetKey(t), best);
+            }
+            return effective as ReadonlyMap<string, Role>;
+          }),
+        );
+      },
+      list: (target, page) => {
+        const k = keyset(page, "m");
+        return query(
+          `select m.id, m.user_id as "userId", u.email, m.role, m.sso, m.created_at as "createdAt"
+           from memberships m join users u on u.id = m.user_id
+           where m.target_type = ? and m.target_id = ?::uuid and ${k.where} ${k.order}`,
+          [target.type, target.id, ...k.params],
+        ).pipe(
+          Effect.map((rows) =>
+            toPage(rows, page, (r) => ({
+              userId: String(r.userId),
+              email: String(r.email),
+              role: r.role as Role,
+              sso: r.sso === true,
+              createdAt: date(r.createdAt),
+            })),
+          ),
+        );
+      },
+    });
+  }),
+);

@@ -1,0 +1,30 @@
+import { UserRepository } from "@admit/domain";
+import { Effect, Layer } from "effect";
+import { Database, makeQuery } from "../sql.ts";
+import { uuidv7 } from "./ids.ts";
+
+export const UserRepositoryMikro = Layer.effect(
+  UserRepository,
+  Effect.gen(function* () {
+    const query = makeQuery((yield* Database).orm);
+    return UserRepository.of({
+      // `do update` (not `do nothing`) so that a row committed by a concurrent insert is still
+      // returned; names only fill in what the user did not have yet.
+      findOrCreate: (user) =>
+        query(
+          `insert into users (id, email, first_name, last_name) values (?, ?, ?, ?)
+           on conflict (email) do update set
+             first_name = coalesce(users.first_name, excluded.first_name),
+             last_name = coalesce(users.last_name, excluded.last_name)
+           returning id, (xmax = 0) as created`,
+          [uuidv7(), user.email, user.firstName, user.lastName],
+        ).pipe(
+          Effect.map(([row]) => ({ id: String(row?.id), created: row?.created === true })),
+        ),
+      findIdByEmail: (email) =>
+        query("select id from users where email = ?", [email]).pipe(
+          Effect.map(([row]) => (row ? String(row.id) : null)),
+        ),
+    });
+  }),
+);

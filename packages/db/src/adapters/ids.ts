@@ -1,0 +1,31 @@
+import { createHash, randomBytes } from "node:crypto";
+import { IdGenerator, TokenGenerator } from "@admit/domain";
+import { Effect, Layer } from "effect";
+
+/** UUIDv7: time-ordered, so new rows land at the end of their indexes. */
+export const uuidv7 = (): string => {
+  const bytes = randomBytes(16);
+  const ms = BigInt(Date.now());
+  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+
+export const IdGeneratorCrypto = Layer.succeed(IdGenerator, IdGenerator.of({ next: Effect.sync(uuidv7) }));
+
+export const sha256Hex = (value: string): string => createHash("sha256").update(value, "utf8").digest("hex");
+
+/** Secrets carry 256 random bits; only their SHA-256 is ever stored. */
+export const TokenGeneratorCrypto = Layer.succeed(
+  TokenGenerator,
+  TokenGenerator.of({
+    next: (prefix) =>
+      Effect.sync(() => {
+        const token = `${prefix}_${randomBytes(32).toString("base64url")}`;
+        return { token, hash: sha256Hex(token) };
+      }),
+    hash: sha256Hex,
+  }),
+);

@@ -1,0 +1,30 @@
+import type { Page, PageRequest } from "@admit/domain";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { date, type Row } from "../sql.ts";
+
+/**
+ * The keyset condition and limit for a page ordered by (created_at desc, id desc): `where` is
+ * `true` on the first page. Fetches one row more than asked to know whether a next page exists.
+ */
+export const keyset = (page: PageRequest, alias = "") => {
+  const col = (c: string) => (alias ? `${alias}.${c}` : c);
+  const after = page.cursor === null ? null : decodeCursor(page.cursor);
+  return {
+    where: after === null ? "true" : `(${col("created_at")}, ${col("id")}) < (?::timestamptz, ?::uuid)`,
+    params: after === null ? [] : [after.createdAt.toISOString(), after.id],
+    order: `order by ${col("created_at")} desc, ${col("id")} desc limit ${page.limit + 1}`,
+  };
+};
+
+/** Cuts the extra row off and turns the last row into the next cursor. */
+export const toPage = <T>(rows: ReadonlyArray<Row>, page: PageRequest, map: (row: Row) => T): Page<T> => {
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(map),
+    nextCursor:
+      rows.length > page.limit && last !== undefined
+        ? encodeCursor({ createdAt: date(last.createdAt), id: String(last.id) })
+        : null,
+  };
+};

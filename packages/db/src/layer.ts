@@ -1,0 +1,30 @@
+import { Transactor } from "@admit/domain";
+import { Layer } from "effect";
+import { ApiKeyRepositoryMikro } from "./adapters/ApiKeyRepositoryMikro.ts";
+import { DeliveryRepositoryMikro } from "./adapters/DeliveryRepositoryMikro.ts";
+import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
+import { InviteRepositoryMikro } from "./adapters/InviteRepositoryMikro.ts";
+import { MembershipRepositoryMikro } from "./adapters/MembershipRepositoryMikro.ts";
+import { TargetRepositoryMikro } from "./adapters/TargetRepositoryMikro.ts";
+import { TenancyRepositoryMikro } from "./adapters/TenancyRepositoryMikro.ts";
+import { UserRepositoryMikro } from "./adapters/UserRepositoryMikro.ts";
+import type { Orm } from "./orm.ts";
+import { Database, withTransaction } from "./sql.ts";
+
+export const TransactorMikro = Layer.effect(
+  Transactor,
+  Database.useSync(({ orm }) => Transactor.of({ withTransaction: withTransaction(orm) })),
+);
+
+/** Every domain port, implemented on PostgreSQL through the given MikroORM instance. */
+export const layer = (orm: Orm) =>
+  Layer.mergeAll(
+    TransactorMikro,
+    TargetRepositoryMikro,
+    UserRepositoryMikro,
+    MembershipRepositoryMikro,
+    InviteRepositoryMikro,
+    DeliveryRepositoryMikro,
+    TenancyRepositoryMikro,
+    ApiKeyRepositoryMikro,
+  ).pipe(Layer.provideMerge(Layer.mergeAll(IdGeneratorCrypto, TokenGeneratorCrypto)), Layer.provide(Layer.succeed(Database, Database.of({ orm }))));

@@ -1,0 +1,41 @@
+import { MikroORM } from "@mikro-orm/postgresql";
+import { Migrator } from "@mikro-orm/migrations";
+import { entities } from "./entities/index.ts";
+import { migrations } from "./migrations/index.ts";
+
+export interface OrmOptions {
+  readonly databaseUrl: string;
+  readonly poolSize?: number;
+  /** Receives every SQL statement sent; used by tests that count round trips. */
+  readonly onQuery?: (sql: string) => void;
+}
+
+export type Orm = MikroORM;
+
+export function initOrm(options: OrmOptions): Promise<Orm> {
+  return MikroORM.init({
+    clientUrl: options.databaseUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: { migrationsList: migrations, snapshot: false, silent: true, tableName: "admit_migrations" },
+    pool: { min: 0, max: options.poolSize ?? 10 },
+    ensureDatabase: false,
+    discovery: { warnWhenNoEntities: false },
+    ...(options.onQuery
+      ? {
+          debug: ["query"],
+          logger: (message: string) => options.onQuery?.(message),
+        }
+      : {}),
+  });
+}
+
+/** Applies every pending migration; safe to run concurrently with itself and on an up-to-date database. */
+export async function migrate(databaseUrl: string): Promise<void> {
+  const orm = await initOrm({ databaseUrl, poolSize: 1 });
+  try {
+    await orm.migrator.up();
+  } finally {
+    await orm.close(true);
+  }
+}

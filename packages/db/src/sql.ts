@@ -1,0 +1,67 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { RepositoryError } from "@admit/domain";
+import { Context, Effect, Exit } from "effect";
+import type { Orm } from "./orm.ts";
+
+/** The MikroORM instance of the process. */
+export class Database extends Context.Service<Database, { readonly orm: Orm }>()("@admit/db/Database") {}
+
+/** The entity manager of the transaction the current fiber runs in, if any. */
+export const CurrentEntityManager = Context.Reference<EntityManager | null>("@admit/db/CurrentEntityManager", {
+  defaultValue: () => null,
+});
+
+export type Row = Record<string, unknown>;
+
+/**
+ * Builds the adapters' query function: statements run on the current transaction when there is
+ * one, otherwise on a fresh fork (autocommit). Placeholders are `?`; arrays go through `pgArray`.
+ */
+export const makeQuery = (orm: Orm) =>
+  Effect.fnUntraced(function* <T extends Row = Row>(sql: string, params: ReadonlyArray<unknown> = []) {
+    const em = (yield* CurrentEntityManager) ?? orm.em.fork();
+    return yield* Effect.tryPromise({
+      try: (signal) => em.execute<T[]>(sql, params as unknown[], "all", { signal } as never),
+      catch: (cause) => new RepositoryError({ cause }),
+    });
+  });
+
+export type Query = ReturnType<typeof makeQuery>;
+
+/** Runs `self` in one transaction (joining the current one when already inside a transaction). */
+export const withTransaction =
+  (orm: Orm) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
+    Effect.gen(function* () {
+      if ((yield* CurrentEntityManager) !== null) return yield* self;
+      return yield* Effect.uninterruptibleMask((restore) =>
+        Effect.gen(function* () {
+          const em = orm.em.fork();
+          yield* Effect.tryPromise({ try: () => em.begin(), catch: (cause) => new RepositoryError({ cause }) });
+          const exit = yield* Effect.exit(restore(Effect.provideService(self, CurrentEntityManager, em)));
+          if (Exit.isSuccess(exit)) {
+            yield* Effect.tryPromise({
+              try: () => em.commit(),
+              catch: (cause) => new RepositoryError({ cause }),
+            }).pipe(Effect.tapError(() => Effect.promise(() => em.rollback().catch(() => {}))));
+          } else {
+            yield* Effect.promise(() => em.rollback().catch(() => {}));
+          }
+          return yield* exit;
+        }),
+      );
+    });
+
+/** A PostgreSQL array literal, so that one placeholder carries a whole column (`?::uuid[]`). */
+export const pgArray = (values: ReadonlyArray<string | number | boolean | Date | null>): string =>
+  `{${values
+    .map((v) => {
+      if (v === null) return "NULL";
+      const s = v instanceof Date ? v.toISOString() : String(v);
+      return `"${s.replace(/[\\"]/g, "\\$&")}"`;
+    })
+    .join(",")}}`;
+
+const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
+export const date = toDate;
+export const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : toDate(v));

@@ -1,0 +1,1 @@
+export { default as globalSetup } from "./globalSetup.ts";

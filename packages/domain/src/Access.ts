@@ -1,0 +1,59 @@
+import { Effect } from "effect";
+import type { RepositoryError } from "./Errors.ts";
+import { MembershipRepository } from "./ports/MembershipRepository.ts";
+import { TargetRepository } from "./ports/TargetRepository.ts";
+import type { Principal } from "./Principal.ts";
+import { type Role, roleAtLeast } from "./Role.ts";
+import { notFoundReason, type ResolvedTarget, type Target, targetKey } from "./Target.ts";
+
+/** What a principal may do with one target when granting `role` on it. */
+export type TargetAccess =
+  | { readonly _tag: "Allowed"; readonly target: ResolvedTarget }
+  | { readonly _tag: "Refused"; readonly status: "not_found" | "forbidden"; readonly reason: string };
+
+const refused = (status: "not_found" | "forbidden", reason: string): TargetAccess => ({ _tag: "Refused", status, reason });
+
+/**
+ * Decides, for every target at once (one lookup per kind, whatever the count), whether the
+ * principal may grant `role` on it. A target outside an organization key's tenant answers
+ * exactly like one that does not exist, so keys cannot probe other tenants.
+ */
+export const checkTargets = Effect.fn("Access.checkTargets")(function* (
+  principal: Principal,
+  targets: ReadonlyArray<Target>,
+  role: Role,
+): Effect.fn.Return<ReadonlyArray<TargetAccess>, RepositoryError, TargetRepository | MembershipRepository> {
+  const lookup = targets.filter((t) => t.type !== "group" || principal.kind === "global");
+  const resolved = lookup.length === 0 ? [] : yield* (yield* TargetRepository).resolve(lookup);
+  const byKey = new Map(resolved.map((t) => [targetKey(t), t]));
+
+  let userRoles: ReadonlyMap<string, Role> = new Map();
+  if (principal.kind === "user" && resolved.length > 0) {
+    userRoles = yield* (yield* MembershipRepository).effectiveRoles(principal.userId, resolved);
+  }
+
+  return targets.map((target): TargetAccess => {
+    if (target.type === "group" && principal.kind !== "global") return refused("forbidden", "group_requires_global_key");
+    const found = byKey.get(targetKey(target));
+    if (found === undefined) return refused("not_found", notFoundReason(target.type));
+    switch (principal.kind) {
+      case "global":
+        return { _tag: "Allowed", target: found };
+      case "organization":
+        return found.organizationId === principal.organizationId
+          ? { _tag: "Allowed", target: found }
+          : refused("not_found", notFoundReason(target.type));
+      case "user": {
+        const own = userRoles.get(targetKey(found));
+        if (own === undefined) return refused("not_found", notFoundReason(target.type));
+        if (own !== "admin") return refused("forbidden", "insufficient_role");
+        if (!roleAtLeast(own, role)) return refused("forbidden", "role_above_own");
+        return { _tag: "Allowed", target: found };
+      }
+    }
+  });
+});
+
+/** True when the principal may act on the organization itself (read it, manage its websites and keys). */
+export const canActInOrganization = (principal: Principal, organizationId: string): boolean =>
+  principal.kind === "global" || (principal.kind === "organization" && principal.organizationId === organizationId);

@@ -1,0 +1,35 @@
+import { Schema } from "effect";
+
+/** Input that passed the shape checks at the edge but breaks a rule: names the offending fields. */
+export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
+  message: Schema.String,
+  fieldErrors: Schema.Record(Schema.String, Schema.Array(Schema.String)),
+}) {}
+
+export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
+  reason: Schema.String,
+}) {}
+
+export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
+  reason: Schema.String,
+}) {}
+
+export class AlreadyMember extends Schema.TaggedError<AlreadyMember>()("AlreadyMember", {}) {}
+
+export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
+  reason: Schema.String,
+}) {}
+
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
+  reason: Schema.String,
+}) {}
+
+/** The one infrastructure error of every port. Never shown to callers. */
+export class RepositoryError extends Schema.TaggedError<RepositoryError>()("RepositoryError", {
+  cause: Schema.Defect(),
+}) {}
+
+export const invalid = (field: string, message: string) =>
+  new InvalidInput({ message: `Invalid input: ${field}`, fieldErrors: { [field]: [message] } });
+
+export type DomainError = InvalidInput | NotFound | Forbidden | AlreadyMember | Conflict | Unauthorized | RepositoryError;

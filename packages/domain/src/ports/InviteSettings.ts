@@ -1,0 +1,12 @@
+import { Context } from "effect";
+
+export interface InviteSettingsShape {
+  /** How long an email invite stays acceptable. */
+  readonly inviteTtlMs: number;
+}
+
+export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export const InviteSettings = Context.Reference<InviteSettingsShape>("@admit/domain/InviteSettings", {
+  defaultValue: () => ({ inviteTtlMs: DEFAULT_INVITE_TTL_MS }),
+});
