@@ -27,7 +27,8 @@ export const parseDuration = (name: string, raw: string): number => {
 
 const parsePort = (raw: string): number => {
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number (got "${raw}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`PORT must be a port number (got "${raw}")`);
   return port;
 };
 
@@ -44,7 +45,8 @@ const parseUrl = (name: string, raw: string): string => {
 /** Reads and validates the API's environment; every problem names its variable. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
   const databaseUrl = env.DATABASE_URL;
-  if (!databaseUrl) throw new ConfigError("DATABASE_URL is required (pnpm dev starts an embedded PostgreSQL and sets it)");
+  if (!databaseUrl)
+    throw new ConfigError("DATABASE_URL is required (pnpm dev starts an embedded PostgreSQL and sets it)");
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("DATABASE_URL must be a postgres:// URL");
   const port = parsePort(env.PORT ?? "3000");
   const rootKey = env.ADMIT_ROOT_KEY?.trim() || null;

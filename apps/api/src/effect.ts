@@ -1,8 +1,8 @@
 import type { DomainError } from "@admit/domain";
-import { Cause, type Effect, Exit } from "effect";
 import { TRPCError } from "@trpc/server";
+import { Cause, type Effect, Exit } from "effect";
 import { toTRPCError } from "./errors.ts";
-import type { AppServices, AppRuntime } from "./runtime.ts";
+import type { AppRuntime, AppServices } from "./runtime.ts";
 
 interface RunContext {
   readonly runtime: AppRuntime;

@@ -1,6 +1,6 @@
 import type { DomainError } from "@admit/domain";
-import { TRPCError } from "@trpc/server";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
+import { TRPCError } from "@trpc/server";
 
 /**
  * Every domain error tag and the tRPC code it answers with. Typed over the whole union, so an
@@ -36,17 +36,26 @@ const MESSAGES: Record<string, string> = {
   invalid_credentials: "Unknown or revoked secret",
 };
 
-const humanize = (reason: string) => MESSAGES[reason] ?? reason.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
+const humanize = (reason: string) =>
+  MESSAGES[reason] ?? reason.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
 
 export const toTRPCError = (error: DomainError): TRPCError => {
   const code = ERROR_CODES[error._tag];
   switch (error._tag) {
     case "InvalidInput":
-      return new TRPCError({ code, message: error.message, cause: new ErrorDetails("invalid_input", error.fieldErrors) });
+      return new TRPCError({
+        code,
+        message: error.message,
+        cause: new ErrorDetails("invalid_input", error.fieldErrors),
+      });
     case "AlreadyMember":
       return new TRPCError({ code, message: humanize("already_member"), cause: new ErrorDetails("already_member") });
     case "RepositoryError":
-      return new TRPCError({ code, message: "Internal server error", cause: error.cause instanceof Error ? error.cause : undefined });
+      return new TRPCError({
+        code,
+        message: "Internal server error",
+        cause: error.cause instanceof Error ? error.cause : undefined,
+      });
     default:
       return new TRPCError({ code, message: humanize(error.reason), cause: new ErrorDetails(error.reason) });
   }

@@ -1,5 +1,5 @@
+import { layer as dbLayer, type Orm, sha256Hex } from "@admit/db";
 import { InviteSettings, RootKeyHash } from "@admit/domain";
-import { type Orm, layer as dbLayer, sha256Hex } from "@admit/db";
 import { Layer, ManagedRuntime } from "effect";
 import type { ApiConfig } from "./config.ts";
 

@@ -1,5 +1,5 @@
-import { parseEmail, ROLES, TARGET_TYPES } from "@admit/domain";
 import { decodeCursor } from "@admit/db";
+import { parseEmail, ROLES, TARGET_TYPES } from "@admit/domain";
 import { z } from "zod";
 
 /** Shared input pieces. Every object is strict: an unknown field is named and refused. */

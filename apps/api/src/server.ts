@@ -10,20 +10,20 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 class BodyTooLarge extends Error {}
 
+/**
+ * Reads a request body up to MAX_BODY_BYTES. A larger body is drained (not kept) so that the 413
+ * answer reaches the client; one far beyond the limit is cut off.
+ */
 const readBody = (req: IncomingMessage): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLarge());
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      if (size > 16 * MAX_BODY_BYTES) req.destroy();
+      else if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("end", () => (size > MAX_BODY_BYTES ? reject(new BodyTooLarge()) : resolve(Buffer.concat(chunks))));
     req.on("error", reject);
   });
 
@@ -68,7 +68,11 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       } catch (error) {
         if (error instanceof BodyTooLarge) {
           return sendJson(res, 413, {
-            error: { code: "PAYLOAD_TOO_LARGE", reason: "payload_too_large", message: `Body over ${MAX_BODY_BYTES} bytes` },
+            error: {
+              code: "PAYLOAD_TOO_LARGE",
+              reason: "payload_too_large",
+              message: `Body over ${MAX_BODY_BYTES} bytes`,
+            },
           });
         }
         throw error;
@@ -111,7 +115,10 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error("[api] request failed:", error);
-      if (!res.headersSent) sendJson(res, 500, { error: { code: "INTERNAL_SERVER_ERROR", reason: "internal_error", message: "Internal server error" } });
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          error: { code: "INTERNAL_SERVER_ERROR", reason: "internal_error", message: "Internal server error" },
+        });
       else res.destroy();
     });
   });

@@ -22,7 +22,9 @@ describe("concurrent invites", () => {
     const statuses = answers.map((a) => a.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(99);
-    expect(answers.filter((a) => a.status === 409).every((a) => a.body.error.data.reason === "already_member")).toBe(true);
+    expect(answers.filter((a) => a.status === 409).every((a) => a.body.error.data.reason === "already_member")).toBe(
+      true,
+    );
     expect(await count(h, "select * from users where email = $1", [email])).toBe(1);
     expect(await count(h, "select * from memberships where target_id = $1", [website.id])).toBe(1);
   });
@@ -31,7 +33,9 @@ describe("concurrent invites", () => {
     const { org } = await makeTenant(h);
     const email = uniqueEmail("race");
     const answers = await Promise.all(
-      Array.from({ length: 100 }, () => call("invites.create", h.rootKey, { organizationId: org.id, method: "email", email })),
+      Array.from({ length: 100 }, () =>
+        call("invites.create", h.rootKey, { organizationId: org.id, method: "email", email }),
+      ),
     );
     expect(answers.every((a) => a.status === 200)).toBe(true);
     expect(new Set(answers.map((a) => a.body.result.data.inviteId)).size).toBe(1);

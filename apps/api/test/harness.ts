@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type AdmitClient, createAdmitClient, TRPCClientError } from "@admit/client";
+import type {} from "@admit/db/testing";
 import pg from "pg";
 import { afterAll, beforeAll, expect, inject } from "vitest";
 import { type ApiServer, loadConfig, startApiServer } from "../src/index.ts";

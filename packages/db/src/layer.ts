@@ -2,8 +2,8 @@ import { Transactor } from "@admit/domain";
 import { Layer } from "effect";
 import { ApiKeyRepositoryMikro } from "./adapters/ApiKeyRepositoryMikro.ts";
 import { DeliveryRepositoryMikro } from "./adapters/DeliveryRepositoryMikro.ts";
-import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
 import { InviteRepositoryMikro } from "./adapters/InviteRepositoryMikro.ts";
+import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
 import { MembershipRepositoryMikro } from "./adapters/MembershipRepositoryMikro.ts";
 import { TargetRepositoryMikro } from "./adapters/TargetRepositoryMikro.ts";
 import { TenancyRepositoryMikro } from "./adapters/TenancyRepositoryMikro.ts";
@@ -27,4 +27,7 @@ export const layer = (orm: Orm) =>
     DeliveryRepositoryMikro,
     TenancyRepositoryMikro,
     ApiKeyRepositoryMikro,
-  ).pipe(Layer.provideMerge(Layer.mergeAll(IdGeneratorCrypto, TokenGeneratorCrypto)), Layer.provide(Layer.succeed(Database, Database.of({ orm }))));
+  ).pipe(
+    Layer.provideMerge(Layer.mergeAll(IdGeneratorCrypto, TokenGeneratorCrypto)),
+    Layer.provide(Layer.succeed(Database, Database.of({ orm }))),
+  );

@@ -1,5 +1,5 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
 import { RepositoryError } from "@admit/domain";
+import type { EntityManager } from "@mikro-orm/postgresql";
 import { Context, Effect, Exit } from "effect";
 import type { Orm } from "./orm.ts";
 

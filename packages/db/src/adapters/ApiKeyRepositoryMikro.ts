@@ -1,4 +1,4 @@
-import { ApiKeyRepository, type ApiKeyKind, type ApiKeyView } from "@admit/domain";
+import { type ApiKeyKind, ApiKeyRepository, type ApiKeyView } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { Database, date, dateOrNull, makeQuery, type Row } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
@@ -27,9 +27,9 @@ export const ApiKeyRepositoryMikro = Layer.effect(
           [k.id, k.kind, k.organizationId, k.name, k.secretHash],
         ).pipe(Effect.map((rows) => apiKey(rows[0] as Row))),
       findActiveByHash: (hash) =>
-        query(`select ${COLUMNS} from api_keys where secret_hash = decode(?, 'hex') and revoked_at is null`, [hash]).pipe(
-          Effect.map(one),
-        ),
+        query(`select ${COLUMNS} from api_keys where secret_hash = decode(?, 'hex') and revoked_at is null`, [
+          hash,
+        ]).pipe(Effect.map(one)),
       get: (id) => query(`select ${COLUMNS} from api_keys where id = ?::uuid`, [id]).pipe(Effect.map(one)),
       list: (organizationId, page) => {
         const k = keyset(page);
@@ -39,10 +39,9 @@ export const ApiKeyRepositoryMikro = Layer.effect(
         ).pipe(Effect.map((rows) => toPage(rows, page, apiKey)));
       },
       revoke: (id) =>
-        query(
-          `update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ?::uuid returning ${COLUMNS}`,
-          [id],
-        ).pipe(Effect.map(one)),
+        query(`update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ?::uuid returning ${COLUMNS}`, [
+          id,
+        ]).pipe(Effect.map(one)),
     });
   }),
 );

@@ -8,10 +8,12 @@ export const DeliveryRepositoryMikro = Layer.effect(
     const query = makeQuery((yield* Database).orm);
     return DeliveryRepository.of({
       enqueue: (d) =>
-        query(
-          "insert into deliveries (id, email, token_hash, inviter_name) values (?, ?, decode(?, 'hex'), ?)",
-          [d.id, d.email, d.tokenHash, d.inviterName],
-        ).pipe(Effect.asVoid),
+        query("insert into deliveries (id, email, token_hash, inviter_name) values (?, ?, decode(?, 'hex'), ?)", [
+          d.id,
+          d.email,
+          d.tokenHash,
+          d.inviterName,
+        ]).pipe(Effect.asVoid),
     });
   }),
 );

@@ -41,7 +41,8 @@ export const MembershipRepositoryMikro = Layer.effect(
             const effective = new Map<string, Role>();
             for (const t of targets) {
               const own = roles.get(targetKey(t));
-              const viaOrg = t.type === "website" && t.organizationId ? roles.get(`organization:${t.organizationId}`) : undefined;
+              const viaOrg =
+                t.type === "website" && t.organizationId ? roles.get(`organization:${t.organizationId}`) : undefined;
               const best = highestRole([own, viaOrg].filter((r): r is Role => r !== undefined));
               if (best !== null) effective.set(targetKey(t), best);
             }

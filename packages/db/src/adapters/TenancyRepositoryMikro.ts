@@ -3,7 +3,11 @@ import { Effect, Layer } from "effect";
 import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
 
-const organization = (r: Row): OrganizationView => ({ id: String(r.id), name: String(r.name), createdAt: date(r.createdAt) });
+const organization = (r: Row): OrganizationView => ({
+  id: String(r.id),
+  name: String(r.name),
+  createdAt: date(r.createdAt),
+});
 const website = (r: Row): WebsiteView => ({
   id: String(r.id),
   organizationId: String(r.organizationId),
@@ -27,7 +31,9 @@ export const TenancyRepositoryMikro = Layer.effect(
           Effect.map((rows) => organization(rows[0] as Row)),
         ),
       getOrganization: (id) =>
-        query(`select ${ORG} from organizations where id = ?::uuid`, [id]).pipe(Effect.map((r) => one(r, organization))),
+        query(`select ${ORG} from organizations where id = ?::uuid`, [id]).pipe(
+          Effect.map((r) => one(r, organization)),
+        ),
       listOrganizations: (page, onlyId) => {
         const k = keyset(page);
         return query(

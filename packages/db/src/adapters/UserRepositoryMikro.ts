@@ -18,9 +18,7 @@ export const UserRepositoryMikro = Layer.effect(
              last_name = coalesce(users.last_name, excluded.last_name)
            returning id, (xmax = 0) as created`,
           [uuidv7(), user.email, user.firstName, user.lastName],
-        ).pipe(
-          Effect.map(([row]) => ({ id: String(row?.id), created: row?.created === true })),
-        ),
+        ).pipe(Effect.map(([row]) => ({ id: String(row?.id), created: row?.created === true }))),
       findIdByEmail: (email) =>
         query("select id from users where email = ?", [email]).pipe(
           Effect.map(([row]) => (row ? String(row.id) : null)),

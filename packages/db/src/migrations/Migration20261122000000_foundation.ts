@@ -58,10 +58,10 @@ export class Migration20261122000000_foundation extends Migration {
       sso boolean not null default false,
       created_at timestamptz(3) not null default now()
     )`);
+    this.addSql("create unique index memberships_target_user_key on memberships (target_type, target_id, user_id)");
     this.addSql(
-      "create unique index memberships_target_user_key on memberships (target_type, target_id, user_id)",
+      "create index memberships_target_keyset on memberships (target_type, target_id, created_at desc, id desc)",
     );
-    this.addSql("create index memberships_target_keyset on memberships (target_type, target_id, created_at desc, id desc)");
     this.addSql("create index memberships_user on memberships (user_id)");
 
     // Only the SHA-256 of a secret is stored; the secret itself is shown once, at creation.

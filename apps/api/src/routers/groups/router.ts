@@ -25,7 +25,9 @@ export const groupsRouter = router({
     .query(async ({ ctx, input }) => toJson(await runEffect(ctx, Tenancy.listGroups(ctx.principal, input)))),
   addWebsites: keyProcedure
     .input(change)
-    .mutation(async ({ ctx, input }) => toJson(await runEffect(ctx, Tenancy.changeGroupWebsites(ctx.principal, input, "add")))),
+    .mutation(async ({ ctx, input }) =>
+      toJson(await runEffect(ctx, Tenancy.changeGroupWebsites(ctx.principal, input, "add"))),
+    ),
   removeWebsites: keyProcedure
     .input(change)
     .mutation(async ({ ctx, input }) =>

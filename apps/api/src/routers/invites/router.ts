@@ -4,5 +4,7 @@ import { keyProcedure, router } from "../../trpc.ts";
 import { createInviteInput } from "./schemas.ts";
 
 export const invitesRouter = router({
-  create: keyProcedure.input(createInviteInput).mutation(({ ctx, input }) => runEffect(ctx, createInvite(ctx.principal, input))),
+  create: keyProcedure
+    .input(createInviteInput)
+    .mutation(({ ctx, input }) => runEffect(ctx, createInvite(ctx.principal, input))),
 });

@@ -11,7 +11,10 @@ export const websitesRouter = router({
       z.strictObject({
         organizationId: id,
         name: displayName,
-        url: z.url({ protocol: /^https?$/, error: "Must be an http(s) URL" }).max(2048).optional(),
+        url: z
+          .url({ protocol: /^https?$/, error: "Must be an http(s) URL" })
+          .max(2048)
+          .optional(),
       }),
     )
     .mutation(async ({ ctx, input }) => toJson(await runEffect(ctx, Tenancy.createWebsite(ctx.principal, input)))),

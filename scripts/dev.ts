@@ -1,0 +1,95 @@
+/**
+ * `pnpm dev`: PostgreSQL (embedded under .data/ unless DATABASE_URL is set), migrations, a root
+ * key kept in .data/, a demo organization, then the API and worker under turbo with reload.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { createAdmitClient } from "@admit/client";
+import { migrate, startEmbeddedPostgres } from "@admit/db";
+import pg from "pg";
+
+const root = resolve(import.meta.dirname, "..");
+const dataDir = resolve(root, ".data");
+mkdirSync(dataDir, { recursive: true });
+
+let stopPostgres = async () => {};
+let databaseUrl = process.env.DATABASE_URL;
+if (!databaseUrl) {
+  const server = await startEmbeddedPostgres({ dataDir: resolve(dataDir, "postgres") });
+  stopPostgres = server.stop;
+  const admin = new pg.Client({ connectionString: server.adminUrl });
+  await admin.connect();
+  const { rowCount } = await admin.query("select 1 from pg_database where datname = 'admit'");
+  if (!rowCount) await admin.query("create database admit");
+  await admin.end();
+  databaseUrl = server.urlFor("admit");
+  console.log(`[dev] embedded PostgreSQL on port ${server.port} (data in .data/postgres)`);
+}
+await migrate(databaseUrl);
+
+const keyFile = resolve(dataDir, "root-key");
+const rootKey =
+  process.env.ADMIT_ROOT_KEY ??
+  (existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : `admit_root_${randomBytes(32).toString("base64url")}`);
+if (!process.env.ADMIT_ROOT_KEY && !existsSync(keyFile)) writeFileSync(keyFile, rootKey, { mode: 0o600 });
+
+const port = process.env.PORT ?? "3000";
+const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
+const env = {
+  ...process.env,
+  DATABASE_URL: databaseUrl,
+  PORT: port,
+  PUBLIC_URL: publicUrl,
+  ADMIT_ROOT_KEY: rootKey,
+  MAIL_TRANSPORT: process.env.MAIL_TRANSPORT ?? "log",
+};
+
+const children = spawn("pnpm", ["exec", "turbo", "run", "dev", "--filter=@admit/api", "--filter=@admit/worker"], {
+  cwd: root,
+  env,
+  stdio: "inherit",
+});
+
+const apiUrl = `http://localhost:${port}`;
+const demo = async () => {
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(`${apiUrl}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  const client = createAdmitClient({ url: apiUrl, apiKey: rootKey });
+  const existing = await client.organizations.list.query({ limit: 1000 });
+  const org =
+    existing.items.find((o) => o.name === "Demo organization") ??
+    (await client.organizations.create.mutate({ name: "Demo organization" }));
+  console.log(`
+[dev] Admit is running
+  API          ${apiUrl}/trpc   (health ${apiUrl}/healthz)
+  root key     ${rootKey}
+  demo org     ${org.id}
+  try it       curl -s -X POST ${apiUrl}/trpc/invites.create \\
+                 -H 'authorization: Bearer ${rootKey}' -H 'content-type: application/json' \\
+                 -d '{"organizationId":"${org.id}","method":"direct","email":"ann@example.com"}'
+`);
+};
+demo().catch((error: unknown) => console.error("[dev] could not create the demo organization:", error));
+
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  children.kill("SIGTERM");
+  await new Promise((r) => children.once("exit", r));
+  await stopPostgres();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+children.on("exit", (code) => {
+  if (!stopping) stopPostgres().finally(() => process.exit(code ?? 1));
+});
