@@ -35,6 +35,13 @@ const rootKey =
   (existsSync(keyFile) ? readFileSync(keyFile, "utf8").trim() : `admit_root_${randomBytes(32).toString("base64url")}`);
 if (!process.env.ADMIT_ROOT_KEY && !existsSync(keyFile)) writeFileSync(keyFile, rootKey, { mode: 0o600 });
 
+const tokenKeyFile = resolve(dataDir, "token-key");
+const tokenKey =
+  process.env.TOKEN_ENCRYPTION_KEY ??
+  (existsSync(tokenKeyFile) ? readFileSync(tokenKeyFile, "utf8").trim() : randomBytes(32).toString("base64url"));
+if (!process.env.TOKEN_ENCRYPTION_KEY && !existsSync(tokenKeyFile))
+  writeFileSync(tokenKeyFile, tokenKey, { mode: 0o600 });
+
 const port = process.env.PORT ?? "3000";
 const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
 const env = {
@@ -43,6 +50,7 @@ const env = {
   PORT: port,
   PUBLIC_URL: publicUrl,
   ADMIT_ROOT_KEY: rootKey,
+  TOKEN_ENCRYPTION_KEY: tokenKey,
   MAIL_TRANSPORT: process.env.MAIL_TRANSPORT ?? "log",
 };
 

@@ -7,6 +7,8 @@ export interface ApiConfig {
   readonly publicUrl: string;
   readonly rootKey: string | null;
   readonly inviteTtlMs: number;
+  /** Seals accept tokens for the mail worker; the API and the worker must share it. */
+  readonly tokenEncryptionKey: string;
 }
 
 export class ConfigError extends Error {
@@ -53,8 +55,15 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
   if (rootKey !== null && rootKey.length < 32) {
     throw new ConfigError("ADMIT_ROOT_KEY must be at least 32 characters (use a random secret of 128 bits or more)");
   }
+  const tokenEncryptionKey = env.TOKEN_ENCRYPTION_KEY?.trim() ?? "";
+  if (tokenEncryptionKey.length < 32) {
+    throw new ConfigError(
+      "TOKEN_ENCRYPTION_KEY is required: a random secret of at least 32 characters, the same for API and worker",
+    );
+  }
   return {
     databaseUrl,
+    tokenEncryptionKey,
     port,
     host: env.HOST ?? "0.0.0.0",
     publicUrl: parseUrl("PUBLIC_URL", env.PUBLIC_URL ?? `http://localhost:${port}`),

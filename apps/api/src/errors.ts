@@ -13,6 +13,7 @@ export const ERROR_CODES = {
   AlreadyMember: "CONFLICT",
   Conflict: "CONFLICT",
   Unauthorized: "UNAUTHORIZED",
+  TooManyRequests: "TOO_MANY_REQUESTS",
   RepositoryError: "INTERNAL_SERVER_ERROR",
 } as const satisfies Record<DomainError["_tag"], TRPC_ERROR_CODE_KEY>;
 

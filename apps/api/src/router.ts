@@ -4,6 +4,7 @@ import { groupsRouter } from "./routers/groups/router.ts";
 import { invitesRouter } from "./routers/invites/router.ts";
 import { membersRouter } from "./routers/members/router.ts";
 import { organizationsRouter } from "./routers/organizations/router.ts";
+import { usersRouter } from "./routers/users/router.ts";
 import { websitesRouter } from "./routers/websites/router.ts";
 import { router } from "./trpc.ts";
 
@@ -14,6 +15,7 @@ export const appRouter = router({
   groups: groupsRouter,
   members: membersRouter,
   apiKeys: apiKeysRouter,
+  users: usersRouter,
 });
 
 export type AppRouter = typeof appRouter;

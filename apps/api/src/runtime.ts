@@ -4,10 +4,10 @@ import { Layer, ManagedRuntime } from "effect";
 import type { ApiConfig } from "./config.ts";
 
 export const makeLayer = (orm: Orm, config: ApiConfig) =>
-  dbLayer(orm).pipe(
+  dbLayer(orm, { tokenKey: config.tokenEncryptionKey }).pipe(
     Layer.merge(
       Layer.mergeAll(
-        Layer.succeed(InviteSettings, { inviteTtlMs: config.inviteTtlMs }),
+        Layer.succeed(InviteSettings, { inviteTtlMs: config.inviteTtlMs, resendsPerRecipientPerHour: 3 }),
         Layer.succeed(RootKeyHash, config.rootKey === null ? null : sha256Hex(config.rootKey)),
       ),
     ),

@@ -1,7 +1,7 @@
 import { authenticate, type Principal } from "@admit/domain";
 import { initTRPC, TRPCError } from "@trpc/server";
 import { runEffect } from "./effect.ts";
-import { errorData } from "./errors.ts";
+import { ErrorDetails, errorData } from "./errors.ts";
 import type { AppRuntime } from "./runtime.ts";
 
 export interface Context {
@@ -29,9 +29,20 @@ export const createCallerFactory = t.createCallerFactory;
 
 export const publicProcedure = t.procedure;
 
-/** Authenticated by an API key (global or organization) or the root key. */
-export const keyProcedure = t.procedure.use(async ({ ctx, next }) => {
+/** Authenticated by an API key (global or organization), the root key, or a user token. */
+export const principalProcedure = t.procedure.use(async ({ ctx, next }) => {
   const principal: Principal = await runEffect(ctx, authenticate(ctx.secret));
-  if (principal.kind === "user") throw new TRPCError({ code: "FORBIDDEN", message: "An API key is required" });
   return next({ ctx: { ...ctx, principal } });
+});
+
+/** Authenticated by an API key or the root key: user tokens are refused. */
+export const keyProcedure = principalProcedure.use(({ ctx, next }) => {
+  if (ctx.principal.kind === "user") {
+    throw new TRPCError({
+      code: "FORBIDDEN",
+      message: "An API key is required",
+      cause: new ErrorDetails("api_key_required"),
+    });
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal } });
 });

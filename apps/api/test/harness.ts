@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { type AdmitClient, createAdmitClient, TRPCClientError } from "@admit/client";
+import { initOrm, makeTokenSealer } from "@admit/db";
 import type {} from "@admit/db/testing";
 import pg from "pg";
 import { afterAll, beforeAll, expect, inject } from "vitest";
@@ -13,11 +14,14 @@ export interface Harness {
   readonly root: AdmitClient;
   readonly db: pg.Pool;
   client(apiKey?: string): AdmitClient;
+  /** The accept token of an invite's current delivery, read as the mail worker reads it. */
+  acceptToken(inviteId: string): Promise<string>;
 }
 
 /** Starts the real API server on the test database for the tests of one file. */
-export const useHarness = (): Harness => {
+export const useHarness = (options: { onQuery?: (sql: string) => void } = {}): Harness => {
   const rootKey = `root_${randomBytes(24).toString("base64url")}`;
+  const tokenKey = randomBytes(32).toString("base64url");
   const h = {} as { -readonly [K in keyof Harness]: Harness[K] };
   beforeAll(async () => {
     const config = loadConfig({
@@ -26,17 +30,32 @@ export const useHarness = (): Harness => {
       HOST: "127.0.0.1",
       ADMIT_ROOT_KEY: rootKey,
       PUBLIC_URL: "http://admit.test",
+      TOKEN_ENCRYPTION_KEY: tokenKey,
     });
-    h.api = await startApiServer(config);
+    const orm = options.onQuery
+      ? await initOrm({ databaseUrl: config.databaseUrl, poolSize: 20, onQuery: options.onQuery })
+      : undefined;
+    h.api = await startApiServer(config, orm ? { orm } : {});
+    if (orm) closeOrm = () => orm.close();
     h.url = h.api.url;
     h.rootKey = rootKey;
     h.client = (apiKey?: string) => createAdmitClient({ url: h.api.url, batch: false, ...(apiKey ? { apiKey } : {}) });
     h.root = h.client(rootKey);
     h.db = new pg.Pool({ connectionString: inject("databaseUrl"), max: 4 });
+    const sealer = makeTokenSealer(tokenKey);
+    h.acceptToken = async (inviteId: string) => {
+      const { rows } = await h.db.query(
+        "select d.token_sealed from invites i join deliveries d on d.id = i.delivery_id where i.id = $1",
+        [inviteId],
+      );
+      return sealer.open(rows[0].token_sealed);
+    };
   });
+  let closeOrm = async () => {};
   afterAll(async () => {
     await h.db?.end();
     await h.api?.close();
+    await closeOrm();
   });
   return h;
 };

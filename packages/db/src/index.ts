@@ -3,4 +3,5 @@ export { decodeCursor, encodeCursor } from "./cursor.ts";
 export { freePort, startEmbeddedPostgres } from "./embedded.ts";
 export { layer } from "./layer.ts";
 export { initOrm, migrate, type Orm } from "./orm.ts";
+export { makeTokenSealer, type TokenSealer } from "./sealing.ts";
 export { Database } from "./sql.ts";

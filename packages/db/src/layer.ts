@@ -8,7 +8,9 @@ import { MembershipRepositoryMikro } from "./adapters/MembershipRepositoryMikro.
 import { TargetRepositoryMikro } from "./adapters/TargetRepositoryMikro.ts";
 import { TenancyRepositoryMikro } from "./adapters/TenancyRepositoryMikro.ts";
 import { UserRepositoryMikro } from "./adapters/UserRepositoryMikro.ts";
+import { UserTokenRepositoryMikro } from "./adapters/UserTokenRepositoryMikro.ts";
 import type { Orm } from "./orm.ts";
+import { makeTokenSealer } from "./sealing.ts";
 import { Database, withTransaction } from "./sql.ts";
 
 export const TransactorMikro = Layer.effect(
@@ -17,7 +19,7 @@ export const TransactorMikro = Layer.effect(
 );
 
 /** Every domain port, implemented on PostgreSQL through the given MikroORM instance. */
-export const layer = (orm: Orm) =>
+export const layer = (orm: Orm, options: { tokenKey: string }) =>
   Layer.mergeAll(
     TransactorMikro,
     TargetRepositoryMikro,
@@ -27,7 +29,8 @@ export const layer = (orm: Orm) =>
     DeliveryRepositoryMikro,
     TenancyRepositoryMikro,
     ApiKeyRepositoryMikro,
+    UserTokenRepositoryMikro,
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(IdGeneratorCrypto, TokenGeneratorCrypto)),
-    Layer.provide(Layer.succeed(Database, Database.of({ orm }))),
+    Layer.provide(Layer.succeed(Database, Database.of({ orm, sealer: makeTokenSealer(options.tokenKey) }))),
   );

@@ -2,9 +2,12 @@ import { RepositoryError } from "@admit/domain";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Context, Effect, Exit } from "effect";
 import type { Orm } from "./orm.ts";
+import type { TokenSealer } from "./sealing.ts";
 
-/** The MikroORM instance of the process. */
-export class Database extends Context.Service<Database, { readonly orm: Orm }>()("@admit/db/Database") {}
+/** The MikroORM instance of the process, and the sealer for tokens the mailer must read. */
+export class Database extends Context.Service<Database, { readonly orm: Orm; readonly sealer: TokenSealer }>()(
+  "@admit/db/Database",
+) {}
 
 /** The entity manager of the transaction the current fiber runs in, if any. */
 export const CurrentEntityManager = Context.Reference<EntityManager | null>("@admit/db/CurrentEntityManager", {

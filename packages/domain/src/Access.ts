@@ -1,8 +1,8 @@
 import { Effect } from "effect";
 import type { RepositoryError } from "./Errors.ts";
+import type { Principal } from "./Principal.ts";
 import { MembershipRepository } from "./ports/MembershipRepository.ts";
 import { TargetRepository } from "./ports/TargetRepository.ts";
-import type { Principal } from "./Principal.ts";
 import { type Role, roleAtLeast } from "./Role.ts";
 import { notFoundReason, type ResolvedTarget, type Target, targetKey } from "./Target.ts";
 
@@ -11,7 +11,11 @@ export type TargetAccess =
   | { readonly _tag: "Allowed"; readonly target: ResolvedTarget }
   | { readonly _tag: "Refused"; readonly status: "not_found" | "forbidden"; readonly reason: string };
 
-const refused = (status: "not_found" | "forbidden", reason: string): TargetAccess => ({ _tag: "Refused", status, reason });
+const refused = (status: "not_found" | "forbidden", reason: string): TargetAccess => ({
+  _tag: "Refused",
+  status,
+  reason,
+});
 
 /**
  * Decides, for every target at once (one lookup per kind, whatever the count), whether the
@@ -33,24 +37,21 @@ export const checkTargets = Effect.fn("Access.checkTargets")(function* (
   }
 
   return targets.map((target): TargetAccess => {
-    if (target.type === "group" && principal.kind !== "global") return refused("forbidden", "group_requires_global_key");
+    if (target.type === "group" && principal.kind !== "global")
+      return refused("forbidden", "group_requires_global_key");
     const found = byKey.get(targetKey(target));
     if (found === undefined) return refused("not_found", notFoundReason(target.type));
-    switch (principal.kind) {
-      case "global":
-        return { _tag: "Allowed", target: found };
-      case "organization":
-        return found.organizationId === principal.organizationId
-          ? { _tag: "Allowed", target: found }
-          : refused("not_found", notFoundReason(target.type));
-      case "user": {
-        const own = userRoles.get(targetKey(found));
-        if (own === undefined) return refused("not_found", notFoundReason(target.type));
-        if (own !== "admin") return refused("forbidden", "insufficient_role");
-        if (!roleAtLeast(own, role)) return refused("forbidden", "role_above_own");
-        return { _tag: "Allowed", target: found };
-      }
+    if (principal.kind === "global") return { _tag: "Allowed", target: found };
+    if (principal.kind === "organization") {
+      return found.organizationId === principal.organizationId
+        ? { _tag: "Allowed", target: found }
+        : refused("not_found", notFoundReason(target.type));
     }
+    const own = userRoles.get(targetKey(found));
+    if (own === undefined) return refused("not_found", notFoundReason(target.type));
+    if (own !== "admin") return refused("forbidden", "insufficient_role");
+    if (!roleAtLeast(own, role)) return refused("forbidden", "role_above_own");
+    return { _tag: "Allowed", target: found };
   });
 });
 

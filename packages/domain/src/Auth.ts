@@ -1,8 +1,9 @@
-import { Context, Effect } from "effect";
+import { Clock, Context, Effect } from "effect";
 import { Unauthorized } from "./Errors.ts";
+import type { Principal } from "./Principal.ts";
 import { ApiKeyRepository } from "./ports/ApiKeyRepository.ts";
 import { TokenGenerator } from "./ports/TokenGenerator.ts";
-import type { Principal } from "./Principal.ts";
+import { UserTokenRepository } from "./ports/UserTokenRepository.ts";
 
 /** The hash of the configured root key (`ADMIT_ROOT_KEY`), accepted as a global key. */
 export const RootKeyHash = Context.Reference<string | null>("@admit/domain/RootKeyHash", {
@@ -18,11 +19,21 @@ export const authenticate = Effect.fn("Auth.authenticate")(function* (secret: st
   if (rootHash !== null && rootHash === hash) {
     return { kind: "global", apiKeyId: null, name: "Admit" } satisfies Principal as Principal;
   }
+  if (secret.startsWith("admit_ut_")) {
+    const now = yield* Clock.currentTimeMillis;
+    const user = yield* (yield* UserTokenRepository).findUser(hash, new Date(now));
+    if (user === null) return yield* new Unauthorized({ reason: "invalid_credentials" });
+    const name = [user.firstName, user.lastName].filter(Boolean).join(" ") || user.email;
+    return { kind: "user", userId: user.id, email: user.email, name } satisfies Principal as Principal;
+  }
   const key = yield* (yield* ApiKeyRepository).findActiveByHash(hash);
   if (key === null) return yield* new Unauthorized({ reason: "invalid_credentials" });
-  return (
-    key.kind === "global"
-      ? { kind: "global", apiKeyId: key.id, name: key.name }
-      : { kind: "organization", apiKeyId: key.id, organizationId: key.organizationId as string, name: key.name }
-  ) satisfies Principal as Principal;
+  return (key.kind === "global"
+    ? { kind: "global", apiKeyId: key.id, name: key.name }
+    : {
+        kind: "organization",
+        apiKeyId: key.id,
+        organizationId: key.organizationId as string,
+        name: key.name,
+      }) satisfies Principal as Principal;
 });

@@ -24,6 +24,10 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
   reason: Schema.String,
 }) {}
 
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", {
+  reason: Schema.String,
+}) {}
+
 /** The one infrastructure error of every port. Never shown to callers. */
 export class RepositoryError extends Schema.TaggedError<RepositoryError>()("RepositoryError", {
   cause: Schema.Defect(),
@@ -32,4 +36,12 @@ export class RepositoryError extends Schema.TaggedError<RepositoryError>()("Repo
 export const invalid = (field: string, message: string) =>
   new InvalidInput({ message: `Invalid input: ${field}`, fieldErrors: { [field]: [message] } });
 
-export type DomainError = InvalidInput | NotFound | Forbidden | AlreadyMember | Conflict | Unauthorized | RepositoryError;
+export type DomainError =
+  | InvalidInput
+  | NotFound
+  | Forbidden
+  | AlreadyMember
+  | Conflict
+  | Unauthorized
+  | TooManyRequests
+  | RepositoryError;

@@ -2,6 +2,7 @@ import { Clock, Effect } from "effect";
 import { checkTargets } from "./Access.ts";
 import { parseEmail } from "./Email.ts";
 import { AlreadyMember, Forbidden, InvalidInput, NotFound } from "./Errors.ts";
+import { inviterOf, type Principal } from "./Principal.ts";
 import { DeliveryRepository } from "./ports/DeliveryRepository.ts";
 import { IdGenerator } from "./ports/IdGenerator.ts";
 import { InviteRepository } from "./ports/InviteRepository.ts";
@@ -10,9 +11,8 @@ import { MembershipRepository } from "./ports/MembershipRepository.ts";
 import { TokenGenerator } from "./ports/TokenGenerator.ts";
 import { Transactor } from "./ports/Transactor.ts";
 import { UserRepository } from "./ports/UserRepository.ts";
-import { inviterOf, type Principal } from "./Principal.ts";
 import type { Role } from "./Role.ts";
-import type { Target, TargetType } from "./Target.ts";
+import { type Target, type TargetType, targetKey } from "./Target.ts";
 
 export type InviteMethod = "direct" | "email";
 
@@ -118,7 +118,14 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
       if (already.length > 0) return yield* new AlreadyMember();
       const deliveryId = yield* ids.next;
       const token = yield* tokens.next("inv");
-      yield* deliveries.enqueue({ id: deliveryId, email, tokenHash: token.hash, inviterName: inviter.name });
+      yield* deliveries.enqueue({
+        id: deliveryId,
+        email,
+        token: token.token,
+        tokenHash: token.hash,
+        inviterName: inviter.name,
+        kind: "invite",
+      });
       const [inviteId] = yield* invites.upsertPending([
         {
           id: yield* ids.next,
@@ -135,4 +142,157 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
       return { success: true, message: "Invitation sent", inviteId: inviteId as string } as CreateInviteResult;
     }),
   );
+});
+
+export const MAX_BULK_TARGETS = 50;
+
+export interface CreateBulkInviteInput {
+  readonly method: InviteMethod;
+  readonly email: string;
+  readonly role: Role;
+  readonly websiteIds?: ReadonlyArray<string> | undefined;
+  readonly groupIds?: ReadonlyArray<string> | undefined;
+  readonly firstName?: string | undefined;
+  readonly lastName?: string | undefined;
+}
+
+export type BulkStatus = "added" | "invited" | "already_member" | "not_found" | "forbidden" | "failed";
+
+export interface BulkTargetResult {
+  readonly target: Target;
+  readonly status: BulkStatus;
+  readonly inviteId?: string;
+  readonly reason?: string;
+}
+
+export interface CreateBulkInviteResult {
+  readonly success: true;
+  readonly message: "Bulk invite processed";
+  readonly userId?: string;
+  readonly results: ReadonlyArray<BulkTargetResult>;
+}
+
+/** Exactly one of `websiteIds` and `groupIds`, with 1 to 50 distinct ids. */
+export const bulkTargetsOf = (
+  input: Pick<CreateBulkInviteInput, "websiteIds" | "groupIds">,
+): { ok: true; targets: ReadonlyArray<Target> } | { ok: false; error: InvalidInput } => {
+  const fail = (fieldErrors: Record<string, string[]>) => ({
+    ok: false as const,
+    error: new InvalidInput({ message: "Invalid input", fieldErrors }),
+  });
+  const { websiteIds, groupIds } = input;
+  if (websiteIds !== undefined && groupIds !== undefined) {
+    const message = "Give exactly one of websiteIds and groupIds";
+    return fail({ websiteIds: [message], groupIds: [message] });
+  }
+  const field = websiteIds !== undefined ? "websiteIds" : "groupIds";
+  const ids = websiteIds ?? groupIds;
+  if (ids === undefined) {
+    const message = "One of websiteIds and groupIds is required";
+    return fail({ websiteIds: [message], groupIds: [message] });
+  }
+  if (ids.length < 1 || ids.length > MAX_BULK_TARGETS) {
+    return fail({ [field]: [`Between 1 and ${MAX_BULK_TARGETS} ids`] });
+  }
+  if (new Set(ids).size !== ids.length) return fail({ [field]: ["Ids must be distinct"] });
+  const type = field === "websiteIds" ? "website" : "group";
+  return { ok: true, targets: ids.map((id) => ({ type, id })) };
+};
+
+/**
+ * `invites.createBulk`: every target gets its own outcome, in input order; a refusal of one never
+ * undoes another's success. The number of database round trips does not depend on the number of
+ * targets: one lookup per kind, then one statement per kind of write.
+ */
+export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
+  principal: Principal,
+  input: CreateBulkInviteInput,
+) {
+  const named = bulkTargetsOf(input);
+  if (!named.ok) return yield* named.error;
+  const email = yield* validEmail(input.email);
+  const access = yield* checkTargets(principal, named.targets, input.role);
+  const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
+  const firstName = nameOrNull(input.firstName);
+  const lastName = nameOrNull(input.lastName);
+  const transactor = yield* Transactor;
+  const memberships = yield* MembershipRepository;
+
+  const outcome = new Map<string, { status: BulkStatus; inviteId?: string }>();
+  let userId: string | undefined;
+
+  if (allowed.length > 0 && input.method === "direct") {
+    const users = yield* UserRepository;
+    yield* transactor.withTransaction(
+      Effect.gen(function* () {
+        const user = yield* users.findOrCreate({ email, firstName, lastName });
+        userId = user.id;
+        const added = new Set((yield* memberships.addMany(user.id, allowed, input.role, false)).map(targetKey));
+        for (const t of allowed)
+          outcome.set(targetKey(t), { status: added.has(targetKey(t)) ? "added" : "already_member" });
+      }),
+    );
+  } else if (allowed.length > 0) {
+    const ids = yield* IdGenerator;
+    const tokens = yield* TokenGenerator;
+    const invites = yield* InviteRepository;
+    const deliveries = yield* DeliveryRepository;
+    const settings = yield* InviteSettings;
+    const now = yield* Clock.currentTimeMillis;
+    const inviter = inviterOf(principal);
+    yield* transactor.withTransaction(
+      Effect.gen(function* () {
+        const members = new Set((yield* memberships.memberTargetsByEmail(email, allowed)).map(targetKey));
+        const invitable = allowed.filter((t) => !members.has(targetKey(t)));
+        for (const t of allowed) if (members.has(targetKey(t))) outcome.set(targetKey(t), { status: "already_member" });
+        if (invitable.length === 0) return;
+        const deliveryId = yield* ids.next;
+        const token = yield* tokens.next("inv");
+        yield* deliveries.enqueue({
+          id: deliveryId,
+          email,
+          token: token.token,
+          tokenHash: token.hash,
+          inviterName: inviter.name,
+          kind: "invite",
+        });
+        const expiresAt = new Date(now + settings.inviteTtlMs);
+        const rows = [];
+        for (const target of invitable) {
+          rows.push({
+            id: yield* ids.next,
+            email,
+            target,
+            role: input.role,
+            deliveryId,
+            inviter,
+            firstName,
+            lastName,
+            expiresAt,
+          });
+        }
+        const inviteIds = yield* invites.upsertPending(rows);
+        invitable.forEach((t, i) => {
+          outcome.set(targetKey(t), { status: "invited", inviteId: inviteIds[i] as string });
+        });
+      }),
+    );
+  }
+
+  const results = named.targets.map((target, i): BulkTargetResult => {
+    const a = access[i];
+    if (a === undefined) return { target, status: "failed", reason: "not_processed" };
+    if (a._tag === "Refused") return { target, status: a.status, reason: a.reason };
+    const o = outcome.get(targetKey(target));
+    if (o === undefined) return { target, status: "failed", reason: "not_processed" };
+    if (o.status === "already_member") return { target, status: o.status, reason: "already_member" };
+    return o.inviteId === undefined ? { target, status: o.status } : { target, status: o.status, inviteId: o.inviteId };
+  });
+  const result: CreateBulkInviteResult = {
+    success: true,
+    message: "Bulk invite processed",
+    ...(input.method === "direct" && userId !== undefined ? { userId } : {}),
+    results,
+  };
+  return result;
 });

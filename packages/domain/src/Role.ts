@@ -4,7 +4,8 @@ export type Role = (typeof ROLES)[number];
 
 const rank = (role: Role): number => ROLES.length - ROLES.indexOf(role);
 
-export const isRole = (value: unknown): value is Role => typeof value === "string" && (ROLES as readonly string[]).includes(value);
+export const isRole = (value: unknown): value is Role =>
+  typeof value === "string" && (ROLES as readonly string[]).includes(value);
 
 /** True when `role` grants at least what `required` grants. */
 export const roleAtLeast = (role: Role, required: Role): boolean => rank(role) >= rank(required);

@@ -1,13 +1,13 @@
 import { Effect } from "effect";
 import { canActInOrganization, checkTargets } from "./Access.ts";
 import { Forbidden, NotFound } from "./Errors.ts";
-import { ApiKeyRepository, type ApiKeyKind } from "./ports/ApiKeyRepository.ts";
+import type { Principal } from "./Principal.ts";
+import { type ApiKeyKind, ApiKeyRepository } from "./ports/ApiKeyRepository.ts";
 import { IdGenerator } from "./ports/IdGenerator.ts";
 import { MembershipRepository, type PageRequest } from "./ports/MembershipRepository.ts";
 import { TenancyRepository } from "./ports/TenancyRepository.ts";
 import { TokenGenerator } from "./ports/TokenGenerator.ts";
 import { Transactor } from "./ports/Transactor.ts";
-import type { Principal } from "./Principal.ts";
 import type { Target } from "./Target.ts";
 
 const requireGlobal = (principal: Principal, reason = "global_key_required") =>
@@ -16,14 +16,20 @@ const requireGlobal = (principal: Principal, reason = "global_key_required") =>
 const organizationNotFound = () => new NotFound({ reason: "organization_not_found" });
 
 /** The organization, when the principal may act in it; otherwise exactly "not found". */
-const visibleOrganization = Effect.fn("Tenancy.visibleOrganization")(function* (principal: Principal, organizationId: string) {
+const visibleOrganization = Effect.fn("Tenancy.visibleOrganization")(function* (
+  principal: Principal,
+  organizationId: string,
+) {
   if (!canActInOrganization(principal, organizationId)) return yield* organizationNotFound();
   const org = yield* (yield* TenancyRepository).getOrganization(organizationId);
   if (org === null) return yield* organizationNotFound();
   return org;
 });
 
-export const createOrganization = Effect.fn("Organizations.create")(function* (principal: Principal, input: { name: string }) {
+export const createOrganization = Effect.fn("Organizations.create")(function* (
+  principal: Principal,
+  input: { name: string },
+) {
   yield* requireGlobal(principal);
   const id = yield* (yield* IdGenerator).next;
   return yield* (yield* TenancyRepository).createOrganization({ id, name: input.name.trim() });
@@ -102,7 +108,8 @@ export const changeGroupWebsites = Effect.fn("Groups.changeWebsites")(function* 
       if (group === null) return yield* new NotFound({ reason: "group_not_found" });
       if (change === "add") {
         const existing = new Set(yield* repo.existingWebsites(input.websiteIds));
-        if (input.websiteIds.some((id) => !existing.has(id))) return yield* new NotFound({ reason: "website_not_found" });
+        if (input.websiteIds.some((id) => !existing.has(id)))
+          return yield* new NotFound({ reason: "website_not_found" });
         yield* repo.addGroupWebsites(input.groupId, input.websiteIds);
       } else {
         yield* repo.removeGroupWebsites(input.groupId, input.websiteIds);
@@ -151,7 +158,8 @@ export const listApiKeys = Effect.fn("ApiKeys.list")(function* (
 ) {
   if (principal.kind === "user") return yield* new Forbidden({ reason: "api_key_required" });
   let organizationId = input.organizationId ?? null;
-  if (principal.kind === "organization") organizationId = (yield* visibleOrganization(principal, organizationId ?? principal.organizationId)).id;
+  if (principal.kind === "organization")
+    organizationId = (yield* visibleOrganization(principal, organizationId ?? principal.organizationId)).id;
   return yield* (yield* ApiKeyRepository).list(organizationId, input);
 });
 
@@ -160,7 +168,8 @@ export const revokeApiKey = Effect.fn("ApiKeys.revoke")(function* (principal: Pr
   const key = yield* keys.get(input.apiKeyId);
   const visible =
     key !== null &&
-    (principal.kind === "global" || (principal.kind === "organization" && key.organizationId === principal.organizationId));
+    (principal.kind === "global" ||
+      (principal.kind === "organization" && key.organizationId === principal.organizationId));
   if (!visible) return yield* new NotFound({ reason: "api_key_not_found" });
   return (yield* keys.revoke(input.apiKeyId)) ?? key;
 });

@@ -1,6 +1,45 @@
-import { InviteRepository } from "@admit/domain";
+import {
+  type DeliveryStatus,
+  type InviteRecord,
+  InviteRepository,
+  type InviterKind,
+  type Role,
+  type StoredInviteStatus,
+  type TargetType,
+} from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, makeQuery, pgArray } from "../sql.ts";
+import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
+import { keyset, toPage } from "./paging.ts";
+
+const SELECT = `select i.id, i.email, i.target_type as "targetType", i.target_id as "targetId",
+  i.organization_id as "organizationId", i.role, i.status, i.expires_at as "expiresAt", i.created_at as "createdAt",
+  i.inviter_kind as "inviterKind", i.inviter_id as "inviterId", d.inviter_name as "inviterName",
+  d.id as "deliveryId", d.status as "deliveryStatus", d.last_error as "lastError"
+  from invites i join deliveries d on d.id = i.delivery_id`;
+
+const record = (r: Row): InviteRecord => ({
+  id: String(r.id),
+  email: String(r.email),
+  target: {
+    type: r.targetType as TargetType,
+    id: String(r.targetId),
+    organizationId: r.organizationId === null ? null : String(r.organizationId),
+  },
+  role: r.role as Role,
+  status: r.status as StoredInviteStatus,
+  expiresAt: date(r.expiresAt),
+  createdAt: date(r.createdAt),
+  inviter: {
+    kind: r.inviterKind as InviterKind,
+    id: r.inviterId === null ? null : String(r.inviterId),
+    name: String(r.inviterName ?? ""),
+  },
+  delivery: {
+    id: String(r.deliveryId),
+    status: r.deliveryStatus as DeliveryStatus,
+    lastError: r.lastError === null ? null : String(r.lastError),
+  },
+});
 
 export const InviteRepositoryMikro = Layer.effect(
   InviteRepository,
@@ -40,6 +79,56 @@ export const InviteRepositoryMikro = Layer.effect(
           }),
         );
       },
+      // Locking takes its own statement: a lock that waited for a concurrent update re-checks
+      // only the invite row, so a join to a delivery the update replaced would drop it.
+      get: (id, options) =>
+        (options?.lock ? query("select id from invites where id = ?::uuid for update", [id]) : Effect.void).pipe(
+          Effect.andThen(query(`${SELECT} where i.id = ?::uuid`, [id])),
+          Effect.map(([row]) => (row ? record(row) : null)),
+        ),
+      list: (filter, page) => {
+        const where: string[] = [];
+        const params: unknown[] = [];
+        const add = (clause: string, ...values: unknown[]) => {
+          where.push(clause);
+          params.push(...values);
+        };
+        if (filter.organizationId !== undefined) add("i.organization_id = ?::uuid", filter.organizationId);
+        if (filter.websiteId !== undefined)
+          add("i.target_type = 'website' and i.target_id = ?::uuid", filter.websiteId);
+        if (filter.groupId !== undefined) add("i.target_type = 'group' and i.target_id = ?::uuid", filter.groupId);
+        if (filter.email !== undefined) add("i.email = ?", filter.email);
+        const now = filter.now.toISOString();
+        if (filter.status === "pending") add("i.status = 'pending' and i.expires_at > ?::timestamptz", now);
+        else if (filter.status === "expired") add("i.status = 'pending' and i.expires_at <= ?::timestamptz", now);
+        else if (filter.status !== undefined) add("i.status = ?", filter.status);
+        const k = keyset(page, "i");
+        add(k.where, ...k.params);
+        return query(`${SELECT} where ${where.join(" and ")} ${k.order}`, params).pipe(
+          Effect.map((rows) => toPage(rows, page, record)),
+        );
+      },
+      findByTokenHash: (hash, options) =>
+        query(`${SELECT} where d.token_hash = decode(?, 'hex')${options?.lock ? " for update of i" : ""}`, [hash]).pipe(
+          Effect.flatMap((rows) =>
+            rows.length > 0
+              ? Effect.succeed({ email: String(rows[0]?.email), invites: rows.map(record) })
+              : query("select email from deliveries where token_hash = decode(?, 'hex')", [hash]).pipe(
+                  Effect.map(([d]) => (d ? { email: String(d.email), invites: [] } : null)),
+                ),
+          ),
+        ),
+      respond: (ids, status, userId) =>
+        query(
+          `update invites set status = ?, responded_at = now(), updated_at = now(), accepted_user_id = ?::uuid
+           where id = any(?::uuid[]) and status = 'pending'`,
+          [status, userId, pgArray(ids)],
+        ).pipe(Effect.asVoid),
+      redeliver: (id, deliveryId, expiresAt) =>
+        query(
+          "update invites set delivery_id = ?, expires_at = ?::timestamptz, updated_at = now() where id = ?::uuid",
+          [deliveryId, expiresAt.toISOString(), id],
+        ).pipe(Effect.asVoid),
     });
   }),
 );

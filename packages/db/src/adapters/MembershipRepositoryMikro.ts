@@ -1,10 +1,26 @@
-import { highestRole, MembershipRepository, type Role, type Target, type TargetType, targetKey } from "@admit/domain";
+import {
+  highestRole,
+  MembershipRepository,
+  type MemberView,
+  type Role,
+  type Target,
+  type TargetType,
+  targetKey,
+} from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { Database, date, makeQuery, pgArray } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
 
 const targetRows = (rows: ReadonlyArray<Record<string, unknown>>): Target[] =>
   rows.map((r) => ({ type: r.targetType as TargetType, id: String(r.targetId) }));
+
+const memberView = (r: Record<string, unknown>): MemberView => ({
+  userId: String(r.userId),
+  email: String(r.email),
+  role: r.role as Role,
+  sso: r.sso === true,
+  createdAt: date(r.createdAt),
+});
 
 export const MembershipRepositoryMikro = Layer.effect(
   MembershipRepository,
@@ -50,6 +66,24 @@ export const MembershipRepositoryMikro = Layer.effect(
           }),
         );
       },
+      roleOf: (target, userId) =>
+        query("select role from memberships where target_type = ? and target_id = ?::uuid and user_id = ?::uuid", [
+          target.type,
+          target.id,
+          userId,
+        ]).pipe(Effect.map(([row]) => (row ? (row.role as Role) : null))),
+      updateRole: (target, userId, role) =>
+        query(
+          `update memberships m set role = ? from users u
+           where u.id = m.user_id and m.target_type = ? and m.target_id = ?::uuid and m.user_id = ?::uuid
+           returning m.user_id as "userId", u.email, m.role, m.sso, m.created_at as "createdAt"`,
+          [role, target.type, target.id, userId],
+        ).pipe(Effect.map(([row]) => (row ? memberView(row) : null))),
+      remove: (target, userId) =>
+        query(
+          "delete from memberships where target_type = ? and target_id = ?::uuid and user_id = ?::uuid returning id",
+          [target.type, target.id, userId],
+        ).pipe(Effect.map((rows) => rows.length > 0)),
       list: (target, page) => {
         const k = keyset(page, "m");
         return query(
@@ -57,17 +91,7 @@ export const MembershipRepositoryMikro = Layer.effect(
            from memberships m join users u on u.id = m.user_id
            where m.target_type = ? and m.target_id = ?::uuid and ${k.where} ${k.order}`,
           [target.type, target.id, ...k.params],
-        ).pipe(
-          Effect.map((rows) =>
-            toPage(rows, page, (r) => ({
-              userId: String(r.userId),
-              email: String(r.email),
-              role: r.role as Role,
-              sso: r.sso === true,
-              createdAt: date(r.createdAt),
-            })),
-          ),
-        );
+        ).pipe(Effect.map((rows) => toPage(rows, page, memberView)));
       },
     });
   }),

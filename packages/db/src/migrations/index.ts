@@ -1,4 +1,5 @@
 import { Migration20261122000000_foundation } from "./Migration20261122000000_foundation.ts";
+import { Migration20261122010000_lifecycle } from "./Migration20261122010000_lifecycle.ts";
 
 /** Every migration, in order. Listed explicitly so that no file discovery is involved at run time. */
-export const migrations = [Migration20261122000000_foundation];
+export const migrations = [Migration20261122000000_foundation, Migration20261122010000_lifecycle];

@@ -1,8 +1,10 @@
 import { Context, type Effect } from "effect";
 import type { RepositoryError } from "../Errors.ts";
+import type { InviteRecord, InviteStatus } from "../Invite.ts";
 import type { Inviter } from "../Principal.ts";
 import type { Role } from "../Role.ts";
 import type { ResolvedTarget } from "../Target.ts";
+import type { Page, PageRequest } from "./MembershipRepository.ts";
 
 export interface NewInvite {
   readonly id: string;
@@ -16,6 +18,16 @@ export interface NewInvite {
   readonly expiresAt: Date;
 }
 
+export interface InviteFilter {
+  readonly organizationId?: string | undefined;
+  readonly websiteId?: string | undefined;
+  readonly groupId?: string | undefined;
+  readonly email?: string | undefined;
+  readonly status?: InviteStatus | undefined;
+  /** For telling pending from expired. */
+  readonly now: Date;
+}
+
 export class InviteRepository extends Context.Service<
   InviteRepository,
   {
@@ -25,5 +37,24 @@ export class InviteRepository extends Context.Service<
      * Answers the invite id of each input, in order.
      */
     upsertPending(invites: ReadonlyArray<NewInvite>): Effect.Effect<ReadonlyArray<string>, RepositoryError>;
+    /** One invite; with `lock`, its row stays locked until the transaction ends. */
+    get(id: string, options?: { lock?: boolean }): Effect.Effect<InviteRecord | null, RepositoryError>;
+    list(filter: InviteFilter, page: PageRequest): Effect.Effect<Page<InviteRecord>, RepositoryError>;
+    /**
+     * The invites that still point at the delivery holding this token, rows locked until the
+     * transaction ends; `null` when no delivery has that token.
+     */
+    findByTokenHash(
+      tokenHash: string,
+      options?: { lock?: boolean },
+    ): Effect.Effect<{ readonly email: string; readonly invites: ReadonlyArray<InviteRecord> } | null, RepositoryError>;
+    /** Moves pending invites to a final state. */
+    respond(
+      ids: ReadonlyArray<string>,
+      status: "accepted" | "declined" | "revoked",
+      userId: string | null,
+    ): Effect.Effect<void, RepositoryError>;
+    /** Points an invite at a new delivery with a new expiry (resend). */
+    redeliver(id: string, deliveryId: string, expiresAt: Date): Effect.Effect<void, RepositoryError>;
   }
 >()("@admit/domain/InviteRepository") {}

@@ -3,10 +3,13 @@ import { Context } from "effect";
 export interface InviteSettingsShape {
   /** How long an email invite stays acceptable. */
   readonly inviteTtlMs: number;
+  /** Resends to one recipient allowed per hour, protecting them (and the sender's reputation). */
+  readonly resendsPerRecipientPerHour: number;
 }
 
 export const DEFAULT_INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+export const DEFAULT_RESENDS_PER_HOUR = 3;
 
 export const InviteSettings = Context.Reference<InviteSettingsShape>("@admit/domain/InviteSettings", {
-  defaultValue: () => ({ inviteTtlMs: DEFAULT_INVITE_TTL_MS }),
+  defaultValue: () => ({ inviteTtlMs: DEFAULT_INVITE_TTL_MS, resendsPerRecipientPerHour: DEFAULT_RESENDS_PER_HOUR }),
 });

@@ -32,7 +32,10 @@ export class MembershipRepository extends Context.Service<
       sso: boolean,
     ): Effect.Effect<ReadonlyArray<Target>, RepositoryError>;
     /** The targets among `targets` where the user with that email is already a member. */
-    memberTargetsByEmail(email: string, targets: ReadonlyArray<Target>): Effect.Effect<ReadonlyArray<Target>, RepositoryError>;
+    memberTargetsByEmail(
+      email: string,
+      targets: ReadonlyArray<Target>,
+    ): Effect.Effect<ReadonlyArray<Target>, RepositoryError>;
     /**
      * The user's effective role on each target: its own membership, or for a website the
      * membership on the owning organization, whichever is higher. Missing when neither exists.
@@ -42,5 +45,9 @@ export class MembershipRepository extends Context.Service<
       targets: ReadonlyArray<ResolvedTarget>,
     ): Effect.Effect<ReadonlyMap<string, Role>, RepositoryError>;
     list(target: Target, page: PageRequest): Effect.Effect<Page<MemberView>, RepositoryError>;
+    /** The member's own role on the target, if a member. */
+    roleOf(target: Target, userId: string): Effect.Effect<Role | null, RepositoryError>;
+    updateRole(target: Target, userId: string, role: Role): Effect.Effect<MemberView | null, RepositoryError>;
+    remove(target: Target, userId: string): Effect.Effect<boolean, RepositoryError>;
   }
 >()("@admit/domain/MembershipRepository") {}

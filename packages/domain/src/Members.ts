@@ -1,0 +1,48 @@
+import { Effect } from "effect";
+import { checkTargets } from "./Access.ts";
+import { Forbidden, NotFound } from "./Errors.ts";
+import type { Principal } from "./Principal.ts";
+import { MembershipRepository } from "./ports/MembershipRepository.ts";
+import { type Role, roleAtLeast } from "./Role.ts";
+import type { Target } from "./Target.ts";
+
+/** The same rules as inviting: the caller must be allowed to grant `role` on the target. */
+const allowedTarget = Effect.fn("Members.allowedTarget")(function* (principal: Principal, target: Target, role: Role) {
+  const [access] = yield* checkTargets(principal, [target], role);
+  if (access === undefined || access._tag === "Refused") {
+    const reason = access?.reason ?? "not_found";
+    return yield* access?.status === "forbidden" ? new Forbidden({ reason }) : new NotFound({ reason });
+  }
+  return access.target;
+});
+
+/** A user may not change or remove a member whose role is above its own. */
+const memberRole = Effect.fn("Members.memberRole")(function* (principal: Principal, target: Target, userId: string) {
+  const role = yield* (yield* MembershipRepository).roleOf(target, userId);
+  if (role === null) return yield* new NotFound({ reason: "member_not_found" });
+  if (principal.kind === "user" && !roleAtLeast("admin", role))
+    return yield* new Forbidden({ reason: "role_above_own" });
+  return role;
+});
+
+export const updateMemberRole = Effect.fn("Members.updateRole")(function* (
+  principal: Principal,
+  input: Target & { userId: string; role: Role },
+) {
+  const target = yield* allowedTarget(principal, { type: input.type, id: input.id }, input.role);
+  yield* memberRole(principal, target, input.userId);
+  const updated = yield* (yield* MembershipRepository).updateRole(target, input.userId, input.role);
+  if (updated === null) return yield* new NotFound({ reason: "member_not_found" });
+  return updated;
+});
+
+export const removeMember = Effect.fn("Members.remove")(function* (
+  principal: Principal,
+  input: Target & { userId: string },
+) {
+  const target = yield* allowedTarget(principal, { type: input.type, id: input.id }, "read");
+  yield* memberRole(principal, target, input.userId);
+  const removed = yield* (yield* MembershipRepository).remove(target, input.userId);
+  if (!removed) return yield* new NotFound({ reason: "member_not_found" });
+  return { success: true as const };
+});
