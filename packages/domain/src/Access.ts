@@ -1,6 +1,7 @@
 import { Effect } from "effect";
 import type { RepositoryError } from "./Errors.ts";
-import type { Principal } from "./Principal.ts";
+import { ApiKeyRepository } from "./ports/ApiKeyRepository.ts";
+import type { Inviter, Principal } from "./Principal.ts";
 import { MembershipRepository } from "./ports/MembershipRepository.ts";
 import { TargetRepository } from "./ports/TargetRepository.ts";
 import { type Role, roleAtLeast } from "./Role.ts";
@@ -53,6 +54,54 @@ export const checkTargets = Effect.fn("Access.checkTargets")(function* (
     if (!roleAtLeast(own, role)) return refused("forbidden", "role_above_own");
     return { _tag: "Allowed", target: found };
   });
+});
+
+export interface Grant {
+  readonly inviter: Inviter;
+  readonly target: ResolvedTarget;
+  readonly role: Role;
+}
+
+/**
+ * Whether whoever created each grant (an invite, a join link) may still grant that role on that
+ * target: its key unrevoked and still covering the target, or, for a user, still admin there.
+ * Checked again when the grant is used. One lookup per distinct creator.
+ */
+export const stillAuthorized = Effect.fn("Access.stillAuthorized")(function* (grants: ReadonlyArray<Grant>) {
+  const keys = yield* ApiKeyRepository;
+  const memberships = yield* MembershipRepository;
+  const ok: boolean[] = grants.map(() => false);
+  const byInviter = new Map<string, number[]>();
+  grants.forEach((g, i) => {
+    const k = `${g.inviter.kind}:${g.inviter.id}`;
+    byInviter.set(k, [...(byInviter.get(k) ?? []), i]);
+  });
+  for (const indexes of byInviter.values()) {
+    const inviter = (grants[indexes[0] as number] as Grant).inviter;
+    if (inviter.kind === "root") {
+      for (const i of indexes) ok[i] = true;
+    } else if (inviter.kind === "api_key" && inviter.id !== null) {
+      const key = yield* keys.get(inviter.id);
+      for (const i of indexes) {
+        const { target } = grants[i] as Grant;
+        ok[i] =
+          key !== null &&
+          key.revokedAt === null &&
+          (key.kind === "global" || (target.type !== "group" && key.organizationId === target.organizationId));
+      }
+    } else if (inviter.kind === "user" && inviter.id !== null) {
+      const roles = yield* memberships.effectiveRoles(
+        inviter.id,
+        indexes.map((i) => (grants[i] as Grant).target),
+      );
+      for (const i of indexes) {
+        const g = grants[i] as Grant;
+        const own = roles.get(targetKey(g.target));
+        ok[i] = own === "admin" && roleAtLeast(own, g.role);
+      }
+    }
+  }
+  return ok;
 });
 
 /** True when the principal may act on the organization itself (read it, manage its websites and keys). */

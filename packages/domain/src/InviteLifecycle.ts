@@ -1,9 +1,9 @@
 import { Clock, Effect } from "effect";
-import { checkTargets } from "./Access.ts";
+import { checkTargets, stillAuthorized } from "./Access.ts";
+import { normalizeEmail } from "./Email.ts";
 import { Conflict, Forbidden, NotFound, TooManyRequests } from "./Errors.ts";
 import { type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
 import type { Principal } from "./Principal.ts";
-import { ApiKeyRepository } from "./ports/ApiKeyRepository.ts";
 import { DeliveryRepository } from "./ports/DeliveryRepository.ts";
 import { IdGenerator } from "./ports/IdGenerator.ts";
 import { type InviteFilter, InviteRepository } from "./ports/InviteRepository.ts";
@@ -13,7 +13,7 @@ import { TargetRepository } from "./ports/TargetRepository.ts";
 import { TokenGenerator } from "./ports/TokenGenerator.ts";
 import { Transactor } from "./ports/Transactor.ts";
 import { UserRepository } from "./ports/UserRepository.ts";
-import { type Role, roleAtLeast } from "./Role.ts";
+import type { Role } from "./Role.ts";
 import { type Target, targetKey } from "./Target.ts";
 
 const inviteNotFound = () => new NotFound({ reason: "invite_not_found" });
@@ -65,7 +65,7 @@ export const listInvites = Effect.fn("Invites.list")(function* (principal: Princ
     websiteId: input.websiteId,
     groupId: input.groupId,
     status: input.status,
-    email: input.email,
+    email: input.email === undefined ? undefined : normalizeEmail(input.email),
     now: new Date(now),
   };
   if (principal.kind === "organization") {
@@ -74,7 +74,7 @@ export const listInvites = Effect.fn("Invites.list")(function* (principal: Princ
     }
     filter.organizationId = principal.organizationId;
   } else if (principal.kind === "user") {
-    if (input.email !== undefined && input.email !== principal.email) return { items: [], nextCursor: null };
+    if (filter.email !== undefined && filter.email !== principal.email) return { items: [], nextCursor: null };
     filter.email = principal.email;
   }
   const page = yield* (yield* InviteRepository).list(filter, input);
@@ -153,43 +153,6 @@ const openToken = Effect.fn("Invites.openToken")(function* (token: string, lock:
   return { email: found.email, pending };
 });
 
-/** Whether the one who sent these invites may still grant each of them (checked again at accept). */
-const stillAuthorized = Effect.fn("Invites.stillAuthorized")(function* (invites: ReadonlyArray<InviteRecord>) {
-  const keys = yield* ApiKeyRepository;
-  const memberships = yield* MembershipRepository;
-  const honoured = new Set<string>();
-  const byInviter = new Map<string, InviteRecord[]>();
-  for (const i of invites) {
-    const k = `${i.inviter.kind}:${i.inviter.id}`;
-    byInviter.set(k, [...(byInviter.get(k) ?? []), i]);
-  }
-  for (const group of byInviter.values()) {
-    const inviter = (group[0] as InviteRecord).inviter;
-    if (inviter.kind === "root") {
-      for (const i of group) honoured.add(i.id);
-    } else if (inviter.kind === "api_key" && inviter.id !== null) {
-      const key = yield* keys.get(inviter.id);
-      for (const i of group) {
-        const ok =
-          key !== null &&
-          key.revokedAt === null &&
-          (key.kind === "global" || (i.target.type !== "group" && key.organizationId === i.target.organizationId));
-        if (ok) honoured.add(i.id);
-      }
-    } else if (inviter.kind === "user" && inviter.id !== null) {
-      const roles = yield* memberships.effectiveRoles(
-        inviter.id,
-        group.map((i) => i.target),
-      );
-      for (const i of group) {
-        const own = roles.get(targetKey(i.target));
-        if (own === "admin" && roleAtLeast(own, i.role)) honoured.add(i.id);
-      }
-    }
-  }
-  return invites.filter((i) => honoured.has(i.id));
-});
-
 export interface AcceptInviteInput {
   readonly token: string;
   readonly firstName?: string | undefined;
@@ -207,7 +170,8 @@ export const acceptInvite = Effect.fn("Invites.accept")(function* (input: Accept
   return yield* (yield* Transactor).withTransaction(
     Effect.gen(function* () {
       const opened = yield* openToken(input.token, true);
-      const honoured = yield* stillAuthorized(opened.pending);
+      const still = yield* stillAuthorized(opened.pending);
+      const honoured = opened.pending.filter((_, i) => still[i]);
       if (honoured.length === 0) return yield* new Forbidden({ reason: "inviter_lost_authority" });
       const user = yield* users.findOrCreateVerified({
         email: opened.email,
@@ -222,6 +186,9 @@ export const acceptInvite = Effect.fn("Invites.accept")(function* (input: Accept
         "accepted",
         user.id,
       );
+      // The token works once: invites of this delivery that could not be honoured are closed too.
+      const dropped = opened.pending.filter((_, i) => !still[i]).map((i) => i.id);
+      if (dropped.length > 0) yield* invites.respond(dropped, "revoked", null);
       return {
         userId: user.id,
         memberships: honoured.map((i) => ({ target: { type: i.target.type, id: i.target.id }, role: i.role })),

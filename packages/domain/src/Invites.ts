@@ -79,8 +79,15 @@ const nameOrNull = (value: string | undefined): string | null => {
 /** `invites.create`: one email, one target, added now (`direct`) or invited by email. */
 export const createInvite = Effect.fn("Invites.create")(function* (principal: Principal, input: CreateInviteInput) {
   const named = targetOf(principal, input);
-  if (!named.ok) return yield* named.error;
-  const email = yield* validEmail(input.email);
+  const parsed = parseEmail(input.email);
+  if (!named.ok || !parsed.ok) {
+    const fieldErrors = {
+      ...(named.ok ? {} : named.error.fieldErrors),
+      ...(parsed.ok ? {} : { email: [parsed.message] }),
+    };
+    return yield* new InvalidInput({ message: "Invalid input", fieldErrors });
+  }
+  const email = parsed.email;
 
   const [access] = yield* checkTargets(principal, [named.target], input.role);
   if (access === undefined || access._tag === "Refused") {

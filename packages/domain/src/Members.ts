@@ -3,10 +3,13 @@ import { checkTargets } from "./Access.ts";
 import { Forbidden, NotFound } from "./Errors.ts";
 import type { Principal } from "./Principal.ts";
 import { MembershipRepository } from "./ports/MembershipRepository.ts";
-import { type Role, roleAtLeast } from "./Role.ts";
+import type { Role } from "./Role.ts";
 import type { Target } from "./Target.ts";
 
-/** The same rules as inviting: the caller must be allowed to grant `role` on the target. */
+/**
+ * The same rules as inviting: the caller must be allowed to grant `role` on the target. A user
+ * must be admin there, and admin is the highest role, so no member is above the caller.
+ */
 const allowedTarget = Effect.fn("Members.allowedTarget")(function* (principal: Principal, target: Target, role: Role) {
   const [access] = yield* checkTargets(principal, [target], role);
   if (access === undefined || access._tag === "Refused") {
@@ -16,12 +19,9 @@ const allowedTarget = Effect.fn("Members.allowedTarget")(function* (principal: P
   return access.target;
 });
 
-/** A user may not change or remove a member whose role is above its own. */
-const memberRole = Effect.fn("Members.memberRole")(function* (principal: Principal, target: Target, userId: string) {
+const requireMember = Effect.fn("Members.requireMember")(function* (target: Target, userId: string) {
   const role = yield* (yield* MembershipRepository).roleOf(target, userId);
   if (role === null) return yield* new NotFound({ reason: "member_not_found" });
-  if (principal.kind === "user" && !roleAtLeast("admin", role))
-    return yield* new Forbidden({ reason: "role_above_own" });
   return role;
 });
 
@@ -30,7 +30,7 @@ export const updateMemberRole = Effect.fn("Members.updateRole")(function* (
   input: Target & { userId: string; role: Role },
 ) {
   const target = yield* allowedTarget(principal, { type: input.type, id: input.id }, input.role);
-  yield* memberRole(principal, target, input.userId);
+  yield* requireMember(target, input.userId);
   const updated = yield* (yield* MembershipRepository).updateRole(target, input.userId, input.role);
   if (updated === null) return yield* new NotFound({ reason: "member_not_found" });
   return updated;
@@ -41,7 +41,7 @@ export const removeMember = Effect.fn("Members.remove")(function* (
   input: Target & { userId: string },
 ) {
   const target = yield* allowedTarget(principal, { type: input.type, id: input.id }, "read");
-  yield* memberRole(principal, target, input.userId);
+  yield* requireMember(target, input.userId);
   const removed = yield* (yield* MembershipRepository).remove(target, input.userId);
   if (!removed) return yield* new NotFound({ reason: "member_not_found" });
   return { success: true as const };

@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import { canActInOrganization, checkTargets } from "./Access.ts";
-import { Forbidden, NotFound } from "./Errors.ts";
+import { Forbidden, invalid, NotFound } from "./Errors.ts";
 import type { Principal } from "./Principal.ts";
 import { type ApiKeyKind, ApiKeyRepository } from "./ports/ApiKeyRepository.ts";
 import { IdGenerator } from "./ports/IdGenerator.ts";
@@ -134,10 +134,11 @@ export const createApiKey = Effect.fn("ApiKeys.create")(function* (
 ) {
   let organizationId: string | null = null;
   if (input.kind === "global") {
+    if (input.organizationId !== undefined) return yield* invalid("organizationId", 'Not allowed when kind is "global"');
     yield* requireGlobal(principal);
   } else {
     const wanted = input.organizationId ?? (principal.kind === "organization" ? principal.organizationId : undefined);
-    if (wanted === undefined) return yield* organizationNotFound();
+    if (wanted === undefined) return yield* invalid("organizationId", 'Required when kind is "organization"');
     organizationId = (yield* visibleOrganization(principal, wanted)).id;
   }
   const id = yield* (yield* IdGenerator).next;
