@@ -2,6 +2,7 @@ import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { apiKeysRouter } from "./routers/apiKeys/router.ts";
 import { groupsRouter } from "./routers/groups/router.ts";
 import { invitesRouter } from "./routers/invites/router.ts";
+import { linkInvitesRouter } from "./routers/linkInvites/router.ts";
 import { membersRouter } from "./routers/members/router.ts";
 import { organizationsRouter } from "./routers/organizations/router.ts";
 import { usersRouter } from "./routers/users/router.ts";
@@ -16,6 +17,7 @@ export const appRouter = router({
   members: membersRouter,
   apiKeys: apiKeysRouter,
   users: usersRouter,
+  linkInvites: linkInvitesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -4,6 +4,7 @@ import { ApiKeyRepositoryMikro } from "./adapters/ApiKeyRepositoryMikro.ts";
 import { DeliveryRepositoryMikro } from "./adapters/DeliveryRepositoryMikro.ts";
 import { InviteRepositoryMikro } from "./adapters/InviteRepositoryMikro.ts";
 import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
+import { LinkInviteRepositoryMikro } from "./adapters/LinkInviteRepositoryMikro.ts";
 import { MembershipRepositoryMikro } from "./adapters/MembershipRepositoryMikro.ts";
 import { TargetRepositoryMikro } from "./adapters/TargetRepositoryMikro.ts";
 import { TenancyRepositoryMikro } from "./adapters/TenancyRepositoryMikro.ts";
@@ -30,6 +31,7 @@ export const layer = (orm: Orm, options: { tokenKey: string }) =>
     TenancyRepositoryMikro,
     ApiKeyRepositoryMikro,
     UserTokenRepositoryMikro,
+    LinkInviteRepositoryMikro,
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(IdGeneratorCrypto, TokenGeneratorCrypto)),
     Layer.provide(Layer.succeed(Database, Database.of({ orm, sealer: makeTokenSealer(options.tokenKey) }))),

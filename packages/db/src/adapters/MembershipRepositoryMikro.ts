@@ -36,6 +36,27 @@ export const MembershipRepositoryMikro = Layer.effect(
            returning target_type as "targetType", target_id as "targetId"`,
           [userId, role, sso, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id))],
         ).pipe(Effect.map(targetRows)),
+      addUsers: (target, members) =>
+        query(
+          `insert into memberships (id, user_id, target_type, target_id, role, sso)
+           select gen_random_uuid(), m.user_id, ?, ?::uuid, m.role, m.sso
+           from unnest(?::uuid[], ?::text[], ?::boolean[]) as m(user_id, role, sso)
+           on conflict (target_type, target_id, user_id) do nothing
+           returning user_id as "userId"`,
+          [
+            target.type,
+            target.id,
+            pgArray(members.map((m) => m.userId)),
+            pgArray(members.map((m) => m.role)),
+            pgArray(members.map((m) => m.sso)),
+          ],
+        ).pipe(Effect.map((rows) => rows.map((r) => String(r.userId)))),
+      inOtherOrganizations: (userIds, organizationId) =>
+        query(
+          `select distinct user_id as "userId" from memberships
+           where user_id = any(?::uuid[]) and target_type = 'organization' and target_id <> ?::uuid`,
+          [pgArray(userIds), organizationId],
+        ).pipe(Effect.map((rows) => rows.map((r) => String(r.userId)))),
       memberTargetsByEmail: (email, targets) =>
         query(
           `select m.target_type as "targetType", m.target_id as "targetId"

@@ -1,6 +1,6 @@
 import { UserRepository, type UserView } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, makeQuery, type Row } from "../sql.ts";
+import { Database, makeQuery, pgArray, type Row } from "../sql.ts";
 import { uuidv7 } from "./ids.ts";
 
 export const userView = (r: Row): UserView => ({
@@ -43,6 +43,19 @@ export const UserRepositoryMikro = Layer.effect(
            from users where id = ?::uuid`,
           [id],
         ).pipe(Effect.map(([row]) => (row ? userView(row) : null))),
+      findOrCreateMany: (emails) =>
+        query(
+          `insert into users (id, email)
+           select * from unnest(?::uuid[], ?::text[])
+           on conflict (email) do update set email = excluded.email
+           returning id, email`,
+          [pgArray(emails.map(() => uuidv7())), pgArray(emails)],
+        ).pipe(
+          Effect.map((rows) => {
+            const ids = new Map(rows.map((r) => [String(r.email), String(r.id)]));
+            return emails.map((email) => ({ id: ids.get(email) ?? "", email }));
+          }),
+        ),
       findIdByEmail: (email) =>
         query("select id from users where email = ?", [email]).pipe(
           Effect.map(([row]) => (row ? String(row.id) : null)),

@@ -31,6 +31,16 @@ export class MembershipRepository extends Context.Service<
       role: Role,
       sso: boolean,
     ): Effect.Effect<ReadonlyArray<Target>, RepositoryError>;
+    /** Adds many users to one target at once; answers the user ids that were added. */
+    addUsers(
+      target: Target,
+      members: ReadonlyArray<{ readonly userId: string; readonly role: Role; readonly sso: boolean }>,
+    ): Effect.Effect<ReadonlyArray<string>, RepositoryError>;
+    /** Among these users, those who are members of an organization other than `organizationId`. */
+    inOtherOrganizations(
+      userIds: ReadonlyArray<string>,
+      organizationId: string,
+    ): Effect.Effect<ReadonlyArray<string>, RepositoryError>;
     /** The targets among `targets` where the user with that email is already a member. */
     memberTargetsByEmail(
       email: string,

@@ -24,5 +24,9 @@ export class UserRepository extends Context.Service<
     /** Accepting an email invite proves the address: the user is created verified, or marked verified. */
     findOrCreateVerified(user: NewUser): Effect.Effect<{ readonly id: string }, RepositoryError>;
     get(id: string): Effect.Effect<UserView | null, RepositoryError>;
+    /** Like `findOrCreate` for many emails at once (one statement); answers in input order. */
+    findOrCreateMany(
+      emails: ReadonlyArray<string>,
+    ): Effect.Effect<ReadonlyArray<{ readonly id: string; readonly email: string }>, RepositoryError>;
   }
 >()("@admit/domain/UserRepository") {}

@@ -1,11 +1,25 @@
-import { Tenancy } from "@admit/domain";
+import { inviteUsers, MAX_ORGANIZATION_INVITE_EMAILS, Tenancy } from "@admit/domain";
 import { z } from "zod";
 import { runEffect } from "../../effect.ts";
 import { toJson } from "../../json.ts";
-import { displayName, id, page } from "../../schemas.ts";
-import { keyProcedure, router } from "../../trpc.ts";
+import { displayName, id, page, role } from "../../schemas.ts";
+import { keyProcedure, principalProcedure, router } from "../../trpc.ts";
 
 export const organizationsRouter = router({
+  /** Emails are validated by the domain, which names each invalid or duplicated one. */
+  inviteUsers: principalProcedure
+    .input(
+      z.strictObject({
+        organizationId: id,
+        emails: z
+          .array(z.string().max(1000))
+          .min(1, "At least 1 email")
+          .max(MAX_ORGANIZATION_INVITE_EMAILS, `At most ${MAX_ORGANIZATION_INVITE_EMAILS} emails`),
+        role: role.default("read"),
+        sso: z.boolean().default(false),
+      }),
+    )
+    .mutation(({ ctx, input }) => runEffect(ctx, inviteUsers(ctx.principal, input))),
   create: keyProcedure
     .input(z.strictObject({ name: displayName }))
     .mutation(async ({ ctx, input }) => toJson(await runEffect(ctx, Tenancy.createOrganization(ctx.principal, input)))),

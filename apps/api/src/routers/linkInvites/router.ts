@@ -1,0 +1,78 @@
+import {
+  createLinkInvite,
+  getLinkInvite,
+  joinLinkInvite,
+  type LinkInviteRecord,
+  listLinkInvites,
+  revokeLinkInvite,
+  updateLinkInvite,
+} from "@admit/domain";
+import { z } from "zod";
+import { runEffect } from "../../effect.ts";
+import { toJson } from "../../json.ts";
+import { id, page, role } from "../../schemas.ts";
+import { principalProcedure, router } from "../../trpc.ts";
+
+const timestamp = z.iso
+  .datetime({ offset: true, error: "Must be an ISO-8601 timestamp" })
+  .transform((s) => new Date(s));
+const maxUses = z.number().int().min(1, "At least 1").max(1_000_000);
+const domain = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(
+    /^@?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/,
+    "Must be a domain like example.com",
+  );
+
+const linkRef = { organizationId: id, inviteId: id };
+
+/**
+ * What callers see of a link. The join code is a secret: it appears once, in the `url` answered
+ * by `create`; afterwards only its hash exists, and `url` is null.
+ */
+const view = (link: LinkInviteRecord, url: string | null = null) => toJson({ ...link, url });
+
+export const linkInvitesRouter = router({
+  create: principalProcedure
+    .input(
+      z.strictObject({
+        organizationId: id,
+        role: role.default("read"),
+        sso: z.boolean().default(false),
+        expiresAt: timestamp.optional(),
+        maxUses: maxUses.optional(),
+        allowedEmailDomains: z.array(domain).max(100).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => {
+      const { link, code } = await runEffect(ctx, createLinkInvite(ctx.principal, input));
+      return view(link, `${ctx.publicUrl}/join/${link.organizationId}/${code}`);
+    }),
+  list: principalProcedure.input(z.strictObject({ organizationId: id, ...page })).query(async ({ ctx, input }) => {
+    const result = await runEffect(ctx, listLinkInvites(ctx.principal, input));
+    return { items: result.items.map((l) => view(l)), nextCursor: result.nextCursor };
+  }),
+  get: principalProcedure
+    .input(z.strictObject(linkRef))
+    .query(async ({ ctx, input }) => view(await runEffect(ctx, getLinkInvite(ctx.principal, input)))),
+  update: principalProcedure
+    .input(
+      z.strictObject({
+        ...linkRef,
+        role: role.optional(),
+        expiresAt: timestamp.nullable().optional(),
+        maxUses: maxUses.nullable().optional(),
+        disabled: z.boolean().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => view(await runEffect(ctx, updateLinkInvite(ctx.principal, input)))),
+  revoke: principalProcedure
+    .input(z.strictObject(linkRef))
+    .mutation(({ ctx, input }) => runEffect(ctx, revokeLinkInvite(ctx.principal, input))),
+  /** `inviteId` here is the join code from the link's url. */
+  join: principalProcedure
+    .input(z.strictObject({ organizationId: id, inviteId: z.string().min(1).max(200) }))
+    .mutation(({ ctx, input }) => runEffect(ctx, joinLinkInvite(ctx.principal, input))),
+});
