@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { initOrm, type Orm } from "@admit/db";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { ApiConfig } from "./config.ts";
+import { handleRest } from "./rest/handler.ts";
+import { openApiDocument } from "./rest/openapi.ts";
 import { appRouter } from "./router.ts";
 import { type AppRuntime, makeRuntime } from "./runtime.ts";
 
@@ -58,7 +60,9 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       const ready = await orm.isConnected().catch(() => false);
       return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "database_unreachable" });
     }
-    if (!url.pathname.startsWith("/trpc/")) {
+    if (url.pathname === "/openapi.json") return sendJson(res, 200, openApiDocument(config.publicUrl));
+    const isRest = url.pathname.startsWith("/v1/");
+    if (!isRest && !url.pathname.startsWith("/trpc/")) {
       return sendJson(res, 404, { error: { code: "NOT_FOUND", reason: "route_not_found", message: "No such route" } });
     }
     let body: Buffer | undefined;
@@ -82,6 +86,26 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     res.on("close", () => {
       if (!res.writableFinished) abort.abort();
     });
+    const context = {
+      runtime,
+      publicUrl: config.publicUrl,
+      secret: bearer(req.headers.authorization),
+      signal: abort.signal,
+    };
+    if (isRest) {
+      const answer = await handleRest(req.method ?? "GET", url, body, req.headers["content-type"], context);
+      if (answer.body === undefined) {
+        res.writeHead(answer.status, answer.headers ?? {});
+        return res.end();
+      }
+      const payload = JSON.stringify(answer.body);
+      res.writeHead(answer.status, {
+        ...answer.headers,
+        "content-type": "application/json",
+        "content-length": Buffer.byteLength(payload),
+      });
+      return res.end(payload);
+    }
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === "string") headers.set(name, value);
@@ -92,12 +116,7 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       endpoint: "/trpc",
       req: request,
       router: appRouter,
-      createContext: () => ({
-        runtime,
-        publicUrl: config.publicUrl,
-        secret: bearer(req.headers.authorization),
-        signal: abort.signal,
-      }),
+      createContext: () => context,
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[api] ${path ?? "?"} failed:`, error.cause ?? error);
       },
