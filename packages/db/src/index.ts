@@ -3,5 +3,13 @@ export { decodeCursor, encodeCursor } from "./cursor.ts";
 export { freePort, startEmbeddedPostgres } from "./embedded.ts";
 export { layer } from "./layer.ts";
 export { initOrm, migrate, type Orm } from "./orm.ts";
+export {
+  DEFAULT_DELIVERY_QUEUE_SETTINGS,
+  DELIVERY_DEAD_LETTER_QUEUE,
+  DELIVERY_QUEUE,
+  type DeliveryJob,
+  type DeliveryQueueSettings,
+  installDeliveryQueue,
+} from "./queue.ts";
 export { makeTokenSealer, type TokenSealer } from "./sealing.ts";
-export { Database } from "./sql.ts";
+export { CurrentEntityManager, Database, withTransaction } from "./sql.ts";

@@ -1,6 +1,7 @@
 import { Transactor } from "@admit/domain";
 import { Layer } from "effect";
 import { ApiKeyRepositoryMikro } from "./adapters/ApiKeyRepositoryMikro.ts";
+import { DeliveryOutboxMikro } from "./adapters/DeliveryOutboxMikro.ts";
 import { DeliveryRepositoryMikro } from "./adapters/DeliveryRepositoryMikro.ts";
 import { InviteRepositoryMikro } from "./adapters/InviteRepositoryMikro.ts";
 import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
@@ -28,6 +29,7 @@ export const layer = (orm: Orm, options: { tokenKey: string }) =>
     MembershipRepositoryMikro,
     InviteRepositoryMikro,
     DeliveryRepositoryMikro,
+    DeliveryOutboxMikro,
     TenancyRepositoryMikro,
     ApiKeyRepositoryMikro,
     UserTokenRepositoryMikro,

@@ -2,6 +2,7 @@ import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
 import { entities } from "./entities/index.ts";
 import { migrations } from "./migrations/index.ts";
+import { installDeliveryQueue } from "./queue.ts";
 
 export interface OrmOptions {
   readonly databaseUrl: string;
@@ -30,7 +31,10 @@ export function initOrm(options: OrmOptions): Promise<Orm> {
   });
 }
 
-/** Applies every pending migration; safe to run concurrently with itself and on an up-to-date database. */
+/**
+ * Applies every pending migration, then installs the job queue's schema and queues; safe to run
+ * concurrently with itself and on an up-to-date database.
+ */
 export async function migrate(databaseUrl: string): Promise<void> {
   const orm = await initOrm({ databaseUrl, poolSize: 1 });
   try {
@@ -38,4 +42,5 @@ export async function migrate(databaseUrl: string): Promise<void> {
   } finally {
     await orm.close(true);
   }
+  await installDeliveryQueue(databaseUrl);
 }

@@ -1,0 +1,108 @@
+import type { EntityManager } from "@mikro-orm/postgresql";
+import { fromKysely, type KyselyTransactionLike, PgBoss, type Queue } from "pg-boss";
+import type { Orm } from "./orm.ts";
+
+/** The queue of invitation emails: one job per delivery, whose data is the delivery id only. */
+export const DELIVERY_QUEUE = "invite-delivery";
+/** Where a delivery job lands once its retries are used up, so that the delivery is marked failed. */
+export const DELIVERY_DEAD_LETTER_QUEUE = "invite-delivery-dead";
+
+export interface DeliveryJob {
+  readonly deliveryId: string;
+}
+
+export type DeliveryQueueSettings = Required<
+  Pick<Queue, "retryLimit" | "retryDelay" | "retryDelayMax" | "heartbeatSeconds" | "expireInSeconds">
+>;
+
+/**
+ * Retries back off from 15 s to at most 15 min, 10 of them: about an hour and a half of provider
+ * trouble before a delivery is given up. A job whose worker stopped sending heartbeats for 30 s is
+ * handed to another worker; no single send may hold a job for more than 5 minutes.
+ */
+export const DEFAULT_DELIVERY_QUEUE_SETTINGS: DeliveryQueueSettings = {
+  retryLimit: 10,
+  retryDelay: 15,
+  retryDelayMax: 900,
+  heartbeatSeconds: 30,
+  expireInSeconds: 300,
+};
+
+const queueOptions = (settings: DeliveryQueueSettings) => ({
+  ...settings,
+  retryBackoff: true,
+  notify: true,
+  deadLetter: DELIVERY_DEAD_LETTER_QUEUE,
+});
+
+const reportErrors = (boss: PgBoss, label: string) =>
+  boss.on("error", (error) => console.error(`[${label}] queue error:`, error));
+
+/**
+ * Installs (or upgrades) pg-boss's schema and creates the delivery queues with `settings`. Run by
+ * `migrate()`, so it happens with the migrations, before any API or worker starts; pg-boss takes
+ * an advisory lock, so concurrent runs are safe. Deliveries still queued when the queue is first
+ * created (written before the queue existed) get their job then.
+ */
+export async function installDeliveryQueue(
+  databaseUrl: string,
+  settings: DeliveryQueueSettings = DEFAULT_DELIVERY_QUEUE_SETTINGS,
+): Promise<void> {
+  const boss = new PgBoss({
+    connectionString: databaseUrl,
+    max: 2,
+    migrate: true,
+    supervise: false,
+    schedule: false,
+    application_name: "admit-migrate",
+  });
+  reportErrors(boss, "migrate");
+  await boss.start();
+  try {
+    await boss.createQueue(DELIVERY_DEAD_LETTER_QUEUE, { retryLimit: 5, retryDelay: 30, retryBackoff: true });
+    const existed = (await boss.getQueue(DELIVERY_QUEUE)) !== null;
+    await boss.createQueue(DELIVERY_QUEUE, queueOptions(settings));
+    await boss.updateQueue(DELIVERY_QUEUE, queueOptions(settings));
+    if (!existed) {
+      const { rows } = await boss
+        .getDb()
+        .executeSql("select id from deliveries where status = 'queued' and token_sealed is not null");
+      if (rows.length > 0) {
+        await boss.insert(
+          DELIVERY_QUEUE,
+          rows.map((r: { id: string }) => ({ data: { deliveryId: r.id } satisfies DeliveryJob })),
+        );
+      }
+    }
+  } finally {
+    await boss.stop({ graceful: false, close: true });
+  }
+}
+
+/**
+ * A pg-boss instance that only sends jobs, for the API: no maintenance, no workers. Its own reads
+ * (the queue lookup at start) use a small pool of its own rather than MikroORM's, so that a burst
+ * of transactions holding every MikroORM connection cannot starve it; the jobs themselves are
+ * written on each transaction's connection.
+ */
+export async function startDeliveryProducer(orm: Orm): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: orm.config.get("clientUrl"),
+    max: 2,
+    migrate: false,
+    supervise: false,
+    schedule: false,
+    application_name: "admit-api-queue",
+  });
+  reportErrors(boss, "api");
+  await boss.start();
+  return boss;
+}
+
+/** Sends the delivery's job on the connection of `em`'s transaction: it exists exactly when the transaction commits. */
+export async function sendDeliveryJob(boss: PgBoss, em: EntityManager, deliveryId: string): Promise<void> {
+  const trx = em.getTransactionContext();
+  if (trx === undefined) throw new Error("a delivery job must be sent inside the transaction that writes the delivery");
+  const job: DeliveryJob = { deliveryId };
+  await boss.send(DELIVERY_QUEUE, job, { db: fromKysely(trx as unknown as KyselyTransactionLike) });
+}
