@@ -1,7 +1,7 @@
 import { Effect } from "effect";
 import type { RepositoryError } from "./Errors.ts";
-import { ApiKeyRepository } from "./ports/ApiKeyRepository.ts";
 import type { Inviter, Principal } from "./Principal.ts";
+import { ApiKeyRepository } from "./ports/ApiKeyRepository.ts";
 import { MembershipRepository } from "./ports/MembershipRepository.ts";
 import { TargetRepository } from "./ports/TargetRepository.ts";
 import { type Role, roleAtLeast } from "./Role.ts";

@@ -166,10 +166,14 @@ export const joinLinkInvite = Effect.fn("LinkInvites.join")(function* (
       const target = { type: "organization" as const, id: link.organizationId, organizationId: link.organizationId };
       const [still] = yield* stillAuthorized([{ inviter: link.createdBy, target, role: link.role }]);
       if (!still) return yield* new Forbidden({ reason: "inviter_lost_authority" });
-      const added = yield* memberships.addUsers(target, [{ userId: principal.userId, role: link.role, sso: link.sso }]);
+      // An SSO member belongs to one organization only, as with organizations.inviteUsers.
+      const elsewhere =
+        link.sso && (yield* memberships.inOtherOrganizations([principal.userId], link.organizationId)).length > 0;
+      const sso = link.sso && !elsewhere;
+      const added = yield* memberships.addUsers(target, [{ userId: principal.userId, role: link.role, sso }]);
       if (added.length === 0) return yield* new AlreadyMember();
       yield* links.countUse(link.id);
-      return { organizationId: link.organizationId, userId: principal.userId, role: link.role, sso: link.sso };
+      return { organizationId: link.organizationId, userId: principal.userId, role: link.role, sso };
     }),
   );
 });

@@ -76,7 +76,8 @@ export const inviteUsers = Effect.fn("Organizations.inviteUsers")(function* (
         { type: "organization", id: input.organizationId },
         found.map((u) => ({ userId: u.id, role: input.role, sso: input.sso && !elsewhere.has(u.id) })),
       );
-      const failedSSOEmails = found.filter((u) => elsewhere.has(u.id)).map((u) => u.email);
+      const addedIds = new Set(added);
+      const failedSSOEmails = found.filter((u) => elsewhere.has(u.id) && addedIds.has(u.id)).map((u) => u.email);
       return {
         users: found.map((u) => u.id),
         invited: added.length,

@@ -134,7 +134,8 @@ export const createApiKey = Effect.fn("ApiKeys.create")(function* (
 ) {
   let organizationId: string | null = null;
   if (input.kind === "global") {
-    if (input.organizationId !== undefined) return yield* invalid("organizationId", 'Not allowed when kind is "global"');
+    if (input.organizationId !== undefined)
+      return yield* invalid("organizationId", 'Not allowed when kind is "global"');
     yield* requireGlobal(principal);
   } else {
     const wanted = input.organizationId ?? (principal.kind === "organization" ? principal.organizationId : undefined);

@@ -1,0 +1,2 @@
+export * as InMemory from "./InMemory.ts";
+export * as Principals from "./Principals.ts";
