@@ -5,8 +5,8 @@ export const normalizeEmail = (raw: string): string => raw.trim().toLowerCase();
 
 // Deliberately plain: one `@`, a non-empty local part, a dotted domain, no whitespace, quotes,
 // angle brackets, commas or control characters (which could smuggle headers or extra recipients).
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it refuses.
 const EMAIL_SHAPE =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what it refuses.
   /^[^\s@"<>(),;:\\[\]\u0000-\u001f\u007f]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/;
 
 /** Returns the normalized address, or a message saying why it is not one. */
