@@ -1,5 +1,5 @@
 import { Effect } from "effect";
-import type { RepositoryError } from "./Errors.ts";
+import { Forbidden, NotFound, type RepositoryError } from "./Errors.ts";
 import type { Inviter, Principal } from "./Principal.ts";
 import { ApiKeyRepository } from "./ports/ApiKeyRepository.ts";
 import { MembershipRepository } from "./ports/MembershipRepository.ts";
@@ -102,6 +102,20 @@ export const stillAuthorized = Effect.fn("Access.stillAuthorized")(function* (gr
     }
   }
   return ok;
+});
+
+/** Like `checkTargets` for one target, failing with the refusal (`NotFound` or `Forbidden`). */
+export const requireTarget = Effect.fn("Access.requireTarget")(function* (
+  principal: Principal,
+  target: Target,
+  role: Role,
+) {
+  const [access] = yield* checkTargets(principal, [target], role);
+  if (access === undefined || access._tag === "Refused") {
+    const reason = access?.reason ?? notFoundReason(target.type);
+    return yield* access?.status === "forbidden" ? new Forbidden({ reason }) : new NotFound({ reason });
+  }
+  return access.target;
 });
 
 /** True when the principal may act on the organization itself (read it, manage its websites and keys). */

@@ -3,9 +3,9 @@ import { checkTargets, stillAuthorized } from "./Access.ts";
 import { normalizeEmail } from "./Email.ts";
 import { Conflict, Forbidden, NotFound, TooManyRequests } from "./Errors.ts";
 import { type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
+import { queueDelivery } from "./Invites.ts";
 import type { Principal } from "./Principal.ts";
 import { DeliveryRepository } from "./ports/DeliveryRepository.ts";
-import { IdGenerator } from "./ports/IdGenerator.ts";
 import { type InviteFilter, InviteRepository } from "./ports/InviteRepository.ts";
 import { InviteSettings } from "./ports/InviteSettings.ts";
 import { MembershipRepository, type PageRequest } from "./ports/MembershipRepository.ts";
@@ -102,8 +102,6 @@ export const revokeInvite = Effect.fn("Invites.revoke")(function* (principal: Pr
 export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Principal, input: { inviteId: string }) {
   const invites = yield* InviteRepository;
   const deliveries = yield* DeliveryRepository;
-  const tokens = yield* TokenGenerator;
-  const ids = yield* IdGenerator;
   const settings = yield* InviteSettings;
   const now = yield* Clock.currentTimeMillis;
   return yield* (yield* Transactor).withTransaction(
@@ -114,16 +112,7 @@ export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Pr
       const recent = yield* deliveries.countResends(invite.email, new Date(now - 3_600_000));
       if (recent >= settings.resendsPerRecipientPerHour)
         return yield* new TooManyRequests({ reason: "resend_throttled" });
-      const deliveryId = yield* ids.next;
-      const token = yield* tokens.next("inv");
-      yield* deliveries.enqueue({
-        id: deliveryId,
-        email: invite.email,
-        token: token.token,
-        tokenHash: token.hash,
-        inviterName: invite.inviter.name,
-        kind: "resend",
-      });
+      const deliveryId = yield* queueDelivery(invite.email, invite.inviter.name, "resend");
       const expiresAt = new Date(now + settings.inviteTtlMs);
       yield* invites.redeliver(invite.id, deliveryId, expiresAt);
       return toInviteView(

@@ -1,7 +1,7 @@
 import { Clock, Effect } from "effect";
-import { checkTargets } from "./Access.ts";
+import { checkTargets, requireTarget } from "./Access.ts";
 import { parseEmail } from "./Email.ts";
-import { AlreadyMember, Forbidden, InvalidInput, NotFound } from "./Errors.ts";
+import { AlreadyMember, InvalidInput } from "./Errors.ts";
 import { inviterOf, type Principal } from "./Principal.ts";
 import { DeliveryRepository } from "./ports/DeliveryRepository.ts";
 import { IdGenerator } from "./ports/IdGenerator.ts";
@@ -76,6 +76,25 @@ const nameOrNull = (value: string | undefined): string | null => {
   return trimmed ? trimmed : null;
 };
 
+/** Queues one email to `email` carrying a fresh accept token; answers the delivery's id. */
+export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
+  email: string,
+  inviterName: string,
+  kind: "invite" | "resend",
+) {
+  const id = yield* (yield* IdGenerator).next;
+  const token = yield* (yield* TokenGenerator).next("inv");
+  yield* (yield* DeliveryRepository).enqueue({
+    id,
+    email,
+    token: token.token,
+    tokenHash: token.hash,
+    inviterName,
+    kind,
+  });
+  return id;
+});
+
 /** `invites.create`: one email, one target, added now (`direct`) or invited by email. */
 export const createInvite = Effect.fn("Invites.create")(function* (principal: Principal, input: CreateInviteInput) {
   const named = targetOf(principal, input);
@@ -89,12 +108,7 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
   }
   const email = parsed.email;
 
-  const [access] = yield* checkTargets(principal, [named.target], input.role);
-  if (access === undefined || access._tag === "Refused") {
-    const reason = access?.reason ?? "not_found";
-    return yield* access?.status === "forbidden" ? new Forbidden({ reason }) : new NotFound({ reason });
-  }
-  const target = access.target;
+  const target = yield* requireTarget(principal, named.target, input.role);
   const transactor = yield* Transactor;
   const memberships = yield* MembershipRepository;
   const firstName = nameOrNull(input.firstName);
@@ -113,9 +127,7 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
   }
 
   const ids = yield* IdGenerator;
-  const tokens = yield* TokenGenerator;
   const invites = yield* InviteRepository;
-  const deliveries = yield* DeliveryRepository;
   const settings = yield* InviteSettings;
   const now = yield* Clock.currentTimeMillis;
   const inviter = inviterOf(principal);
@@ -123,16 +135,7 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
     Effect.gen(function* () {
       const already = yield* memberships.memberTargetsByEmail(email, [target]);
       if (already.length > 0) return yield* new AlreadyMember();
-      const deliveryId = yield* ids.next;
-      const token = yield* tokens.next("inv");
-      yield* deliveries.enqueue({
-        id: deliveryId,
-        email,
-        token: token.token,
-        tokenHash: token.hash,
-        inviterName: inviter.name,
-        kind: "invite",
-      });
+      const deliveryId = yield* queueDelivery(email, inviter.name, "invite");
       const [inviteId] = yield* invites.upsertPending([
         {
           id: yield* ids.next,
@@ -241,9 +244,7 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
     );
   } else if (allowed.length > 0) {
     const ids = yield* IdGenerator;
-    const tokens = yield* TokenGenerator;
     const invites = yield* InviteRepository;
-    const deliveries = yield* DeliveryRepository;
     const settings = yield* InviteSettings;
     const now = yield* Clock.currentTimeMillis;
     const inviter = inviterOf(principal);
@@ -253,16 +254,7 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
         const invitable = allowed.filter((t) => !members.has(targetKey(t)));
         for (const t of allowed) if (members.has(targetKey(t))) outcome.set(targetKey(t), { status: "already_member" });
         if (invitable.length === 0) return;
-        const deliveryId = yield* ids.next;
-        const token = yield* tokens.next("inv");
-        yield* deliveries.enqueue({
-          id: deliveryId,
-          email,
-          token: token.token,
-          tokenHash: token.hash,
-          inviterName: inviter.name,
-          kind: "invite",
-        });
+        const deliveryId = yield* queueDelivery(email, inviter.name, "invite");
         const expiresAt = new Date(now + settings.inviteTtlMs);
         const rows = [];
         for (const target of invitable) {

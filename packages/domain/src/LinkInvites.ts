@@ -1,5 +1,5 @@
 import { Clock, Effect } from "effect";
-import { checkTargets, stillAuthorized } from "./Access.ts";
+import { requireTarget, stillAuthorized } from "./Access.ts";
 import { emailDomain } from "./Email.ts";
 import { AlreadyMember, Conflict, Forbidden, InvalidInput, NotFound } from "./Errors.ts";
 import { inviterOf, type Principal } from "./Principal.ts";
@@ -23,12 +23,7 @@ const requireManager = Effect.fn("LinkInvites.requireManager")(function* (
   organizationId: string,
   role: Role,
 ) {
-  const [access] = yield* checkTargets(principal, [{ type: "organization", id: organizationId }], role);
-  if (access === undefined || access._tag === "Refused") {
-    const reason = access?.reason ?? "organization_not_found";
-    return yield* access?.status === "forbidden" ? new Forbidden({ reason }) : new NotFound({ reason });
-  }
-  return access.target;
+  return yield* requireTarget(principal, { type: "organization", id: organizationId }, role);
 });
 
 /** Email domains are compared lower-case, without a leading `@`. */

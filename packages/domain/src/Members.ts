@@ -1,6 +1,6 @@
 import { Effect } from "effect";
-import { checkTargets } from "./Access.ts";
-import { Forbidden, NotFound } from "./Errors.ts";
+import { requireTarget } from "./Access.ts";
+import { NotFound } from "./Errors.ts";
 import type { Principal } from "./Principal.ts";
 import { MembershipRepository } from "./ports/MembershipRepository.ts";
 import type { Role } from "./Role.ts";
@@ -11,12 +11,7 @@ import type { Target } from "./Target.ts";
  * must be admin there, and admin is the highest role, so no member is above the caller.
  */
 const allowedTarget = Effect.fn("Members.allowedTarget")(function* (principal: Principal, target: Target, role: Role) {
-  const [access] = yield* checkTargets(principal, [target], role);
-  if (access === undefined || access._tag === "Refused") {
-    const reason = access?.reason ?? "not_found";
-    return yield* access?.status === "forbidden" ? new Forbidden({ reason }) : new NotFound({ reason });
-  }
-  return access.target;
+  return yield* requireTarget(principal, target, role);
 });
 
 const requireMember = Effect.fn("Members.requireMember")(function* (target: Target, userId: string) {

@@ -1,7 +1,7 @@
 import { Effect } from "effect";
-import { checkTargets } from "./Access.ts";
+import { requireTarget } from "./Access.ts";
 import { parseEmail } from "./Email.ts";
-import { Forbidden, InvalidInput, NotFound } from "./Errors.ts";
+import { InvalidInput } from "./Errors.ts";
 import type { Principal } from "./Principal.ts";
 import { MembershipRepository } from "./ports/MembershipRepository.ts";
 import { Transactor } from "./ports/Transactor.ts";
@@ -54,11 +54,7 @@ export const inviteUsers = Effect.fn("Organizations.inviteUsers")(function* (
 ) {
   const parsed = parseEmailList(input.emails);
   if (!parsed.ok) return yield* parsed.error;
-  const [access] = yield* checkTargets(principal, [{ type: "organization", id: input.organizationId }], input.role);
-  if (access === undefined || access._tag === "Refused") {
-    const reason = access?.reason ?? "organization_not_found";
-    return yield* access?.status === "forbidden" ? new Forbidden({ reason }) : new NotFound({ reason });
-  }
+  yield* requireTarget(principal, { type: "organization", id: input.organizationId }, input.role);
   const users = yield* UserRepository;
   const memberships = yield* MembershipRepository;
   return yield* (yield* Transactor).withTransaction(

@@ -1,5 +1,5 @@
 import { Effect } from "effect";
-import { canActInOrganization, checkTargets } from "./Access.ts";
+import { canActInOrganization, requireTarget } from "./Access.ts";
 import { Forbidden, invalid, NotFound } from "./Errors.ts";
 import type { Principal } from "./Principal.ts";
 import { type ApiKeyKind, ApiKeyRepository } from "./ports/ApiKeyRepository.ts";
@@ -120,12 +120,8 @@ export const changeGroupWebsites = Effect.fn("Groups.changeWebsites")(function* 
 });
 
 export const listMembers = Effect.fn("Members.list")(function* (principal: Principal, input: Target & PageRequest) {
-  const [access] = yield* checkTargets(principal, [{ type: input.type, id: input.id }], "read");
-  if (access === undefined || access._tag === "Refused") {
-    const reason = access?.reason ?? "not_found";
-    return yield* access?.status === "forbidden" ? new Forbidden({ reason }) : new NotFound({ reason });
-  }
-  return yield* (yield* MembershipRepository).list(access.target, input);
+  const target = yield* requireTarget(principal, { type: input.type, id: input.id }, "read");
+  return yield* (yield* MembershipRepository).list(target, input);
 });
 
 export const createApiKey = Effect.fn("ApiKeys.create")(function* (
