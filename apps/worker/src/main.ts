@@ -1,25 +1,42 @@
-import { initOrm } from "@admit/db";
+import { ConfigError, loadWorkerConfig } from "./config.ts";
+import { startWorker } from "./worker.ts";
 
-/**
- * The delivery worker. For now it connects, reports ready and shuts down cleanly on SIGTERM;
- * sending the queued invitation emails is the worker issue's work.
- */
-const databaseUrl = process.env.DATABASE_URL;
-if (!databaseUrl) {
-  console.error("[worker] configuration error: DATABASE_URL is required");
-  process.exit(1);
+let config: ReturnType<typeof loadWorkerConfig>;
+try {
+  config = loadWorkerConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(`[worker] configuration error: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
 }
 
-const orm = await initOrm({ databaseUrl, poolSize: 2 });
-console.log("[worker] started");
+let worker: Awaited<ReturnType<typeof startWorker>>;
+try {
+  worker = await startWorker(config);
+} catch (error) {
+  console.error("[worker] could not start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+}
+console.log(
+  `[worker] started: ${config.mail.transport} transport, up to ${config.concurrency} deliveries at once (pid ${process.pid})`,
+);
 
-const keepAlive = setInterval(() => {}, 60_000);
+let stopping = false;
 const shutdown = (signal: string) => {
-  console.log(`[worker] ${signal}: stopping`);
-  clearInterval(keepAlive);
-  orm.close().then(
-    () => process.exit(0),
-    () => process.exit(1),
+  if (stopping) return;
+  stopping = true;
+  console.log(`[worker] ${signal}: finishing deliveries in flight`);
+  worker.stop().then(
+    () => {
+      console.log("[worker] stopped");
+      process.exit(0);
+    },
+    (error: unknown) => {
+      console.error("[worker] shutdown failed", error);
+      process.exit(1);
+    },
   );
 };
 process.once("SIGTERM", () => shutdown("SIGTERM"));

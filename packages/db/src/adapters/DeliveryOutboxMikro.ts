@@ -7,11 +7,11 @@ import {
   type TargetType,
 } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, makeQuery } from "../sql.ts";
+import { Database, date, makeQuery } from "../sql.ts";
 
 // Pending, unexpired invites of one delivery with the names an email shows. Groups have no
 // organization; a website's organization is the one that owns it.
-const TARGETS = `select i.target_type as "type", i.target_id as "id", i.role,
+const TARGETS = `select i.target_type as "type", i.target_id as "id", i.role, i.expires_at as "expiresAt",
     coalesce(o.name, w.name, g.name) as "name",
     case when i.target_type = 'group' then null else io.name end as "organizationName"
   from invites i
@@ -70,6 +70,7 @@ export const DeliveryOutboxMikro = Layer.effect(
                   name: String(t.name ?? ""),
                   organizationName: t.organizationName === null ? null : String(t.organizationName),
                   role: t.role as Role,
+                  expiresAt: date(t.expiresAt),
                 }),
               ),
             },

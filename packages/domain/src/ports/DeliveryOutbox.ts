@@ -11,6 +11,7 @@ export interface InvitedTarget {
   /** The organization that owns it; none for a group. */
   readonly organizationName: string | null;
   readonly role: Role;
+  readonly expiresAt: Date;
 }
 
 /** A queued delivery as the mailer needs it. */

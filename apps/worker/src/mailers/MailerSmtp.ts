@@ -1,0 +1,74 @@
+import { type MailError, Mailer, permanentMailError, temporaryMailError } from "@admit/domain";
+import { Effect, Layer } from "effect";
+import nodemailer from "nodemailer";
+import type { MailFrom } from "../config.ts";
+import { checkRecipient, oneLine } from "./common.ts";
+
+export interface SmtpOptions {
+  /** `smtp://user:pass@host:587` or `smtps://…`. */
+  readonly url: string;
+  /** Connections kept open to the server; one message goes over a connection at a time. */
+  readonly maxConnections: number;
+}
+
+// A 5xx answer to the recipient or to the message itself is the server's final word on this
+// message. A 5xx to the login or to the sender concerns every message: a configuration problem,
+// retried like a temporary failure until it is fixed.
+const PERMANENT_COMMANDS = new Set(["RCPT TO", "DATA"]);
+
+export const classifySmtpError = (error: unknown): MailError => {
+  const e = (error ?? {}) as { responseCode?: number; code?: string; command?: string; response?: string };
+  const message = error instanceof Error ? error.message : String(error);
+  if (typeof e.responseCode === "number") {
+    const reason = `smtp ${e.responseCode}: ${oneLine(e.response || message)}`;
+    return e.responseCode >= 500 && e.responseCode < 600 && PERMANENT_COMMANDS.has(e.command ?? "")
+      ? permanentMailError(reason)
+      : temporaryMailError(reason);
+  }
+  return temporaryMailError(`smtp ${e.code ?? "error"}: ${oneLine(message)}`);
+};
+
+/** Sends over SMTP with nodemailer, through a small pool of connections. */
+export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
+  Layer.effect(
+    Mailer,
+    Effect.acquireRelease(
+      Effect.sync(() =>
+        nodemailer.createTransport({
+          url: options.url,
+          pool: true,
+          maxConnections: options.maxConnections,
+          connectionTimeout: 10_000,
+          greetingTimeout: 10_000,
+          socketTimeout: 30_000,
+        }),
+      ),
+      (transport) => Effect.sync(() => transport.close()),
+    ).pipe(
+      Effect.map((transport) =>
+        Mailer.of({
+          send: (message) => {
+            const invalid = checkRecipient(message);
+            if (invalid) return Effect.fail(invalid);
+            const domain = from.address.slice(from.address.lastIndexOf("@") + 1);
+            return Effect.tryPromise({
+              try: () =>
+                transport.sendMail({
+                  // Addresses as objects: nodemailer then takes them as they are, parsing nothing.
+                  from: { name: from.name ?? "", address: from.address },
+                  to: { name: "", address: message.to },
+                  subject: message.subject,
+                  text: message.text,
+                  html: message.html,
+                  messageId: `<${message.deliveryId}@${domain}>`,
+                  headers: { "X-Admit-Delivery": message.deliveryId, "X-Admit-Tag": message.tag },
+                  disableFileAccess: true,
+                  disableUrlAccess: true,
+                }),
+              catch: classifySmtpError,
+            }).pipe(Effect.map((info) => ({ messageId: info.messageId ?? null })));
+          },
+        }),
+      ),
+    ),
+  );
