@@ -57,7 +57,14 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url.pathname === "/readyz") {
-      const ready = await orm.isConnected().catch(() => false);
+      // A real round trip: MikroORM connects lazily, so `isConnected()` is false until the first query.
+      const ready = await orm.em
+        .getConnection()
+        .execute("select 1")
+        .then(
+          () => true,
+          () => false,
+        );
       return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "database_unreachable" });
     }
     if (url.pathname === "/openapi.json") return sendJson(res, 200, openApiDocument(config.publicUrl));

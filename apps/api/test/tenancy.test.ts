@@ -1,5 +1,6 @@
-import { randomUUID } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { randomBytes, randomUUID } from "node:crypto";
+import { describe, expect, inject, it } from "vitest";
+import { loadConfig, startApiServer } from "../src/index.ts";
 import { failure, makeTenant, uniqueEmail, useHarness } from "./harness.ts";
 
 const h = useHarness();
@@ -205,6 +206,22 @@ describe("apiKeys", () => {
 });
 
 describe("the HTTP server", () => {
+  it("a server that has not queried anything yet is ready", async () => {
+    const fresh = await startApiServer(
+      loadConfig({
+        DATABASE_URL: inject("databaseUrl"),
+        PORT: "0",
+        HOST: "127.0.0.1",
+        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
+      }),
+    );
+    try {
+      expect(await (await fetch(`${fresh.url}/readyz`)).json()).toEqual({ status: "ready" });
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it("answers health, readiness, unknown routes and oversized bodies", async () => {
     expect(await (await fetch(`${h.url}/healthz`)).json()).toEqual({ status: "ok" });
     expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
