@@ -52,6 +52,8 @@ export interface EmbeddedPostgresOptions {
   readonly throwaway?: boolean;
   readonly port?: number;
   readonly log?: (line: string) => void;
+  /** More server settings, as `postgres` flags (`["-c", "shared_preload_libraries=pg_stat_statements"]`). */
+  readonly flags?: ReadonlyArray<string>;
 }
 
 export interface RunningPostgres {
@@ -90,6 +92,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       "-c",
       "max_connections=200",
       ...durabilityFlags,
+      ...(options.flags ?? []),
     ],
     onLog: log,
     onError: (e) => log(String(e)),
