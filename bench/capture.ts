@@ -1,0 +1,141 @@
+/**
+ * The baseline: the SQL the API sends for one request, captured at the `pg` driver, then replayed
+ * with plain `pg` (one pool, no ORM, no HTTP) with fresh values each time.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { uuidv7 } from "@admit/db";
+import pg from "pg";
+
+export interface Statement {
+  /** Which connection sent it during the capture (statements of one transaction share one). */
+  readonly connection: number;
+  readonly text: string;
+  readonly values: ReadonlyArray<unknown> | undefined;
+}
+
+let recording: Statement[] | null = null;
+const connectionIds = new WeakMap<object, number>();
+let nextConnection = 0;
+const originalQuery = pg.Client.prototype.query;
+
+/**
+ * Wraps `pg.Client#query` of this process so that every statement sent while `record` runs is
+ * kept. MikroORM inlines its parameters into the text (`values` empty); pg-boss binds them.
+ */
+export const installCapture = () => {
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    if (recording !== null) {
+      let id = connectionIds.get(this);
+      if (id === undefined) {
+        id = nextConnection++;
+        connectionIds.set(this, id);
+      }
+      const [first, second] = args as [unknown, unknown];
+      const config = typeof first === "string" ? { text: first, values: second } : (first as Record<string, unknown>);
+      if (typeof config.text === "string") {
+        const values = Array.isArray(config.values) ? config.values : undefined;
+        recording.push({ connection: id, text: config.text, values });
+      }
+    }
+    return (originalQuery as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof pg.Client.prototype.query;
+  return () => {
+    pg.Client.prototype.query = originalQuery;
+  };
+};
+
+export const record = async (run: () => Promise<void>): Promise<Statement[]> => {
+  recording = [];
+  try {
+    await run();
+    return recording;
+  } finally {
+    recording = null;
+  }
+};
+
+/** A unit of replay: statements sent outside a transaction, or one BEGIN … COMMIT block. */
+type Step =
+  | { readonly kind: "autocommit"; readonly statement: Statement }
+  | { readonly kind: "transaction"; readonly statements: Statement[] };
+
+const isBegin = (s: Statement) => /^\s*begin\b/i.test(s.text);
+const isEnd = (s: Statement) => /^\s*(commit|rollback)\b/i.test(s.text);
+
+export const stepsOf = (statements: ReadonlyArray<Statement>): Step[] => {
+  const steps: Step[] = [];
+  const open = new Map<number, Statement[]>();
+  for (const s of statements) {
+    const tx = open.get(s.connection);
+    if (tx) {
+      tx.push(s);
+      if (isEnd(s)) open.delete(s.connection);
+    } else if (isBegin(s)) {
+      const block = [s];
+      open.set(s.connection, block);
+      steps.push({ kind: "transaction", statements: block });
+    } else {
+      steps.push({ kind: "autocommit", statement: s });
+    }
+  }
+  return steps;
+};
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
+const HASH = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g;
+
+/**
+ * Per replayed request: `fixed` values are kept (tenant, website and key ids, the key's hash), `mapped` ones are
+ * swapped for given values (the email, an accept token's hash), and every other UUID or 64-digit
+ * hash the request carried gets a fresh one, the same one everywhere it appears in the request.
+ */
+export const makeRewriter = (fixed: ReadonlySet<string>, mapped: ReadonlyMap<string, string>) => {
+  const fresh = new Map<string, string>(mapped);
+  const replaceIn = (s: string) => {
+    let out = s;
+    for (const [from, to] of mapped) if (out.includes(from)) out = out.split(from).join(to);
+    const renew = (old: string, make: () => string) => {
+      if (fixed.has(old)) return old;
+      const known = fresh.get(old);
+      if (known !== undefined) return known;
+      const made = make();
+      fresh.set(old, made);
+      return made;
+    };
+    out = out.replace(UUID, (u) => renew(u, () => (u[14] === "7" ? uuidv7() : randomUUID())));
+    return out.replace(HASH, (h) => renew(h, () => randomBytes(32).toString("hex")));
+  };
+  const value = (v: unknown): unknown => {
+    if (typeof v === "string") return replaceIn(v);
+    if (Array.isArray(v)) return v.map(value);
+    if (v !== null && typeof v === "object" && !(v instanceof Date) && !Buffer.isBuffer(v))
+      return replaceIn(JSON.stringify(v));
+    return v;
+  };
+  return (s: Statement) => ({ text: replaceIn(s.text), values: s.values?.map(value) });
+};
+
+export type Rewriter = ReturnType<typeof makeRewriter>;
+
+/** Sends one captured request's statements again, in the same transactions, through `pool`. */
+export const replay = async (pool: pg.Pool, steps: ReadonlyArray<Step>, rewrite: Rewriter): Promise<void> => {
+  for (const step of steps) {
+    if (step.kind === "autocommit") {
+      const q = rewrite(step.statement);
+      await pool.query(q.text, q.values as unknown[]);
+      continue;
+    }
+    const client = await pool.connect();
+    try {
+      for (const s of step.statements) {
+        const q = rewrite(s);
+        await client.query(q.text, q.values as unknown[]);
+      }
+      client.release();
+    } catch (error) {
+      await client.query("rollback").catch(() => {});
+      client.release();
+      throw error;
+    }
+  }
+};

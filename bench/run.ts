@@ -1,0 +1,504 @@
+/**
+ * `pnpm bench [--quick] [--profile] [--only a,b] [--concurrency N] [--seconds S]`
+ *
+ * Starts a throwaway PostgreSQL and the real API (`node apps/api/src/main.ts`) as a child process,
+ * drives it over keep-alive HTTP from this process, and prints throughput, latency, errors, SQL
+ * round trips and API memory per scenario; for create and accept also a baseline: the very
+ * statements the API sent, replayed with plain `pg` at the same concurrency. Writes the figures
+ * to bench/results/. Exits non-zero when a request type fails or any request errs.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadConfig, startApiServer } from "@admit/api";
+import { sha256Hex } from "@admit/db";
+import pg from "pg";
+import { installCapture, makeRewriter, record, replay, type Statement, stepsOf } from "./capture.ts";
+import { call, type Http, type HttpRequest, makeHttp, runLoad, trpc } from "./load.ts";
+import {
+  API_ROLE,
+  cpuMeter,
+  type Database,
+  ROOT,
+  rssSampler,
+  startApi,
+  startDatabase,
+  statementCounter,
+} from "./processes.ts";
+import { type Row, type TargetCheck, table, targetsText } from "./report.ts";
+import { type PendingInvite, seedInvites, seedPendingInvites } from "./seed.ts";
+import { runWorkerBench, startSmtpSink, workerAvailable } from "./worker.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    only: { type: "string" },
+    concurrency: { type: "string" },
+    seconds: { type: "string" },
+  },
+});
+
+const quick = args.quick === true;
+const settings = {
+  concurrency: Number(args.concurrency ?? 16),
+  warmupMs: quick ? 300 : 2_000,
+  durationMs: Number(args.seconds ?? (quick ? 1 : 10)) * 1000,
+  listSeed: quick ? 10_000 : 1_000_000,
+  acceptPool: quick ? 3_000 : 40_000,
+  worker: quick
+    ? { deliveries: 300, processes: [1], steady: { perSecond: 100, count: 50 }, drainLimitMs: 10_000 }
+    : { deliveries: 10_000, processes: [1, 2], steady: { perSecond: 100, count: 500 }, drainLimitMs: 60_000 },
+};
+const only = args.only?.split(",").map((s) => s.trim());
+const wanted = (name: string) => only === undefined || only.some((o) => name.startsWith(o));
+
+const resultsDir = join(ROOT, "bench", "results");
+mkdirSync(resultsDir, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const logFile = join(resultsDir, `${stamp}.log`);
+const say = (line: string) => console.log(`[bench] ${line}`);
+
+const rootKey = `bench_root_${randomBytes(24).toString("base64url")}`;
+const tokenKey = randomBytes(32).toString("base64url");
+const runId = randomBytes(3).toString("hex");
+let emailCounter = 0;
+const freshEmail = (label: string) => `${label}-${runId}-${emailCounter++}@example.com`;
+
+const rows: Row[] = [];
+let exitCode = 0;
+let db: Database | undefined;
+let api: Awaited<ReturnType<typeof startApi>> | undefined;
+const timings: Record<string, number> = {};
+const started = performance.now();
+
+const cleanup = async () => {
+  await api?.stop().catch(() => {});
+  api = undefined;
+  await db?.stop().catch(() => {});
+  db = undefined;
+};
+process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
+
+try {
+  say(`${quick ? "quick" : "full"} run, concurrency ${settings.concurrency}, ${cpus().length} cores, log ${logFile}`);
+  let t = performance.now();
+  db = await startDatabase(() => {});
+  const database = db;
+  timings.postgres = (performance.now() - t) / 1000;
+
+  // Fixtures, seeds and the statement capture, on an API running inside this process.
+  const uninstall = installCapture();
+  const inproc = await startApiServer(
+    loadConfig({
+      DATABASE_URL: database.url,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      ADMIT_ROOT_KEY: rootKey,
+      TOKEN_ENCRYPTION_KEY: tokenKey,
+    }),
+  );
+  const setupHttp = makeHttp(inproc.url, 8);
+  const org = await call(setupHttp, "mutation", "organizations.create", { name: "Bench" }, rootKey);
+  const sites: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    sites.push(
+      (await call(setupHttp, "mutation", "websites.create", { organizationId: org.id, name: `Site ${i}` }, rootKey)).id,
+    );
+  }
+  const key = await call(
+    setupHttp,
+    "mutation",
+    "apiKeys.create",
+    { kind: "organization", organizationId: org.id, name: "Bench key" },
+    rootKey,
+  );
+  const big = await call(setupHttp, "mutation", "organizations.create", { name: "A million invites" }, rootKey);
+  const bigKey = await call(
+    setupHttp,
+    "mutation",
+    "apiKeys.create",
+    { kind: "organization", organizationId: big.id, name: "Big key" },
+    rootKey,
+  );
+  const fixed = new Set<string>([
+    org.id,
+    big.id,
+    key.id,
+    bigKey.id,
+    ...sites,
+    sha256Hex(key.secret),
+    sha256Hex(bigKey.secret),
+  ]);
+
+  t = performance.now();
+  if (wanted("list")) {
+    say(`seeding ${settings.listSeed.toLocaleString("en")} invites (and their deliveries) with SQL`);
+    await seedInvites(database.pool, {
+      organizationId: big.id,
+      apiKeyId: bigKey.id,
+      inviterName: "Big key",
+      count: settings.listSeed,
+    });
+  }
+  const pool = (label: string, count: number) =>
+    seedPendingInvites(database.pool, {
+      organizationId: org.id,
+      apiKeyId: key.id,
+      inviterName: "Bench key",
+      count,
+      label,
+    });
+  const wantAccept = wanted("accept");
+  const acceptPools = {
+    capture: await pool("capture", 4),
+    api: wantAccept ? await pool("accept-api", settings.acceptPool) : [],
+    baseline: wantAccept ? await pool("accept-baseline", settings.acceptPool) : [],
+  };
+  timings.seed = (performance.now() - t) / 1000;
+  say(`seeded in ${timings.seed.toFixed(1)} s`);
+
+  const requests = {
+    direct: (email: string) => trpc("mutation", "invites.create", { method: "direct", email }, key.secret),
+    email: (email: string) => trpc("mutation", "invites.create", { method: "email", email }, key.secret),
+    bulk: (n: number) => (email: string) =>
+      trpc("mutation", "invites.createBulk", { method: "email", email, websiteIds: sites.slice(0, n) }, key.secret),
+    list: (limit: number) => () => trpc("query", "invites.list", { limit }, bigKey.secret),
+    accept: (token: string) => trpc("mutation", "invites.accept", { token }),
+  };
+  const ok = async (http: Http, req: HttpRequest) => {
+    const answer = await http.send(req);
+    if (answer.status !== 200)
+      throw new Error(`${req.path.split("?")[0]} answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+  };
+  // Warm every path once (the queue client starts with the first email invite), then capture one request each.
+  for (const req of [
+    requests.direct(freshEmail("warm")),
+    requests.email(freshEmail("warm")),
+    requests.bulk(1)(freshEmail("warm")),
+    requests.list(50)(),
+  ])
+    await ok(setupHttp, req);
+  await ok(setupHttp, requests.accept((acceptPools.capture[0] as PendingInvite).token));
+  const captureEmail = { direct: freshEmail("capture"), email: freshEmail("capture"), bulk: freshEmail("capture") };
+  const accepted = acceptPools.capture[1] as PendingInvite;
+  const captured: Record<string, Statement[]> = {
+    "create direct": await record(() => ok(setupHttp, requests.direct(captureEmail.direct))),
+    "create email": await record(() => ok(setupHttp, requests.email(captureEmail.email))),
+    accept: await record(() => ok(setupHttp, requests.accept(accepted.token))),
+  };
+  for (const n of [1, 10, 50])
+    captured[`bulk-${n} email`] = await record(() => ok(setupHttp, requests.bulk(n)(freshEmail("capture"))));
+  for (const n of [50, 1000]) captured[`list limit ${n}`] = await record(() => ok(setupHttp, requests.list(n)()));
+  setupHttp.close();
+  await inproc.close();
+  uninstall();
+  for (const [name, statements] of Object.entries(captured))
+    say(`${name}: ${statements.length} statements per request`);
+
+  // The API under test, as a process of its own.
+  const profileDir = join(resultsDir, `${stamp}-profile`);
+  api = await startApi({
+    databaseUrl: database.apiUrl,
+    rootKey,
+    tokenKey,
+    logFile,
+    ...(args.profile ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] } : {}),
+  });
+  const apiProcess = api;
+  const http = makeHttp(api.url, Math.max(settings.concurrency, 1));
+  const counter = statementCounter(database, API_ROLE);
+  const rss = rssSampler(apiProcess);
+  say(`API pid ${apiProcess.process.pid} at ${apiProcess.url}, RSS ${(await apiProcess.rss()).toFixed(0)} MB idle`);
+
+  const runApi = async (
+    scenario: string,
+    make: () => HttpRequest | null,
+    concurrency = settings.concurrency,
+  ): Promise<Row> => {
+    let window: Awaited<ReturnType<typeof counter.read>> = { calls: 0, ms: 0, top: [] };
+    const cpu = cpuMeter(database.postmasterPid, [apiProcess.process.pid as number]);
+    let used = { api: 0, pg: 0, self: 0 };
+    // Each side measure counts the requests completed between its own two readings.
+    const marks = { sql: 0, cpu: 0 };
+    const result = await runLoad({
+      concurrency,
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+      next: make,
+      op: async (req) => {
+        const answer = await http.send(req);
+        return answer.status === 200 ? true : `${answer.status} ${answer.body}`;
+      },
+      onWindow: async (edge, completed) => {
+        if (edge === "start") {
+          rss.start();
+          await counter.reset();
+          marks.sql = completed();
+          await cpu.start();
+          marks.cpu = completed();
+        } else {
+          used = await cpu.stop();
+          marks.cpu = completed() - marks.cpu;
+          const sqlDone = completed() - marks.sql;
+          window = await counter.read();
+          marks.sql = sqlDone;
+        }
+      },
+    });
+    const rssMb = await rss.stop();
+    const row: Row = {
+      ...result,
+      scenario,
+      against: "api",
+      concurrency,
+      rssMb,
+      ...(marks.sql > 0 ? { sqlPerRequest: window.calls / marks.sql, dbMsPerRequest: window.ms / marks.sql } : {}),
+      ...(marks.cpu > 0
+        ? {
+            cpuMsPerRequest: {
+              api: used.api / marks.cpu,
+              postgres: used.pg / marks.cpu,
+              loadGenerator: used.self / marks.cpu,
+            },
+          }
+        : {}),
+      topStatements: window.top,
+      ...(captured[scenario] ? { sqlCaptured: captured[scenario].length } : {}),
+      ...(result.exhausted ? { note: "ran out of work before the time" } : {}),
+    };
+    rows.push(row);
+    say(
+      `${scenario}: ${row.throughput.toFixed(0)} req/s, p50 ${row.p50.toFixed(2)} ms, ${row.errors} errors${row.errorSamples.length ? ` (${row.errorSamples[0]})` : ""}`,
+    );
+    return row;
+  };
+
+  const runBaseline = async (
+    scenario: string,
+    mapping: () => Map<string, string> | null,
+    apiRow: Row,
+  ): Promise<Row> => {
+    const statements = captured[scenario] as Statement[];
+    const steps = stepsOf(statements);
+    const basePool = new pg.Pool({ connectionString: database.url, max: settings.concurrency });
+    const cpu = cpuMeter(database.postmasterPid, []);
+    let used = { api: 0, pg: 0, self: 0 };
+    let done = 0;
+    const result = await runLoad({
+      onWindow: async (edge, completed) => {
+        if (edge === "start") {
+          await cpu.start();
+          done = completed();
+        } else {
+          used = await cpu.stop();
+          done = completed() - done;
+        }
+      },
+      concurrency: settings.concurrency,
+      warmupMs: settings.warmupMs,
+      durationMs: settings.durationMs,
+      next: mapping,
+      op: async (map) => {
+        await replay(basePool, steps, makeRewriter(fixed, map));
+        return true;
+      },
+    });
+    await basePool.end();
+    const row: Row = {
+      ...result,
+      scenario,
+      against: "baseline",
+      concurrency: settings.concurrency,
+      sqlCaptured: statements.length,
+      ...(done > 0 ? { cpuMsPerRequest: { postgres: used.pg / done, loadGenerator: used.self / done } } : {}),
+      ...(result.exhausted ? { note: "ran out of work before the time" } : {}),
+    };
+    rows.push(row);
+    const index = rows.indexOf(apiRow);
+    rows[index] = { ...apiRow, ratio: apiRow.throughput / row.throughput };
+    say(
+      `${scenario} baseline: ${row.throughput.toFixed(0)} req/s, p50 ${row.p50.toFixed(2)} ms, ${row.errors} errors${row.errorSamples.length ? ` (${row.errorSamples[0]})` : ""}`,
+    );
+    return row;
+  };
+
+  const sequence = <T>(items: ReadonlyArray<T>) => {
+    let i = 0;
+    return () => (i < items.length ? (items[i++] as T) : null);
+  };
+
+  if (wanted("create direct")) {
+    const row = await runApi("create direct", () => requests.direct(freshEmail("direct")));
+    await runBaseline("create direct", () => new Map([[captureEmail.direct, freshEmail("direct-base")]]), row);
+  }
+  if (wanted("create email")) {
+    const row = await runApi("create email", () => requests.email(freshEmail("email")));
+    await runBaseline("create email", () => new Map([[captureEmail.email, freshEmail("email-base")]]), row);
+  }
+  for (const n of [1, 10, 50]) {
+    if (wanted(`bulk-${n}`)) await runApi(`bulk-${n} email`, () => requests.bulk(n)(freshEmail(`bulk${n}`)));
+  }
+  if (wanted("list")) {
+    for (const n of [50, 1000]) await runApi(`list limit ${n}`, requests.list(n));
+    for (const n of [50, 1000]) await runApi(`list limit ${n}`, requests.list(n), 1);
+  }
+  if (wantAccept) {
+    const nextToken = sequence(acceptPools.api);
+    const row = await runApi("accept", () => {
+      const invite = nextToken();
+      return invite === null ? null : requests.accept(invite.token);
+    });
+    const nextInvite = sequence(acceptPools.baseline);
+    await runBaseline(
+      "accept",
+      () => {
+        const invite = nextInvite();
+        return invite === null
+          ? null
+          : new Map([
+              [accepted.tokenHash, invite.tokenHash],
+              [accepted.email, invite.email],
+              [accepted.inviteId, invite.inviteId],
+            ]);
+      },
+      row,
+    );
+  }
+  http.close();
+  const idleRss = await apiProcess.rss();
+  await apiProcess.stop();
+  api = undefined;
+  if (args.profile)
+    say(`CPU profile of the API in ${profileDir} (summarize with: node bench/profile.ts ${profileDir})`);
+
+  // 6. The worker.
+  let workerGap: string | null = null;
+  if (wanted("worker")) {
+    const available = await workerAvailable();
+    if (available !== true) {
+      workerGap = available;
+      say(`worker: skipped: ${available}`);
+    } else {
+      const sink = await startSmtpSink();
+      try {
+        for (const processes of settings.worker.processes) {
+          rows.push(
+            ...(await runWorkerBench({
+              database,
+              sink,
+              tokenKey,
+              organizationId: org.id,
+              apiKeyId: key.id,
+              processes,
+              deliveries: settings.worker.deliveries,
+              steady: settings.worker.steady,
+              drainLimitMs: settings.worker.drainLimitMs,
+              logFile,
+              say,
+            })),
+          );
+        }
+      } finally {
+        await sink.close();
+      }
+    }
+  }
+  timings.total = (performance.now() - started) / 1000;
+
+  // Report.
+  const find = (scenario: string, against: Row["against"] = "api", concurrency = settings.concurrency) =>
+    rows.find((r) => r.scenario === scenario && r.against === against && r.concurrency === concurrency);
+  const checks: TargetCheck[] = [];
+  for (const s of ["create direct", "create email", "accept"]) {
+    const r = find(s);
+    if (r?.ratio !== undefined)
+      checks.push({ target: `${s} API/baseline ≥ 0.6`, measured: r.ratio.toFixed(2), met: r.ratio >= 0.6 });
+  }
+  const b1 = find("bulk-1 email");
+  const b50 = find("bulk-50 email");
+  if (b1 && b50) {
+    const sameTrips = b1.sqlCaptured === b50.sqlCaptured;
+    checks.push({
+      target: "bulk-50 p50 ≤ 2.5 × bulk-1 p50, equal round trips",
+      measured: `${(b50.p50 / b1.p50).toFixed(2)}×, ${b1.sqlCaptured} vs ${b50.sqlCaptured} statements`,
+      met: b50.p50 <= 2.5 * b1.p50 && sameTrips,
+    });
+  }
+  for (const n of [50, 1000]) {
+    for (const c of [settings.concurrency, 1]) {
+      const r = find(`list limit ${n}`, "api", c);
+      if (r)
+        checks.push({
+          target: `list limit ${n} p50 ≤ 30 ms at ${settings.listSeed.toLocaleString("en")} invites (concurrency ${c})`,
+          measured: `${r.p50.toFixed(1)} ms`,
+          met: r.p50 <= 30,
+        });
+    }
+  }
+  const two = rows.find((r) => r.against === "worker" && r.concurrency === 2 && r.scenario.includes("at once"));
+  checks.push(
+    two
+      ? {
+          target: "≥ 1,000 emails/s with two workers",
+          measured: `${two.throughput.toFixed(0)}/s`,
+          met: two.throughput >= 1000,
+        }
+      : { target: "≥ 1,000 emails/s with two workers", measured: workerGap ?? "not run", met: null },
+  );
+  const apiRss = rows.filter((r) => r.against === "api").map((r) => r.rssMb ?? 0);
+  if (apiRss.length > 0) {
+    const maxRss = Math.max(...apiRss);
+    checks.push({
+      target: "API RSS ≤ 200 MB under load",
+      measured: `${maxRss.toFixed(0)} MB at most`,
+      met: maxRss <= 200,
+    });
+  }
+
+  console.log(`\n${table(rows)}\n`);
+  console.log(
+    [
+      "conc: concurrent connections. SQL/req: statements per request counted by pg_stat_statements under load (in",
+      "parentheses: sent by one request, counted at the driver). cpu ms/req: CPU time per request of the API process,",
+      "of PostgreSQL (all its processes) and of the bench process (load generator, or the baseline's pg client).",
+      "ratio: API req/s over baseline req/s (the same statements sent with plain pg at the same concurrency).\n",
+    ].join("\n"),
+  );
+  console.log(
+    `targets${quick ? " (quick run: small data and short runs, indicative only)" : ""}:\n${targetsText(checks)}\n`,
+  );
+
+  const broken = rows.filter((r) => r.errors > 0 || r.requests === 0);
+  for (const r of broken)
+    console.log(
+      `[bench] FAILED: ${r.scenario} (${r.against}): ${r.requests} ok, ${r.errors} errors ${r.errorSamples.join(" | ")}`,
+    );
+  if (broken.length > 0) exitCode = 1;
+
+  const file = join(resultsDir, `${quick ? "quick" : "full"}-${stamp}.json`);
+  const record_ = {
+    startedAt: new Date(Date.now() - timings.total * 1000).toISOString(),
+    mode: quick ? "quick" : "full",
+    machine: { cores: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    settings,
+    timings,
+    apiIdleRssMbAfter: idleRss,
+    captured: Object.fromEntries(
+      Object.entries(captured).map(([k, v]) => [k, v.map((s) => s.text.replace(/\s+/g, " "))]),
+    ),
+    rows,
+    targets: checks,
+  };
+  writeFileSync(file, `${JSON.stringify(record_, null, 2)}\n`);
+  writeFileSync(join(resultsDir, "latest.json"), `${JSON.stringify(record_, null, 2)}\n`);
+  say(`results in ${file}; took ${timings.total.toFixed(0)} s`);
+} catch (error) {
+  console.error("[bench] failed:", error);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
