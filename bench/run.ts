@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--profile] [--only a,b] [--concurrency N] [--seconds S]`
+ * `pnpm bench [--quick] [--profile] [--only a,b] [--concurrency N] [--seconds S] [--api-flags "--node-flag …"]`
  *
  * Starts a throwaway PostgreSQL and the real API (`node apps/api/src/main.ts`) as a child process,
  * drives it over keep-alive HTTP from this process, and prints throughput, latency, errors, SQL
@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     only: { type: "string" },
     concurrency: { type: "string" },
     seconds: { type: "string" },
+    "api-flags": { type: "string" },
   },
 });
 
@@ -205,7 +206,10 @@ try {
     rootKey,
     tokenKey,
     logFile,
-    ...(args.profile ? { nodeFlags: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] } : {}),
+    nodeFlags: [
+      ...(args.profile ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []),
+      ...(args["api-flags"]?.split(/\s+/).filter(Boolean) ?? []),
+    ],
   });
   const apiProcess = api;
   const http = makeHttp(api.url, Math.max(settings.concurrency, 1));
