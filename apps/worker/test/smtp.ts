@@ -15,13 +15,14 @@ export type Rejection = { readonly code: number; readonly message: string };
 /**
  * A real SMTP server in the test process. It accepts every message unless `reject` answers a
  * rejection for a recipient (called with how many times that recipient was tried), and can hold
- * messages before accepting them (`delayMs`, or `hold` until `release`).
+ * messages before accepting them (`delayMs`, or `hold` until `release`). A message
+ * whose client goes away before the answer is not accepted.
  */
 export const startSmtpCapture = async () => {
   const messages: CapturedMail[] = [];
   const tries = new Map<string, number>();
   const closed = new Set<string>();
-  let held: Array<() => void> = [];
+  const held = new Map<string, () => void>();
   const state = {
     reject: (_recipient: string, _try: number): Rejection | null => null,
     delayMs: 0,
@@ -52,7 +53,7 @@ export const startSmtpCapture = async () => {
         state.inFlight++;
         try {
           if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
-          if (state.hold) await new Promise<void>((r) => held.push(r));
+          if (state.hold && !closed.has(session.id)) await new Promise<void>((r) => held.set(session.id, r));
         } finally {
           state.inFlight--;
         }
@@ -72,6 +73,8 @@ export const startSmtpCapture = async () => {
     },
     onClose(session) {
       closed.add(session.id);
+      held.get(session.id)?.();
+      held.delete(session.id);
     },
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -86,9 +89,8 @@ export const startSmtpCapture = async () => {
     to: (recipient: string) => messages.filter((m) => m.recipients.includes(recipient.toLowerCase())),
     release: () => {
       state.hold = false;
-      const waiting = held;
-      held = [];
-      for (const r of waiting) r();
+      for (const r of held.values()) r();
+      held.clear();
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  deliveryOf,
+  emailInvite,
+  makeTenant,
+  settled,
+  sleep,
+  spawnWorker,
+  uniqueEmail,
+  useWorld,
+  type WorkerProcess,
+  waitFor,
+} from "./harness.ts";
+import { type SmtpCapture, startSmtpCapture } from "./smtp.ts";
+
+const w = useWorld();
+let smtp: SmtpCapture;
+const children: WorkerProcess[] = [];
+
+const spawnSmtpWorker = (concurrency = 4) => {
+  const p = spawnWorker(
+    w.workerEnv({ MAIL_TRANSPORT: "smtp", SMTP_URL: smtp.url, WORKER_CONCURRENCY: String(concurrency) }),
+  );
+  children.push(p);
+  return p;
+};
+
+beforeAll(async () => {
+  smtp = await startSmtpCapture();
+});
+
+afterAll(async () => {
+  for (const p of children) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+  await Promise.all(children.map((p) => p.exited));
+  smtp.release();
+  await smtp?.close();
+});
+
+/** `n` email invites to distinct people, created at once through the API. */
+const inviteMany = async (n: number, label: string) => {
+  const t = await makeTenant(w, label);
+  return Promise.all(Array.from({ length: n }, () => emailInvite(t.client, t.org.id, uniqueEmail(label))));
+};
+
+const sentBy = (p: WorkerProcess) => (p.output().match(/ sent/g) ?? []).length;
+
+describe("worker processes", () => {
+  it("refuses to start without the chosen transport's settings, naming the variable", async () => {
+    const cases: Array<[Record<string, string>, string]> = [
+      [{ MAIL_TRANSPORT: "postmark" }, "POSTMARK_SERVER_TOKEN is required"],
+      [{ MAIL_TRANSPORT: "smtp" }, "SMTP_URL is required"],
+      [{ MAIL_TRANSPORT: "log", MAIL_FROM: "Admit <not an address>" }, "MAIL_FROM must be"],
+    ];
+    for (const [extra, message] of cases) {
+      const p = spawnWorker({ ...w.workerEnv({}), MAIL_FROM: "", ...extra });
+      children.push(p);
+      expect(await p.exited).toEqual({ code: 1, signal: null });
+      expect(p.output()).toContain(`[worker] configuration error: ${message}`);
+    }
+  });
+
+  it("two workers share the queue and send every email exactly once", async () => {
+    smtp.state.delayMs = 20;
+    try {
+      const a = spawnSmtpWorker();
+      const b = spawnSmtpWorker();
+      await Promise.all([a.waitForOutput("[worker] started"), b.waitForOutput("[worker] started")]);
+      const invites = await inviteMany(40, "pair");
+      for (const i of invites) expect(await settled(w, i.inviteId)).toMatchObject({ status: "sent" });
+      for (const i of invites) expect(smtp.to(i.email)).toHaveLength(1);
+      expect(sentBy(a) + sentBy(b)).toBe(40);
+      expect(sentBy(a)).toBeGreaterThan(0);
+      expect(sentBy(b)).toBeGreaterThan(0);
+      a.child.kill("SIGTERM");
+      b.child.kill("SIGTERM");
+      expect(await a.exited).toEqual({ code: 0, signal: null });
+      expect(await b.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      smtp.state.delayMs = 0;
+    }
+  });
+
+  it("a worker killed with SIGKILL in the middle of a batch loses nothing: another one sends its emails", async () => {
+    smtp.state.hold = true;
+    try {
+      const doomed = spawnSmtpWorker(4);
+      await doomed.waitForOutput("[worker] started");
+      const invites = await inviteMany(10, "crash");
+      // Messages reached the server and wait for its answer: the worker is mid-batch.
+      await waitFor("sends in flight", () => smtp.state.inFlight >= 2);
+      await sleep(300);
+      const inFlight = smtp.state.inFlight;
+      doomed.child.kill("SIGKILL");
+      const killedAt = Date.now();
+      expect(await doomed.exited).toEqual({ code: null, signal: "SIGKILL" });
+      // The held messages go with their connections: never accepted.
+      await waitFor("the killed worker's connections to close", () => smtp.state.inFlight === 0);
+      smtp.release();
+      for (const i of invites) expect((await deliveryOf(w, i.inviteId)).status).toBe("queued");
+      expect(smtp.messages.filter((m) => invites.some((i) => m.recipients.includes(i.email)))).toHaveLength(0);
+
+      const rescuer = spawnSmtpWorker(4);
+      for (const i of invites) expect(await settled(w, i.inviteId, 110_000)).toMatchObject({ status: "sent" });
+      const recoveredInMs = Date.now() - killedAt;
+      for (const i of invites) expect(smtp.to(i.email)).toHaveLength(1);
+      console.info(`[measure] ${inFlight} sends in flight at SIGKILL; all 10 sent ${recoveredInMs} ms after the kill`);
+      rescuer.child.kill("SIGTERM");
+      expect(await rescuer.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      smtp.release();
+    }
+  });
+
+  it("SIGTERM lets the deliveries in flight finish and be recorded, then exits 0; the rest wait for another worker", async () => {
+    smtp.state.delayMs = 1_000;
+    try {
+      const draining = spawnSmtpWorker(2);
+      await draining.waitForOutput("[worker] started");
+      const invites = await inviteMany(6, "drain");
+      await waitFor("two sends in flight", () => smtp.state.inFlight === 2);
+      const inFlight = smtp.state.inFlight;
+      draining.child.kill("SIGTERM");
+      expect(await draining.exited).toEqual({ code: 0, signal: null });
+      expect(draining.output()).toContain("[worker] SIGTERM: finishing deliveries in flight");
+      expect(draining.output()).toContain("[worker] stopped");
+
+      // What was in flight was accepted by the server and recorded as sent; nothing else was sent.
+      const received = invites.filter((i) => smtp.to(i.email).length > 0);
+      expect(received).toHaveLength(inFlight);
+      for (const i of invites) {
+        const d = await deliveryOf(w, i.inviteId);
+        expect(d.status).toBe(received.includes(i) ? "sent" : "queued");
+      }
+
+      smtp.state.delayMs = 0;
+      const next = spawnSmtpWorker(4);
+      for (const i of invites) expect(await settled(w, i.inviteId)).toMatchObject({ status: "sent" });
+      for (const i of invites) expect(smtp.to(i.email)).toHaveLength(1);
+      next.child.kill("SIGTERM");
+      expect(await next.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      smtp.state.delayMs = 0;
+    }
+  });
+});
