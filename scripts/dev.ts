@@ -1,13 +1,14 @@
 /**
  * `pnpm dev`: PostgreSQL (embedded under .data/ unless DATABASE_URL is set), migrations, a root
- * key kept in .data/, a demo organization, then the API and worker under turbo with reload.
+ * key kept in .data/, a demo organization, a mail catcher with a web page (unless MAIL_TRANSPORT
+ * is set), then the API and worker under turbo with reload.
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createAdmitClient } from "@admit/client";
-import { migrate, startEmbeddedPostgres } from "@admit/db";
+import { freePort, migrate, startEmbeddedPostgres } from "@admit/db";
 import pg from "pg";
 
 const root = resolve(import.meta.dirname, "..");
@@ -42,6 +43,35 @@ const tokenKey =
 if (!process.env.TOKEN_ENCRYPTION_KEY && !existsSync(tokenKeyFile))
   writeFileSync(tokenKeyFile, tokenKey, { mode: 0o600 });
 
+// The mail catcher: every email the worker sends lands in its web page, links and all. Ports 1025
+// and 1080 when free (maildev's usual ones), any free ports otherwise.
+let stopMailCatcher = async () => {};
+let mailCatcherUrl: string | null = null;
+const mailEnv: Record<string, string> = {};
+if (!process.env.MAIL_TRANSPORT) {
+  const { MailDev } = await import("maildev");
+  const start = async (smtp: number, web: number) => {
+    const catcher = new MailDev({ smtp, web, ip: "127.0.0.1", webIp: "127.0.0.1", silent: true, maxEmails: 500 });
+    try {
+      await catcher.start();
+    } catch (error) {
+      await catcher.stop().catch(() => {});
+      throw error;
+    }
+    return catcher;
+  };
+  let smtp = 1025;
+  let web = 1080;
+  const catcher = await start(smtp, web).catch(async () => {
+    smtp = await freePort();
+    web = await freePort();
+    return start(smtp, web);
+  });
+  stopMailCatcher = () => catcher.stop();
+  mailCatcherUrl = `http://localhost:${web}`;
+  Object.assign(mailEnv, { MAIL_TRANSPORT: "smtp", SMTP_URL: `smtp://127.0.0.1:${smtp}` });
+}
+
 const port = process.env.PORT ?? "3000";
 const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
 const env = {
@@ -51,7 +81,7 @@ const env = {
   PUBLIC_URL: publicUrl,
   ADMIT_ROOT_KEY: rootKey,
   TOKEN_ENCRYPTION_KEY: tokenKey,
-  MAIL_TRANSPORT: process.env.MAIL_TRANSPORT ?? "log",
+  ...mailEnv,
 };
 
 const children = spawn("pnpm", ["exec", "turbo", "run", "dev", "--filter=@admit/api", "--filter=@admit/worker"], {
@@ -79,6 +109,7 @@ const demo = async () => {
 [dev] Admit is running
   API          ${apiUrl}/trpc   (health ${apiUrl}/healthz)
   root key     ${rootKey}
+  mail         ${mailCatcherUrl ?? `sent with MAIL_TRANSPORT=${process.env.MAIL_TRANSPORT}`}${mailCatcherUrl ? "   (every email the worker sends, with its accept link)" : ""}
   demo org     ${org.id}
   try it       curl -s -X POST ${apiUrl}/trpc/invites.create \\
                  -H 'authorization: Bearer ${rootKey}' -H 'content-type: application/json' \\
@@ -93,11 +124,15 @@ const stop = async () => {
   stopping = true;
   children.kill("SIGTERM");
   await new Promise((r) => children.once("exit", r));
+  await stopMailCatcher();
   await stopPostgres();
   process.exit(0);
 };
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 children.on("exit", (code) => {
-  if (!stopping) stopPostgres().finally(() => process.exit(code ?? 1));
+  if (!stopping)
+    stopMailCatcher()
+      .then(stopPostgres)
+      .finally(() => process.exit(code ?? 1));
 });
