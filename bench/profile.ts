@@ -76,7 +76,7 @@ export const summarize = (profile: Profile, top = 25) => {
     totalMs: total / 1000,
     buckets: rank(buckets),
     functions: rank(functions),
-    inclusive: rank(inclusive, 40),
+    inclusive: rank(inclusive, Math.max(40, top)),
   };
 };
 
