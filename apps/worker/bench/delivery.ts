@@ -91,6 +91,7 @@ const smtp = new SMTPServer({
   disabledCommands: ["STARTTLS", "AUTH"],
   logger: false,
   closeTimeout: 500,
+  disableReverseLookup: true,
   onData(stream, session, callback) {
     stream.on("data", () => {});
     stream.on("end", () => {
@@ -232,6 +233,20 @@ for (const processes of PROCESSES) {
   const calls = [...callMs].sort((a, b) => a - b);
   say(
     `latency over ${latencies.length}: p50 ${p50.toFixed(1)} ms, p90 ${percentile(latencies, 90).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${max.toFixed(1)} ms; the API call itself: p50 ${percentile(calls, 50).toFixed(1)} ms, p95 ${percentile(calls, 95).toFixed(1)} ms`,
+  );
+  // Where the time goes: from the job's insert to a worker taking it, and from there to its end.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  const { rows } = await pool.query<{ waited: number; ran: number }>(
+    `select extract(epoch from j.started_on - j.created_on) * 1000 as waited,
+            extract(epoch from j.completed_on - j.started_on) * 1000 as ran
+     from pgboss.job j join deliveries d on d.id = (j.data->>'deliveryId')::uuid
+     where j.name = 'invite-delivery' and j.state = 'completed' and d.email like 'l.%'`,
+  );
+  await pool.end();
+  const waited = rows.map((r) => Number(r.waited)).sort((a, b) => a - b);
+  const ran = rows.map((r) => Number(r.ran)).sort((a, b) => a - b);
+  say(
+    `  of which: queue wait p50 ${percentile(waited, 50).toFixed(1)} ms, p95 ${percentile(waited, 95).toFixed(1)} ms; job run p50 ${percentile(ran, 50).toFixed(1)} ms, p95 ${percentile(ran, 95).toFixed(1)} ms`,
   );
   results.push({
     scenario: `enqueue-to-send latency at ${RATE}/s, 1 worker`,

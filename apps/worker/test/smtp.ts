@@ -36,6 +36,7 @@ export const startSmtpCapture = async () => {
     logger: false,
     size: 1024 * 1024,
     closeTimeout: 1_000,
+    disableReverseLookup: true,
     onRcptTo(address, _session, callback) {
       const recipient = address.address.toLowerCase();
       const n = (tries.get(recipient) ?? 0) + 1;
