@@ -96,7 +96,7 @@ export const DeliveryOutboxMikro = Layer.effect(
       giveUp: (deliveryId) =>
         query(
           `update deliveries set status = 'failed', token_sealed = null,
-             last_error = 'retries_exhausted: ' || coalesce(last_error, 'unknown')
+             last_error = 'retries_exhausted: ' || coalesce(last_error, 'the worker could not process it (see its log)')
            where id = ?::uuid and status = 'queued' returning id`,
           [deliveryId],
         ).pipe(Effect.map((rows) => rows.length > 0)),
