@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { initOrm, type Orm } from "@admit/db";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import type { ApiConfig } from "./config.ts";
+import { acceptPage, answerPage } from "./pages/accept.ts";
 import { handleRest } from "./rest/handler.ts";
 import { openApiDocument } from "./rest/openapi.ts";
 import { appRouter } from "./router.ts";
@@ -69,7 +70,8 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     }
     if (url.pathname === "/openapi.json") return sendJson(res, 200, openApiDocument(config.publicUrl));
     const isRest = url.pathname.startsWith("/v1/");
-    if (!isRest && !url.pathname.startsWith("/trpc/")) {
+    const isPage = url.pathname === "/invites/accept" || url.pathname === "/invites/decline";
+    if (!isRest && !isPage && !url.pathname.startsWith("/trpc/")) {
       return sendJson(res, 404, { error: { code: "NOT_FOUND", reason: "route_not_found", message: "No such route" } });
     }
     let body: Buffer | undefined;
@@ -99,6 +101,27 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       secret: bearer(req.headers.authorization),
       signal: abort.signal,
     };
+    if (isPage) {
+      const page =
+        req.method === "POST"
+          ? await answerPage(
+              context,
+              url.pathname === "/invites/accept" ? "accept" : "decline",
+              new URLSearchParams(body?.toString("utf8") ?? ""),
+            )
+          : url.pathname === "/invites/accept" && (req.method === "GET" || req.method === "HEAD")
+            ? await acceptPage(context, url.searchParams.get("token") ?? "")
+            : { status: 405, html: "Method not allowed" };
+      res.writeHead(page.status, {
+        "content-type": "text/html; charset=utf-8",
+        "content-length": Buffer.byteLength(page.html),
+        "content-security-policy":
+          "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        "referrer-policy": "no-referrer",
+        "cache-control": "no-store",
+      });
+      return res.end(req.method === "HEAD" ? undefined : page.html);
+    }
     if (isRest) {
       const answer = await handleRest(req.method ?? "GET", url, body, req.headers["content-type"], context);
       if (answer.body === undefined) {
