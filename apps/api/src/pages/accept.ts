@@ -9,12 +9,12 @@ export interface Page {
   readonly html: string;
 }
 
-const escape = (s: string) =>
+const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 
 const layout = (title: string, body: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#1f2328}
 li{margin:.25rem 0}input{font:inherit;padding:.3rem;margin:.2rem 0;width:100%;box-sizing:border-box}
 button{font:inherit;padding:.5rem 1rem;margin:.5rem .5rem 0 0;cursor:pointer}.muted{color:#59636e}</style>
@@ -36,7 +36,7 @@ const problem = (cause: unknown): Page => {
   const status = getHTTPStatusCodeFromError(error);
   const message =
     REASONS[reason] ?? (status >= 500 ? "Something went wrong. Try again later." : "This link cannot be used.");
-  return { status, html: layout("Invitation", `<h1>Invitation</h1><p>${escape(message)}</p>`) };
+  return { status, html: layout("Invitation", `<h1>Invitation</h1><p>${escapeHtml(message)}</p>`) };
 };
 
 /**
@@ -50,20 +50,20 @@ export const acceptPage = async (ctx: Context, token: string): Promise<Page> => 
       .map((t) => {
         const where =
           t.organization && t.type !== "organization"
-            ? ` <span class="muted">(${escape(t.organization.name)})</span>`
+            ? ` <span class="muted">(${escapeHtml(t.organization.name)})</span>`
             : "";
-        return `<li><strong>${escape(t.name)}</strong>${where} — ${escape(t.role)}</li>`;
+        return `<li><strong>${escapeHtml(t.name)}</strong>${where} — ${escapeHtml(t.role)}</li>`;
       })
       .join("");
     const until = new Date(preview.expiresAt).toUTCString();
-    const hidden = `<input type="hidden" name="token" value="${escape(token)}">`;
+    const hidden = `<input type="hidden" name="token" value="${escapeHtml(token)}">`;
     return {
       status: 200,
       html: layout(
         "You are invited",
         `<h1>You are invited</h1>
-<p>${escape(preview.invitedBy)} invited you to:</p><ul>${items}</ul>
-<p class="muted">This invitation is valid until ${escape(until)}.</p>
+<p>${escapeHtml(preview.invitedBy)} invited you to:</p><ul>${items}</ul>
+<p class="muted">This invitation is valid until ${escapeHtml(until)}.</p>
 <form method="post" action="/invites/accept">${hidden}
 <label>First name <input name="firstName" autocomplete="given-name" maxlength="100"></label>
 <label>Last name <input name="lastName" autocomplete="family-name" maxlength="100"></label>
