@@ -3,10 +3,7 @@ import { Effect } from "effect";
 import { canActInOrganization, checkTargets } from "./Access.ts";
 import * as InMemory from "./testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "./testing/Principals.ts";
-
-const inTestStore = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(InMemory.layerTest));
-
-const MISSING = "99999999-9999-4999-8999-999999999999";
+import { inTestStore, MISSING } from "./testing/support.ts";
 
 describe("checkTargets", () => {
   it.effect("answers one outcome per target, in input order, duplicates included", () =>

@@ -6,9 +6,8 @@ import { Unauthorized } from "./Errors.ts";
 import * as Tenancy from "./Tenancy.ts";
 import * as InMemory from "./testing/InMemory.ts";
 import { rootKey } from "./testing/Principals.ts";
+import { inTestStore } from "./testing/support.ts";
 import { issueUserToken } from "./Users.ts";
-
-const inTestStore = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(InMemory.layerTest));
 
 describe("authenticate", () => {
   it.effect("no secret is Unauthorized missing_credentials", () =>

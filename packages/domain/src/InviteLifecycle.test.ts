@@ -17,8 +17,7 @@ import type { Target } from "./Target.ts";
 import * as Tenancy from "./Tenancy.ts";
 import * as InMemory from "./testing/InMemory.ts";
 import { organizationKey, rootKey, userPrincipal } from "./testing/Principals.ts";
-
-const inTestStore = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(InMemory.layerTest));
+import { inTestStore } from "./testing/support.ts";
 
 /** The accept token of the latest delivery, as the mailer would put it in the link. */
 const latestToken = Effect.map(InMemory.snapshot, (s) => s.deliveries.at(-1)?.token as string);

@@ -7,8 +7,7 @@ import type { Principal } from "./Principal.ts";
 import { DEFAULT_INVITE_TTL_MS, InviteSettings } from "./ports/InviteSettings.ts";
 import * as InMemory from "./testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "./testing/Principals.ts";
-
-const inTestStore = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(InMemory.layerTest));
+import { inTestStore, MISSING, refusal } from "./testing/support.ts";
 
 /** Two tenants, each with a website, and a group spanning both. */
 const world = Effect.gen(function* () {
@@ -19,16 +18,6 @@ const world = Effect.gen(function* () {
   const group = yield* InMemory.seedGroup({ websiteIds: [siteA.id, siteB.id] });
   return { orgA, orgB, siteA, siteB, group };
 });
-
-const MISSING = "99999999-9999-4999-8999-999999999999";
-
-const refusal = <A, R>(self: Effect.Effect<A, unknown, R>) =>
-  Effect.gen(function* () {
-    const before = yield* InMemory.snapshot;
-    const error = yield* Effect.flip(self);
-    expect(yield* InMemory.snapshot, "a refused request writes nothing").toEqual(before);
-    return error;
-  });
 
 const emailInvite = (email: string, extra: Partial<CreateInviteInput>): CreateInviteInput => ({
   type: "organization",

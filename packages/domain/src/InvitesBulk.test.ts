@@ -3,10 +3,7 @@ import { Effect } from "effect";
 import { bulkTargetsOf, type CreateBulkInviteInput, createBulkInvite, MAX_BULK_TARGETS } from "./Invites.ts";
 import * as InMemory from "./testing/InMemory.ts";
 import { organizationKey, rootKey, userPrincipal } from "./testing/Principals.ts";
-
-const inTestStore = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(InMemory.layerTest));
-
-const MISSING = "99999999-9999-4999-8999-999999999999";
+import { inTestStore, MISSING } from "./testing/support.ts";
 
 const world = Effect.gen(function* () {
   const orgA = yield* InMemory.seedOrganization({ name: "A" });

@@ -19,21 +19,11 @@ import { TokenGenerator } from "./ports/TokenGenerator.ts";
 import * as Tenancy from "./Tenancy.ts";
 import * as InMemory from "./testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "./testing/Principals.ts";
+import { inTestStore, MISSING, refusal } from "./testing/support.ts";
 
-const inTestStore = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(InMemory.layerTest));
-
-const MISSING = "99999999-9999-4999-8999-999999999999";
 const HOUR = 3_600_000;
 const KEY_A = "00000000-0000-4000-a000-0000000000a1";
 const page = { cursor: null, limit: 50 };
-
-const refusal = <A, R>(self: Effect.Effect<A, unknown, R>) =>
-  Effect.gen(function* () {
-    const before = yield* InMemory.snapshot;
-    const error = yield* Effect.flip(self);
-    expect(yield* InMemory.snapshot, "a refused request writes nothing").toEqual(before);
-    return error;
-  });
 
 /** Two tenants; in A an admin, an editor, and an admin of a website only. */
 const world = Effect.gen(function* () {

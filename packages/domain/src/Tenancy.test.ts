@@ -8,19 +8,9 @@ import type { Transactor } from "./ports/Transactor.ts";
 import * as Tenancy from "./Tenancy.ts";
 import * as InMemory from "./testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "./testing/Principals.ts";
+import { inTestStore, MISSING, refusal } from "./testing/support.ts";
 
-const inTestStore = <A, E, R>(self: Effect.Effect<A, E, R>) => self.pipe(Effect.provide(InMemory.layerTest));
-
-const MISSING = "99999999-9999-4999-8999-999999999999";
 const page = { cursor: null, limit: 50 };
-
-const refusal = <A, R>(self: Effect.Effect<A, unknown, R>) =>
-  Effect.gen(function* () {
-    const before = yield* InMemory.snapshot;
-    const error = yield* Effect.flip(self);
-    expect(yield* InMemory.snapshot, "a refused request writes nothing").toEqual(before);
-    return error;
-  });
 
 const world = Effect.gen(function* () {
   const orgA = yield* InMemory.seedOrganization({ name: "A" });
