@@ -13,29 +13,29 @@
  * (`RepositoryError`), as the `users.email` check does.
  */
 import { Clock, Context, Effect, Layer, Ref, Result, Semaphore } from "effect";
-import { normalizeEmail } from "../Email.ts";
-import { RepositoryError } from "../Errors.ts";
-import { type DeliveryStatus, type InviteRecord, type StoredInviteStatus, statusAt } from "../Invite.ts";
-import type { Inviter } from "../Principal.ts";
-import { type ApiKeyKind, ApiKeyRepository, type ApiKeyView } from "../ports/ApiKeyRepository.ts";
-import { DeliveryRepository } from "../ports/DeliveryRepository.ts";
-import { IdGenerator } from "../ports/IdGenerator.ts";
-import { type InviteFilter, InviteRepository } from "../ports/InviteRepository.ts";
-import { type LinkInviteRecord, LinkInviteRepository } from "../ports/LinkInviteRepository.ts";
-import { MembershipRepository, type MemberView, type Page, type PageRequest } from "../ports/MembershipRepository.ts";
-import { type TargetDescription, TargetRepository } from "../ports/TargetRepository.ts";
+import type { Inviter } from "../access/Principal.ts";
+import { highestRole, type Role } from "../access/Role.ts";
+import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
+import { RepositoryError } from "../errors/Errors.ts";
+import { type DeliveryStatus, type InviteRecord, type StoredInviteStatus, statusAt } from "../invites/Invite.ts";
+import { type InviteFilter, InviteRepository } from "../invites/InviteRepository.ts";
+import { type LinkInviteRecord, LinkInviteRepository } from "../links/LinkInviteRepository.ts";
+import { MembershipRepository, type MemberView, type Page, type PageRequest } from "../members/MembershipRepository.ts";
+import { normalizeEmail } from "../shared/Email.ts";
+import { IdGenerator } from "../shared/IdGenerator.ts";
+import { TokenGenerator } from "../shared/TokenGenerator.ts";
+import { Transactor } from "../shared/Transactor.ts";
+import { type ResolvedTarget, type Target, targetKey } from "../targets/Target.ts";
+import { type TargetDescription, TargetRepository } from "../targets/TargetRepository.ts";
+import { type ApiKeyKind, ApiKeyRepository, type ApiKeyView } from "../tenancy/ApiKeyRepository.ts";
 import {
   type GroupView,
   type OrganizationView,
   TenancyRepository,
   type WebsiteView,
-} from "../ports/TenancyRepository.ts";
-import { TokenGenerator } from "../ports/TokenGenerator.ts";
-import { Transactor } from "../ports/Transactor.ts";
-import { UserRepository, type UserView } from "../ports/UserRepository.ts";
-import { UserTokenRepository } from "../ports/UserTokenRepository.ts";
-import { highestRole, type Role } from "../Role.ts";
-import { type ResolvedTarget, type Target, targetKey } from "../Target.ts";
+} from "../tenancy/TenancyRepository.ts";
+import { UserRepository, type UserView } from "../users/UserRepository.ts";
+import { UserTokenRepository } from "../users/UserTokenRepository.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The store

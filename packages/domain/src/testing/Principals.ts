@@ -1,4 +1,4 @@
-import type { Principal } from "../Principal.ts";
+import type { Principal } from "../access/Principal.ts";
 
 /** Principals as the API's authentication would build them, for tests. */
 export const rootKey: Principal = { kind: "global", apiKeyId: null, name: "Admit" };

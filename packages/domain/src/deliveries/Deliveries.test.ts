@@ -1,0 +1,153 @@
+import { describe, expect, it } from "@effect/vitest";
+import { Effect, Layer } from "effect";
+import { Transactor } from "../shared/Transactor.ts";
+import { abandonDelivery, deliverInvitation } from "./Deliveries.ts";
+import { type ClaimedDelivery, DeliveryOutbox, type OutgoingDelivery } from "./DeliveryOutbox.ts";
+import { type MailError, Mailer, type MailMessage, permanentMailError, temporaryMailError } from "./Mailer.ts";
+
+const queued = (over: Partial<OutgoingDelivery> = {}): ClaimedDelivery => ({
+  _tag: "Queued",
+  delivery: {
+    id: "d1",
+    email: "ann@example.com",
+    token: "inv_token",
+    inviterName: "Mo",
+    kind: "invite",
+    attempts: 0,
+    referenced: true,
+    targets: [
+      { type: "organization", id: "o1", name: "Acme", organizationName: "Acme", role: "read", expiresAt: new Date(0) },
+    ],
+    ...over,
+  },
+});
+
+/** An outbox holding one claim, a mailer answering `answer`, and a log of what each one was asked. */
+const world = (claim: ClaimedDelivery, answer: MailError | null = null) => {
+  const calls: string[] = [];
+  const sent: MailMessage[] = [];
+  const layer = Layer.mergeAll(
+    Layer.succeed(
+      DeliveryOutbox,
+      DeliveryOutbox.of({
+        claim: () =>
+          Effect.sync(() => {
+            calls.push("claim");
+            return claim;
+          }),
+        markSent: (id) => Effect.sync(() => void calls.push(`sent ${id}`)),
+        markFailed: (id, reason) => Effect.sync(() => void calls.push(`failed ${id} ${reason}`)),
+        recordAttempt: (id, reason) => Effect.sync(() => void calls.push(`attempt ${id} ${reason}`)),
+        giveUp: (id) =>
+          Effect.sync(() => {
+            calls.push(`give up ${id}`);
+            return true;
+          }),
+      }),
+    ),
+    Layer.succeed(
+      Mailer,
+      Mailer.of({
+        send: (m) =>
+          answer
+            ? Effect.fail(answer)
+            : Effect.sync(() => {
+                sent.push(m);
+                return { messageId: "m1" };
+              }),
+      }),
+    ),
+    Layer.succeed(
+      Transactor,
+      Transactor.of({
+        withTransaction: (self) =>
+          Effect.sync(() => calls.push("begin")).pipe(
+            Effect.andThen(self),
+            Effect.tap(() => Effect.sync(() => calls.push("commit"))),
+          ),
+      }),
+    ),
+  );
+  return { calls, sent, layer };
+};
+
+const render = (d: OutgoingDelivery): MailMessage => ({
+  to: d.email,
+  subject: `${d.inviterName} invited you`,
+  text: d.targets.map((t) => t.name).join(","),
+  html: "",
+  deliveryId: d.id,
+  tag: "invitation",
+});
+
+describe("deliverInvitation", () => {
+  it.effect("sends a queued delivery once and records it in the same transaction", () =>
+    Effect.gen(function* () {
+      const w = world(queued());
+      const outcome = yield* deliverInvitation("d1", render).pipe(Effect.provide(w.layer));
+      expect(outcome).toEqual({ _tag: "Sent", messageId: "m1" });
+      expect(w.sent.map((m) => m.to)).toEqual(["ann@example.com"]);
+      expect(w.calls).toEqual(["begin", "claim", "sent d1", "commit"]);
+    }),
+  );
+
+  it.effect("skips a delivery already sent or failed, and a missing one, without mailing", () =>
+    Effect.gen(function* () {
+      for (const [claim, reason] of [
+        [{ _tag: "Settled", status: "sent" }, "already_sent"],
+        [{ _tag: "Settled", status: "failed" }, "already_failed"],
+        [{ _tag: "Missing" }, "missing"],
+      ] as const) {
+        const w = world(claim);
+        expect(yield* deliverInvitation("d1", render).pipe(Effect.provide(w.layer))).toEqual({
+          _tag: "Skipped",
+          reason,
+        });
+        expect(w.sent).toEqual([]);
+      }
+    }),
+  );
+
+  it.effect("closes a delivery with nothing left to send: superseded, or no pending invites", () =>
+    Effect.gen(function* () {
+      const superseded = world(queued({ targets: [], referenced: false }));
+      expect(yield* deliverInvitation("d1", render).pipe(Effect.provide(superseded.layer))).toEqual({
+        _tag: "Failed",
+        reason: "superseded",
+      });
+      expect(superseded.calls).toContain("failed d1 superseded");
+      const closed = world(queued({ targets: [], referenced: true }));
+      yield* deliverInvitation("d1", render).pipe(Effect.provide(closed.layer));
+      expect(closed.calls).toContain("failed d1 no_pending_invites");
+      const noToken = world(queued({ token: null }));
+      yield* deliverInvitation("d1", render).pipe(Effect.provide(noToken.layer));
+      expect(noToken.calls).toContain("failed d1 token_missing");
+      expect([...superseded.sent, ...closed.sent, ...noToken.sent]).toEqual([]);
+    }),
+  );
+
+  it.effect("a permanent failure fails the delivery; a temporary one records the attempt for a retry", () =>
+    Effect.gen(function* () {
+      const rejected = world(queued(), permanentMailError("smtp 550: no such user"));
+      expect(yield* deliverInvitation("d1", render).pipe(Effect.provide(rejected.layer))).toEqual({
+        _tag: "Failed",
+        reason: "smtp 550: no such user",
+      });
+      expect(rejected.calls).toEqual(["begin", "claim", "failed d1 smtp 550: no such user", "commit"]);
+      const deferred = world(queued(), temporaryMailError("postmark http 503: down"));
+      expect(yield* deliverInvitation("d1", render).pipe(Effect.provide(deferred.layer))).toEqual({
+        _tag: "Retry",
+        reason: "postmark http 503: down",
+      });
+      expect(deferred.calls).toEqual(["begin", "claim", "attempt d1 postmark http 503: down", "commit"]);
+    }),
+  );
+
+  it.effect("abandonDelivery gives the delivery up", () =>
+    Effect.gen(function* () {
+      const w = world(queued());
+      expect(yield* abandonDelivery("d1").pipe(Effect.provide(w.layer))).toBe(true);
+      expect(w.calls).toEqual(["give up d1"]);
+    }),
+  );
+});

@@ -1,0 +1,78 @@
+import { Effect, Result } from "effect";
+import { Transactor } from "../shared/Transactor.ts";
+import { DeliveryOutbox, type OutgoingDelivery } from "./DeliveryOutbox.ts";
+import { Mailer, type MailMessage } from "./Mailer.ts";
+
+/** Why a delivery was closed without an email: kept in `deliveries.last_error`. */
+export const NOT_SENT_REASONS = {
+  /** No invite points at the delivery any more: a newer invite or a resend replaced it. */
+  superseded: "superseded",
+  /** Its invites were revoked, answered or expired before the email went out. */
+  noPendingInvites: "no_pending_invites",
+  /** The token is no longer stored, so no working link can be sent. */
+  tokenMissing: "token_missing",
+} as const;
+
+export type DeliveryOutcome =
+  | { readonly _tag: "Sent"; readonly messageId: string | null }
+  /** Another attempt already settled it, or it does not exist: nothing to do. */
+  | { readonly _tag: "Skipped"; readonly reason: "missing" | "already_sent" | "already_failed" }
+  /** Marked failed; never retried. */
+  | { readonly _tag: "Failed"; readonly reason: string }
+  /** A temporary failure, recorded on the delivery; the caller retries later. */
+  | { readonly _tag: "Retry"; readonly reason: string };
+
+const outcome = (o: DeliveryOutcome): DeliveryOutcome => o;
+
+/**
+ * Sends one queued delivery. The delivery stays locked from the check to the record of the
+ * outcome, so a delivery recorded as sent is never sent again, and two workers that hold the same
+ * job send it once. Only the invites still pending are listed; a delivery with none left is closed
+ * without an email.
+ */
+export const deliverInvitation = Effect.fn("Deliveries.deliver")(function* (
+  deliveryId: string,
+  render: (delivery: OutgoingDelivery) => MailMessage,
+) {
+  const outbox = yield* DeliveryOutbox;
+  const mailer = yield* Mailer;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const claimed = yield* outbox.claim(deliveryId);
+      if (claimed._tag === "Missing") return outcome({ _tag: "Skipped", reason: "missing" });
+      if (claimed._tag === "Settled") {
+        return outcome({ _tag: "Skipped", reason: claimed.status === "sent" ? "already_sent" : "already_failed" });
+      }
+      const delivery = claimed.delivery;
+      const notSent =
+        delivery.targets.length === 0
+          ? delivery.referenced
+            ? NOT_SENT_REASONS.noPendingInvites
+            : NOT_SENT_REASONS.superseded
+          : delivery.token === null
+            ? NOT_SENT_REASONS.tokenMissing
+            : null;
+      if (notSent !== null) {
+        yield* outbox.markFailed(deliveryId, notSent);
+        return outcome({ _tag: "Failed", reason: notSent });
+      }
+      const sent = yield* Effect.result(mailer.send(render(delivery)));
+      if (Result.isSuccess(sent)) {
+        yield* outbox.markSent(deliveryId);
+        return outcome({ _tag: "Sent", messageId: sent.success.messageId });
+      }
+      const error = sent.failure;
+      if (error.permanent) {
+        yield* outbox.markFailed(deliveryId, error.reason);
+        return outcome({ _tag: "Failed", reason: error.reason });
+      }
+      yield* outbox.recordAttempt(deliveryId, error.reason);
+      return outcome({ _tag: "Retry", reason: error.reason });
+    }),
+  );
+});
+
+/** After the last retry: the delivery is marked failed with the last attempt's reason. */
+export const abandonDelivery = Effect.fn("Deliveries.abandon")(function* (deliveryId: string) {
+  return yield* (yield* DeliveryOutbox).giveUp(deliveryId);
+});

@@ -1,0 +1,223 @@
+import { Clock, Effect } from "effect";
+import { checkTargets, stillAuthorized } from "../access/Access.ts";
+import type { Principal } from "../access/Principal.ts";
+import type { Role } from "../access/Role.ts";
+import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
+import { Conflict, Forbidden, NotFound, TooManyRequests } from "../errors/Errors.ts";
+import { MembershipRepository, type PageRequest } from "../members/MembershipRepository.ts";
+import { normalizeEmail } from "../shared/Email.ts";
+import { TokenGenerator } from "../shared/TokenGenerator.ts";
+import { Transactor } from "../shared/Transactor.ts";
+import { type Target, targetKey } from "../targets/Target.ts";
+import { TargetRepository } from "../targets/TargetRepository.ts";
+import { UserRepository } from "../users/UserRepository.ts";
+import { type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
+import { type InviteFilter, InviteRepository } from "./InviteRepository.ts";
+import { InviteSettings } from "./InviteSettings.ts";
+import { queueDelivery } from "./Invites.ts";
+
+const inviteNotFound = () => new NotFound({ reason: "invite_not_found" });
+
+/** Who may read an invite: the platform, the invite's organization, or the person it is addressed to. */
+const canRead = (principal: Principal, invite: InviteRecord): boolean => {
+  switch (principal.kind) {
+    case "global":
+      return true;
+    case "organization":
+      return invite.target.organizationId === principal.organizationId;
+    case "user":
+      return invite.email === principal.email;
+  }
+};
+
+/** Who may revoke or resend: the platform, the organization, or a user who could have sent it. */
+const canManage = Effect.fn("Invites.canManage")(function* (principal: Principal, invite: InviteRecord) {
+  if (principal.kind !== "user") return canRead(principal, invite);
+  const [access] = yield* checkTargets(principal, [invite.target], invite.role);
+  return access?._tag === "Allowed";
+});
+
+const CLOSED_REASON: Record<Exclude<InviteStatus, "pending">, string> = {
+  accepted: "invite_already_accepted",
+  declined: "invite_declined",
+  revoked: "invite_revoked",
+  expired: "invite_expired",
+};
+
+export const getInvite = Effect.fn("Invites.get")(function* (principal: Principal, input: { inviteId: string }) {
+  const invite = yield* (yield* InviteRepository).get(input.inviteId);
+  if (invite === null || !canRead(principal, invite)) return yield* inviteNotFound();
+  return toInviteView(invite, yield* Clock.currentTimeMillis);
+});
+
+export interface ListInvitesInput extends PageRequest {
+  readonly organizationId?: string | undefined;
+  readonly websiteId?: string | undefined;
+  readonly groupId?: string | undefined;
+  readonly status?: InviteStatus | undefined;
+  readonly email?: string | undefined;
+}
+
+export const listInvites = Effect.fn("Invites.list")(function* (principal: Principal, input: ListInvitesInput) {
+  const now = yield* Clock.currentTimeMillis;
+  const filter: { -readonly [K in keyof InviteFilter]: InviteFilter[K] } = {
+    organizationId: input.organizationId,
+    websiteId: input.websiteId,
+    groupId: input.groupId,
+    status: input.status,
+    email: input.email === undefined ? undefined : normalizeEmail(input.email),
+    now: new Date(now),
+  };
+  if (principal.kind === "organization") {
+    if (input.organizationId !== undefined && input.organizationId !== principal.organizationId) {
+      return yield* new NotFound({ reason: "organization_not_found" });
+    }
+    filter.organizationId = principal.organizationId;
+  } else if (principal.kind === "user") {
+    if (filter.email !== undefined && filter.email !== principal.email) return { items: [], nextCursor: null };
+    filter.email = principal.email;
+  }
+  const page = yield* (yield* InviteRepository).list(filter, input);
+  return { items: page.items.map((i) => toInviteView(i, now)), nextCursor: page.nextCursor };
+});
+
+/** `invites.revoke`: idempotent; an invite already answered cannot be revoked. */
+export const revokeInvite = Effect.fn("Invites.revoke")(function* (principal: Principal, input: { inviteId: string }) {
+  const invites = yield* InviteRepository;
+  const now = yield* Clock.currentTimeMillis;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const invite = yield* invites.get(input.inviteId, { lock: true });
+      if (invite === null || !(yield* canManage(principal, invite))) return yield* inviteNotFound();
+      if (invite.status === "accepted" || invite.status === "declined") {
+        return yield* new Conflict({ reason: CLOSED_REASON[invite.status] });
+      }
+      if (invite.status === "pending") yield* invites.respond([invite.id], "revoked", null);
+      return toInviteView({ ...invite, status: "revoked" }, now);
+    }),
+  );
+});
+
+/** `invites.resend`: a new token, a new expiry and a new email; throttled per recipient. */
+export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Principal, input: { inviteId: string }) {
+  const invites = yield* InviteRepository;
+  const deliveries = yield* DeliveryRepository;
+  const settings = yield* InviteSettings;
+  const now = yield* Clock.currentTimeMillis;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const invite = yield* invites.get(input.inviteId, { lock: true });
+      if (invite === null || !(yield* canManage(principal, invite))) return yield* inviteNotFound();
+      if (invite.status !== "pending") return yield* new Conflict({ reason: CLOSED_REASON[invite.status] });
+      const recent = yield* deliveries.countResends(invite.email, new Date(now - 3_600_000));
+      if (recent >= settings.resendsPerRecipientPerHour)
+        return yield* new TooManyRequests({ reason: "resend_throttled" });
+      const deliveryId = yield* queueDelivery(invite.email, invite.inviter.name, "resend");
+      const expiresAt = new Date(now + settings.inviteTtlMs);
+      yield* invites.redeliver(invite.id, deliveryId, expiresAt);
+      return toInviteView(
+        { ...invite, expiresAt, delivery: { id: deliveryId, status: "queued", lastError: null } },
+        now,
+      );
+    }),
+  );
+});
+
+/**
+ * The still-pending invites behind an accept token. A token that reaches nothing is `NOT_FOUND`;
+ * one whose invites were all answered, revoked, replaced or expired is `CONFLICT` with the reason.
+ */
+const openToken = Effect.fn("Invites.openToken")(function* (token: string, lock: boolean) {
+  const tokens = yield* TokenGenerator;
+  const found = yield* (yield* InviteRepository).findByTokenHash(tokens.hash(token), { lock });
+  if (found === null) return yield* inviteNotFound();
+  if (found.invites.length === 0) return yield* new Conflict({ reason: "invite_superseded" });
+  const now = yield* Clock.currentTimeMillis;
+  const pending = found.invites.filter((i) => statusAt(i, now) === "pending");
+  if (pending.length === 0) {
+    const statuses = new Set(found.invites.map((i) => statusAt(i, now)));
+    const first = (["accepted", "declined", "revoked", "expired"] as const).find((s) => statuses.has(s)) ?? "expired";
+    return yield* new Conflict({ reason: CLOSED_REASON[first] });
+  }
+  return { email: found.email, pending };
+});
+
+export interface AcceptInviteInput {
+  readonly token: string;
+  readonly firstName?: string | undefined;
+  readonly lastName?: string | undefined;
+}
+
+/**
+ * `invites.accept`: in one transaction, turns every still-pending invite of the token's delivery
+ * into a membership. The invite rows are locked first, so of concurrent accepts exactly one wins.
+ */
+export const acceptInvite = Effect.fn("Invites.accept")(function* (input: AcceptInviteInput) {
+  const invites = yield* InviteRepository;
+  const users = yield* UserRepository;
+  const memberships = yield* MembershipRepository;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const opened = yield* openToken(input.token, true);
+      const still = yield* stillAuthorized(opened.pending);
+      const honoured = opened.pending.filter((_, i) => still[i]);
+      if (honoured.length === 0) return yield* new Forbidden({ reason: "inviter_lost_authority" });
+      const user = yield* users.findOrCreateVerified({
+        email: opened.email,
+        firstName: input.firstName?.trim() || null,
+        lastName: input.lastName?.trim() || null,
+      });
+      const byRole = new Map<Role, Target[]>();
+      for (const i of honoured) byRole.set(i.role, [...(byRole.get(i.role) ?? []), i.target]);
+      for (const [role, targets] of byRole) yield* memberships.addMany(user.id, targets, role, false);
+      yield* invites.respond(
+        honoured.map((i) => i.id),
+        "accepted",
+        user.id,
+      );
+      // The token works once: invites of this delivery that could not be honoured are closed too.
+      const dropped = opened.pending.filter((_, i) => !still[i]).map((i) => i.id);
+      if (dropped.length > 0) yield* invites.respond(dropped, "revoked", null);
+      return {
+        userId: user.id,
+        memberships: honoured.map((i) => ({ target: { type: i.target.type, id: i.target.id }, role: i.role })),
+      };
+    }),
+  );
+});
+
+export const declineInvite = Effect.fn("Invites.decline")(function* (input: { token: string }) {
+  const invites = yield* InviteRepository;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const opened = yield* openToken(input.token, true);
+      yield* invites.respond(
+        opened.pending.map((i) => i.id),
+        "declined",
+        null,
+      );
+      return { success: true as const, declined: opened.pending.length };
+    }),
+  );
+});
+
+/** `invites.preview`: what the invite is for, from whom, until when. Read-only: it never consumes the token. */
+export const previewInvite = Effect.fn("Invites.preview")(function* (input: { token: string }) {
+  const opened = yield* openToken(input.token, false);
+  const names = yield* (yield* TargetRepository).describe(opened.pending.map((i) => i.target));
+  const first = opened.pending[0] as InviteRecord;
+  return {
+    invitedBy: first.inviter.name,
+    expiresAt: new Date(Math.min(...opened.pending.map((i) => i.expiresAt.getTime()))),
+    targets: opened.pending.map((i) => {
+      const d = names.get(targetKey(i.target));
+      return {
+        type: i.target.type,
+        id: i.target.id,
+        name: d?.name ?? "",
+        organization: d?.organization ?? null,
+        role: i.role,
+      };
+    }),
+  };
+});

@@ -1,0 +1,297 @@
+import { Clock, Effect } from "effect";
+import { checkTargets, requireTarget } from "../access/Access.ts";
+import { inviterOf, type Principal } from "../access/Principal.ts";
+import type { Role } from "../access/Role.ts";
+import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
+import { AlreadyMember, InvalidInput } from "../errors/Errors.ts";
+import { MembershipRepository } from "../members/MembershipRepository.ts";
+import { parseEmail } from "../shared/Email.ts";
+import { IdGenerator } from "../shared/IdGenerator.ts";
+import { TokenGenerator } from "../shared/TokenGenerator.ts";
+import { Transactor } from "../shared/Transactor.ts";
+import { type Target, type TargetType, targetKey } from "../targets/Target.ts";
+import { UserRepository } from "../users/UserRepository.ts";
+import { InviteRepository } from "./InviteRepository.ts";
+import { InviteSettings } from "./InviteSettings.ts";
+
+export type InviteMethod = "direct" | "email";
+
+export interface CreateInviteInput {
+  readonly type: TargetType;
+  readonly method: InviteMethod;
+  readonly email: string;
+  readonly role: Role;
+  readonly organizationId?: string | undefined;
+  readonly websiteId?: string | undefined;
+  readonly groupId?: string | undefined;
+  readonly firstName?: string | undefined;
+  readonly lastName?: string | undefined;
+}
+
+export type CreateInviteResult =
+  | { readonly success: true; readonly message: string; readonly userId: string }
+  | { readonly success: true; readonly message: string; readonly inviteId: string };
+
+const ID_FIELD: Record<TargetType, "organizationId" | "websiteId" | "groupId"> = {
+  organization: "organizationId",
+  website: "websiteId",
+  group: "groupId",
+};
+
+/**
+ * The target named by an input: the id field of its type is required (an organization key may
+ * leave `organizationId` out: it means its own organization), the others must be absent.
+ */
+export const targetOf = (
+  principal: Principal,
+  input: Pick<CreateInviteInput, "type" | "organizationId" | "websiteId" | "groupId">,
+): { ok: true; target: Target } | { ok: false; error: InvalidInput } => {
+  const fieldErrors: Record<string, string[]> = {};
+  const own = ID_FIELD[input.type];
+  for (const field of Object.values(ID_FIELD)) {
+    if (field !== own && input[field] !== undefined) {
+      fieldErrors[field] = [`Not allowed when type is "${input.type}"`];
+    }
+  }
+  let id = input[own];
+  if (id === undefined && input.type === "organization" && principal.kind === "organization") {
+    id = principal.organizationId;
+  }
+  if (id === undefined) fieldErrors[own] = [`Required when type is "${input.type}"`];
+  if (Object.keys(fieldErrors).length > 0 || id === undefined) {
+    return { ok: false, error: new InvalidInput({ message: "Invalid input", fieldErrors }) };
+  }
+  return { ok: true, target: { type: input.type, id } };
+};
+
+const validEmail = (raw: string) => {
+  const parsed = parseEmail(raw);
+  return parsed.ok
+    ? Effect.succeed(parsed.email)
+    : Effect.fail(new InvalidInput({ message: "Invalid input", fieldErrors: { email: [parsed.message] } }));
+};
+
+const nameOrNull = (value: string | undefined): string | null => {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+};
+
+/** Queues one email to `email` carrying a fresh accept token; answers the delivery's id. */
+export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
+  email: string,
+  inviterName: string,
+  kind: "invite" | "resend",
+) {
+  const id = yield* (yield* IdGenerator).next;
+  const token = yield* (yield* TokenGenerator).next("inv");
+  yield* (yield* DeliveryRepository).enqueue({
+    id,
+    email,
+    token: token.token,
+    tokenHash: token.hash,
+    inviterName,
+    kind,
+  });
+  return id;
+});
+
+/** `invites.create`: one email, one target, added now (`direct`) or invited by email. */
+export const createInvite = Effect.fn("Invites.create")(function* (principal: Principal, input: CreateInviteInput) {
+  const named = targetOf(principal, input);
+  const parsed = parseEmail(input.email);
+  if (!named.ok || !parsed.ok) {
+    const fieldErrors = {
+      ...(named.ok ? {} : named.error.fieldErrors),
+      ...(parsed.ok ? {} : { email: [parsed.message] }),
+    };
+    return yield* new InvalidInput({ message: "Invalid input", fieldErrors });
+  }
+  const email = parsed.email;
+
+  const target = yield* requireTarget(principal, named.target, input.role);
+  const transactor = yield* Transactor;
+  const memberships = yield* MembershipRepository;
+  const firstName = nameOrNull(input.firstName);
+  const lastName = nameOrNull(input.lastName);
+
+  if (input.method === "direct") {
+    const users = yield* UserRepository;
+    return yield* transactor.withTransaction(
+      Effect.gen(function* () {
+        const user = yield* users.findOrCreate({ email, firstName, lastName });
+        const added = yield* memberships.addMany(user.id, [target], input.role, false);
+        if (added.length === 0) return yield* new AlreadyMember();
+        return { success: true, message: "User added", userId: user.id } as CreateInviteResult;
+      }),
+    );
+  }
+
+  const ids = yield* IdGenerator;
+  const invites = yield* InviteRepository;
+  const settings = yield* InviteSettings;
+  const now = yield* Clock.currentTimeMillis;
+  const inviter = inviterOf(principal);
+  return yield* transactor.withTransaction(
+    Effect.gen(function* () {
+      const already = yield* memberships.memberTargetsByEmail(email, [target]);
+      if (already.length > 0) return yield* new AlreadyMember();
+      const deliveryId = yield* queueDelivery(email, inviter.name, "invite");
+      const [inviteId] = yield* invites.upsertPending([
+        {
+          id: yield* ids.next,
+          email,
+          target,
+          role: input.role,
+          deliveryId,
+          inviter,
+          firstName,
+          lastName,
+          expiresAt: new Date(now + settings.inviteTtlMs),
+        },
+      ]);
+      return { success: true, message: "Invitation sent", inviteId: inviteId as string } as CreateInviteResult;
+    }),
+  );
+});
+
+export const MAX_BULK_TARGETS = 50;
+
+export interface CreateBulkInviteInput {
+  readonly method: InviteMethod;
+  readonly email: string;
+  readonly role: Role;
+  readonly websiteIds?: ReadonlyArray<string> | undefined;
+  readonly groupIds?: ReadonlyArray<string> | undefined;
+  readonly firstName?: string | undefined;
+  readonly lastName?: string | undefined;
+}
+
+export type BulkStatus = "added" | "invited" | "already_member" | "not_found" | "forbidden" | "failed";
+
+export interface BulkTargetResult {
+  readonly target: Target;
+  readonly status: BulkStatus;
+  readonly inviteId?: string;
+  readonly reason?: string;
+}
+
+export interface CreateBulkInviteResult {
+  readonly success: true;
+  readonly message: "Bulk invite processed";
+  readonly userId?: string;
+  readonly results: ReadonlyArray<BulkTargetResult>;
+}
+
+/** Exactly one of `websiteIds` and `groupIds`, with 1 to 50 distinct ids. */
+export const bulkTargetsOf = (
+  input: Pick<CreateBulkInviteInput, "websiteIds" | "groupIds">,
+): { ok: true; targets: ReadonlyArray<Target> } | { ok: false; error: InvalidInput } => {
+  const fail = (fieldErrors: Record<string, string[]>) => ({
+    ok: false as const,
+    error: new InvalidInput({ message: "Invalid input", fieldErrors }),
+  });
+  const { websiteIds, groupIds } = input;
+  if (websiteIds !== undefined && groupIds !== undefined) {
+    const message = "Give exactly one of websiteIds and groupIds";
+    return fail({ websiteIds: [message], groupIds: [message] });
+  }
+  const field = websiteIds !== undefined ? "websiteIds" : "groupIds";
+  const ids = websiteIds ?? groupIds;
+  if (ids === undefined) {
+    const message = "One of websiteIds and groupIds is required";
+    return fail({ websiteIds: [message], groupIds: [message] });
+  }
+  if (ids.length < 1 || ids.length > MAX_BULK_TARGETS) {
+    return fail({ [field]: [`Between 1 and ${MAX_BULK_TARGETS} ids`] });
+  }
+  if (new Set(ids).size !== ids.length) return fail({ [field]: ["Ids must be distinct"] });
+  const type = field === "websiteIds" ? "website" : "group";
+  return { ok: true, targets: ids.map((id) => ({ type, id })) };
+};
+
+/**
+ * `invites.createBulk`: every target gets its own outcome, in input order; a refusal of one never
+ * undoes another's success. The number of database round trips does not depend on the number of
+ * targets: one lookup per kind, then one statement per kind of write.
+ */
+export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
+  principal: Principal,
+  input: CreateBulkInviteInput,
+) {
+  const named = bulkTargetsOf(input);
+  if (!named.ok) return yield* named.error;
+  const email = yield* validEmail(input.email);
+  const access = yield* checkTargets(principal, named.targets, input.role);
+  const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
+  const firstName = nameOrNull(input.firstName);
+  const lastName = nameOrNull(input.lastName);
+  const transactor = yield* Transactor;
+  const memberships = yield* MembershipRepository;
+
+  const outcome = new Map<string, { status: BulkStatus; inviteId?: string }>();
+  let userId: string | undefined;
+
+  if (allowed.length > 0 && input.method === "direct") {
+    const users = yield* UserRepository;
+    yield* transactor.withTransaction(
+      Effect.gen(function* () {
+        const user = yield* users.findOrCreate({ email, firstName, lastName });
+        userId = user.id;
+        const added = new Set((yield* memberships.addMany(user.id, allowed, input.role, false)).map(targetKey));
+        for (const t of allowed)
+          outcome.set(targetKey(t), { status: added.has(targetKey(t)) ? "added" : "already_member" });
+      }),
+    );
+  } else if (allowed.length > 0) {
+    const ids = yield* IdGenerator;
+    const invites = yield* InviteRepository;
+    const settings = yield* InviteSettings;
+    const now = yield* Clock.currentTimeMillis;
+    const inviter = inviterOf(principal);
+    yield* transactor.withTransaction(
+      Effect.gen(function* () {
+        const members = new Set((yield* memberships.memberTargetsByEmail(email, allowed)).map(targetKey));
+        const invitable = allowed.filter((t) => !members.has(targetKey(t)));
+        for (const t of allowed) if (members.has(targetKey(t))) outcome.set(targetKey(t), { status: "already_member" });
+        if (invitable.length === 0) return;
+        const deliveryId = yield* queueDelivery(email, inviter.name, "invite");
+        const expiresAt = new Date(now + settings.inviteTtlMs);
+        const rows = [];
+        for (const target of invitable) {
+          rows.push({
+            id: yield* ids.next,
+            email,
+            target,
+            role: input.role,
+            deliveryId,
+            inviter,
+            firstName,
+            lastName,
+            expiresAt,
+          });
+        }
+        const inviteIds = yield* invites.upsertPending(rows);
+        invitable.forEach((t, i) => {
+          outcome.set(targetKey(t), { status: "invited", inviteId: inviteIds[i] as string });
+        });
+      }),
+    );
+  }
+
+  const results = named.targets.map((target, i): BulkTargetResult => {
+    const a = access[i];
+    if (a === undefined) return { target, status: "failed", reason: "not_processed" };
+    if (a._tag === "Refused") return { target, status: a.status, reason: a.reason };
+    const o = outcome.get(targetKey(target));
+    if (o === undefined) return { target, status: "failed", reason: "not_processed" };
+    if (o.status === "already_member") return { target, status: o.status, reason: "already_member" };
+    return o.inviteId === undefined ? { target, status: o.status } : { target, status: o.status, inviteId: o.inviteId };
+  });
+  const result: CreateBulkInviteResult = {
+    success: true,
+    message: "Bulk invite processed",
+    ...(input.method === "direct" && userId !== undefined ? { userId } : {}),
+    results,
+  };
+  return result;
+});

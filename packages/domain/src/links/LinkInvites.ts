@@ -1,0 +1,174 @@
+import { Clock, Effect } from "effect";
+import { requireTarget, stillAuthorized } from "../access/Access.ts";
+import { inviterOf, type Principal } from "../access/Principal.ts";
+import type { Role } from "../access/Role.ts";
+import { AlreadyMember, Conflict, Forbidden, InvalidInput, NotFound } from "../errors/Errors.ts";
+import { MembershipRepository, type PageRequest } from "../members/MembershipRepository.ts";
+import { emailDomain } from "../shared/Email.ts";
+import { IdGenerator } from "../shared/IdGenerator.ts";
+import { TokenGenerator } from "../shared/TokenGenerator.ts";
+import { Transactor } from "../shared/Transactor.ts";
+import { type LinkInviteChanges, type LinkInviteRecord, LinkInviteRepository } from "./LinkInviteRepository.ts";
+
+export const LINK_CODE_PREFIX = "lnk";
+
+const linkNotFound = () => new NotFound({ reason: "link_invite_not_found" });
+
+/**
+ * Managing links: organization admins (user tokens), keys of that organization, global keys.
+ * `role` is what the link would grant, so a user can never make a link above their own role.
+ */
+const requireManager = Effect.fn("LinkInvites.requireManager")(function* (
+  principal: Principal,
+  organizationId: string,
+  role: Role,
+) {
+  return yield* requireTarget(principal, { type: "organization", id: organizationId }, role);
+});
+
+/** Email domains are compared lower-case, without a leading `@`. */
+export const normalizeDomains = (domains: ReadonlyArray<string>): string[] => [
+  ...new Set(domains.map((d) => d.trim().toLowerCase().replace(/^@/, ""))),
+];
+
+export interface CreateLinkInviteInput {
+  readonly organizationId: string;
+  readonly role: Role;
+  readonly sso: boolean;
+  readonly expiresAt?: Date | undefined;
+  readonly maxUses?: number | undefined;
+  readonly allowedEmailDomains?: ReadonlyArray<string> | undefined;
+}
+
+/** Creates a link; its join code (shown once, in the answer) is stored only as a hash. */
+export const createLinkInvite = Effect.fn("LinkInvites.create")(function* (
+  principal: Principal,
+  input: CreateLinkInviteInput,
+) {
+  yield* requireManager(principal, input.organizationId, input.role);
+  const now = yield* Clock.currentTimeMillis;
+  if (input.expiresAt !== undefined && input.expiresAt.getTime() <= now) {
+    return yield* new InvalidInput({ message: "Invalid input", fieldErrors: { expiresAt: ["Must be in the future"] } });
+  }
+  const code = yield* (yield* TokenGenerator).next(LINK_CODE_PREFIX);
+  const link = yield* (yield* LinkInviteRepository).create({
+    id: yield* (yield* IdGenerator).next,
+    organizationId: input.organizationId,
+    role: input.role,
+    sso: input.sso,
+    expiresAt: input.expiresAt ?? null,
+    maxUses: input.maxUses ?? null,
+    allowedEmailDomains: normalizeDomains(input.allowedEmailDomains ?? []),
+    createdBy: inviterOf(principal),
+    codeHash: code.hash,
+  });
+  return { link, code: code.token };
+});
+
+export const getLinkInvite = Effect.fn("LinkInvites.get")(function* (
+  principal: Principal,
+  input: { organizationId: string; inviteId: string },
+) {
+  yield* requireManager(principal, input.organizationId, "read");
+  const link = yield* (yield* LinkInviteRepository).get(input.organizationId, input.inviteId);
+  if (link === null) return yield* linkNotFound();
+  return link;
+});
+
+export const listLinkInvites = Effect.fn("LinkInvites.list")(function* (
+  principal: Principal,
+  input: { organizationId: string } & PageRequest,
+) {
+  yield* requireManager(principal, input.organizationId, "read");
+  return yield* (yield* LinkInviteRepository).list(input.organizationId, input);
+});
+
+export const updateLinkInvite = Effect.fn("LinkInvites.update")(function* (
+  principal: Principal,
+  input: { organizationId: string; inviteId: string } & LinkInviteChanges,
+) {
+  yield* requireManager(principal, input.organizationId, input.role ?? "read");
+  const links = yield* LinkInviteRepository;
+  const now = yield* Clock.currentTimeMillis;
+  if (input.expiresAt !== undefined && input.expiresAt !== null && input.expiresAt.getTime() <= now) {
+    return yield* new InvalidInput({ message: "Invalid input", fieldErrors: { expiresAt: ["Must be in the future"] } });
+  }
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const link = yield* links.get(input.organizationId, input.inviteId, { lock: true });
+      if (link === null) return yield* linkNotFound();
+      if (input.maxUses !== undefined && input.maxUses !== null && input.maxUses < link.uses) {
+        return yield* new InvalidInput({
+          message: "Invalid input",
+          fieldErrors: { maxUses: [`Already used ${link.uses} times`] },
+        });
+      }
+      const updated = yield* links.update(input.organizationId, input.inviteId, {
+        role: input.role,
+        expiresAt: input.expiresAt,
+        maxUses: input.maxUses,
+        disabled: input.disabled,
+      });
+      return updated ?? link;
+    }),
+  );
+});
+
+export const revokeLinkInvite = Effect.fn("LinkInvites.revoke")(function* (
+  principal: Principal,
+  input: { organizationId: string; inviteId: string },
+) {
+  yield* requireManager(principal, input.organizationId, "read");
+  const revoked = yield* (yield* LinkInviteRepository).revoke(input.organizationId, input.inviteId);
+  if (!revoked) return yield* linkNotFound();
+  return { success: true as const };
+});
+
+/** Why a link cannot be used now, if it cannot. */
+export const linkRefusal = (link: LinkInviteRecord, email: string, now: number): string | null => {
+  if (link.disabled) return "link_invite_disabled";
+  if (link.expiresAt !== null && link.expiresAt.getTime() <= now) return "link_invite_expired";
+  if (link.maxUses !== null && link.uses >= link.maxUses) return "link_invite_used_up";
+  if (link.allowedEmailDomains.length > 0 && !link.allowedEmailDomains.includes(emailDomain(email))) {
+    return "email_domain_not_allowed";
+  }
+  return null;
+};
+
+/**
+ * `linkInvites.join` (user token): adds an organization membership with the link's role. The link
+ * row is locked while the use is counted, so `maxUses` holds under any number of concurrent joins;
+ * joining twice is `already_member` and counts no use.
+ */
+export const joinLinkInvite = Effect.fn("LinkInvites.join")(function* (
+  principal: Principal,
+  input: { organizationId: string; inviteId: string },
+) {
+  if (principal.kind !== "user") return yield* new Forbidden({ reason: "user_token_required" });
+  const links = yield* LinkInviteRepository;
+  const memberships = yield* MembershipRepository;
+  const tokens = yield* TokenGenerator;
+  const now = yield* Clock.currentTimeMillis;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const link = yield* links.lockByCodeHash(input.organizationId, tokens.hash(input.inviteId));
+      if (link === null) return yield* linkNotFound();
+      const refusal = linkRefusal(link, principal.email, now);
+      if (refusal === "email_domain_not_allowed" || refusal === "link_invite_disabled") {
+        return yield* new Forbidden({ reason: refusal });
+      }
+      if (refusal !== null) return yield* new Conflict({ reason: refusal });
+      const target = { type: "organization" as const, id: link.organizationId, organizationId: link.organizationId };
+      const [still] = yield* stillAuthorized([{ inviter: link.createdBy, target, role: link.role }]);
+      if (!still) return yield* new Forbidden({ reason: "inviter_lost_authority" });
+      // An SSO member belongs to one organization only, as with organizations.inviteUsers.
+      const elsewhere =
+        link.sso && (yield* memberships.inOtherOrganizations([principal.userId], link.organizationId)).length > 0;
+      const sso = link.sso && !elsewhere;
+      const added = yield* memberships.addUsers(target, [{ userId: principal.userId, role: link.role, sso }]);
+      if (added.length === 0) return yield* new AlreadyMember();
+      yield* links.countUse(link.id);
+      return { organizationId: link.organizationId, userId: principal.userId, role: link.role, sso };
+    }),
+  );
+});

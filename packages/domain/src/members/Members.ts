@@ -1,0 +1,43 @@
+import { Effect } from "effect";
+import { requireTarget } from "../access/Access.ts";
+import type { Principal } from "../access/Principal.ts";
+import type { Role } from "../access/Role.ts";
+import { NotFound } from "../errors/Errors.ts";
+import type { Target } from "../targets/Target.ts";
+import { MembershipRepository } from "./MembershipRepository.ts";
+
+/**
+ * The same rules as inviting: the caller must be allowed to grant `role` on the target. A user
+ * must be admin there, and admin is the highest role, so no member is above the caller.
+ */
+const allowedTarget = Effect.fn("Members.allowedTarget")(function* (principal: Principal, target: Target, role: Role) {
+  return yield* requireTarget(principal, target, role);
+});
+
+const requireMember = Effect.fn("Members.requireMember")(function* (target: Target, userId: string) {
+  const role = yield* (yield* MembershipRepository).roleOf(target, userId);
+  if (role === null) return yield* new NotFound({ reason: "member_not_found" });
+  return role;
+});
+
+export const updateMemberRole = Effect.fn("Members.updateRole")(function* (
+  principal: Principal,
+  input: Target & { userId: string; role: Role },
+) {
+  const target = yield* allowedTarget(principal, { type: input.type, id: input.id }, input.role);
+  yield* requireMember(target, input.userId);
+  const updated = yield* (yield* MembershipRepository).updateRole(target, input.userId, input.role);
+  if (updated === null) return yield* new NotFound({ reason: "member_not_found" });
+  return updated;
+});
+
+export const removeMember = Effect.fn("Members.remove")(function* (
+  principal: Principal,
+  input: Target & { userId: string },
+) {
+  const target = yield* allowedTarget(principal, { type: input.type, id: input.id }, "read");
+  yield* requireMember(target, input.userId);
+  const removed = yield* (yield* MembershipRepository).remove(target, input.userId);
+  if (!removed) return yield* new NotFound({ reason: "member_not_found" });
+  return { success: true as const };
+});

@@ -1,0 +1,63 @@
+import { Context, type Effect } from "effect";
+import type { Role } from "../access/Role.ts";
+import type { RepositoryError } from "../errors/Errors.ts";
+import type { ResolvedTarget, Target } from "../targets/Target.ts";
+
+export interface MemberView {
+  readonly userId: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly sso: boolean;
+  readonly createdAt: Date;
+}
+
+export interface Page<T> {
+  readonly items: ReadonlyArray<T>;
+  readonly nextCursor: string | null;
+}
+
+export interface PageRequest {
+  readonly cursor: string | null;
+  readonly limit: number;
+}
+
+export class MembershipRepository extends Context.Service<
+  MembershipRepository,
+  {
+    /** Adds memberships for one user; answers the targets that were added (the others already had one). */
+    addMany(
+      userId: string,
+      targets: ReadonlyArray<Target>,
+      role: Role,
+      sso: boolean,
+    ): Effect.Effect<ReadonlyArray<Target>, RepositoryError>;
+    /** Adds many users to one target at once; answers the user ids that were added. */
+    addUsers(
+      target: Target,
+      members: ReadonlyArray<{ readonly userId: string; readonly role: Role; readonly sso: boolean }>,
+    ): Effect.Effect<ReadonlyArray<string>, RepositoryError>;
+    /** Among these users, those who are members of an organization other than `organizationId`. */
+    inOtherOrganizations(
+      userIds: ReadonlyArray<string>,
+      organizationId: string,
+    ): Effect.Effect<ReadonlyArray<string>, RepositoryError>;
+    /** The targets among `targets` where the user with that email is already a member. */
+    memberTargetsByEmail(
+      email: string,
+      targets: ReadonlyArray<Target>,
+    ): Effect.Effect<ReadonlyArray<Target>, RepositoryError>;
+    /**
+     * The user's effective role on each target: its own membership, or for a website the
+     * membership on the owning organization, whichever is higher. Missing when neither exists.
+     */
+    effectiveRoles(
+      userId: string,
+      targets: ReadonlyArray<ResolvedTarget>,
+    ): Effect.Effect<ReadonlyMap<string, Role>, RepositoryError>;
+    list(target: Target, page: PageRequest): Effect.Effect<Page<MemberView>, RepositoryError>;
+    /** The member's own role on the target, if a member. */
+    roleOf(target: Target, userId: string): Effect.Effect<Role | null, RepositoryError>;
+    updateRole(target: Target, userId: string, role: Role): Effect.Effect<MemberView | null, RepositoryError>;
+    remove(target: Target, userId: string): Effect.Effect<boolean, RepositoryError>;
+  }
+>()("@admit/domain/MembershipRepository") {}

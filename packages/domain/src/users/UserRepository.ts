@@ -1,0 +1,32 @@
+import { Context, type Effect } from "effect";
+import type { RepositoryError } from "../errors/Errors.ts";
+
+export interface NewUser {
+  readonly email: string;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+}
+
+export interface UserView {
+  readonly id: string;
+  readonly email: string;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly emailVerified: boolean;
+}
+
+export class UserRepository extends Context.Service<
+  UserRepository,
+  {
+    /** The user with that (normalized) email, created unverified when missing; safe under concurrency. */
+    findOrCreate(user: NewUser): Effect.Effect<{ readonly id: string; readonly created: boolean }, RepositoryError>;
+    findIdByEmail(email: string): Effect.Effect<string | null, RepositoryError>;
+    /** Accepting an email invite proves the address: the user is created verified, or marked verified. */
+    findOrCreateVerified(user: NewUser): Effect.Effect<{ readonly id: string }, RepositoryError>;
+    get(id: string): Effect.Effect<UserView | null, RepositoryError>;
+    /** Like `findOrCreate` for many emails at once (one statement); answers in input order. */
+    findOrCreateMany(
+      emails: ReadonlyArray<string>,
+    ): Effect.Effect<ReadonlyArray<{ readonly id: string; readonly email: string }>, RepositoryError>;
+  }
+>()("@admit/domain/UserRepository") {}
