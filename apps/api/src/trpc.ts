@@ -1,7 +1,7 @@
 import { authenticate, type Principal } from "@admit/domain";
-import { initTRPC, TRPCError } from "@trpc/server";
+import { initTRPC } from "@trpc/server";
 import { runEffect } from "./effect.ts";
-import { ErrorDetails, errorData } from "./errors.ts";
+import { errorData, reasonError } from "./errors.ts";
 import type { AppRuntime } from "./runtime.ts";
 
 export interface Context {
@@ -38,11 +38,7 @@ export const principalProcedure = t.procedure.use(async ({ ctx, next }) => {
 /** Authenticated by an API key or the root key: user tokens are refused. */
 export const keyProcedure = principalProcedure.use(({ ctx, next }) => {
   if (ctx.principal.kind === "user") {
-    throw new TRPCError({
-      code: "FORBIDDEN",
-      message: "An API key is required",
-      cause: new ErrorDetails("api_key_required"),
-    });
+    throw reasonError("api_key_required");
   }
   return next({ ctx: { ...ctx, principal: ctx.principal } });
 });

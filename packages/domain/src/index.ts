@@ -7,6 +7,7 @@ export * from "./deliveries/DeliveryOutbox.ts";
 export * from "./deliveries/DeliveryRepository.ts";
 export * from "./deliveries/Mailer.ts";
 export * from "./errors/Errors.ts";
+export * from "./errors/Reasons.ts";
 export * from "./invites/Invite.ts";
 export * from "./invites/InviteLifecycle.ts";
 export * from "./invites/InviteRepository.ts";

@@ -1,3 +1,4 @@
+import type { Reason } from "@admit/domain";
 import { getTRPCErrorFromUnknown } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { errorData } from "../errors.ts";
@@ -20,7 +21,11 @@ li{margin:.25rem 0}input{font:inherit;padding:.3rem;margin:.2rem 0;width:100%;bo
 button{font:inherit;padding:.5rem 1rem;margin:.5rem .5rem 0 0;cursor:pointer}.muted{color:#59636e}</style>
 </head><body>${body}</body></html>`;
 
-const REASONS: Record<string, string> = {
+/**
+ * What the page says for each reason; `null` shows the general sentence for the status. Typed
+ * over the whole catalogue, so a new reason needs a decision here too.
+ */
+const SENTENCES = {
   invite_not_found: "This invitation link is not valid.",
   invite_superseded: "This invitation was replaced by a newer one. Use the link in the latest email.",
   invite_already_accepted: "This invitation has already been accepted.",
@@ -28,14 +33,39 @@ const REASONS: Record<string, string> = {
   invite_revoked: "This invitation was withdrawn.",
   invite_expired: "This invitation has expired. Ask for a new one.",
   inviter_lost_authority: "The person who invited you can no longer grant this access.",
-};
+  invalid_input: null,
+  already_member: null,
+  organization_not_found: null,
+  website_not_found: null,
+  group_not_found: null,
+  member_not_found: null,
+  user_not_found: null,
+  api_key_not_found: null,
+  link_invite_not_found: null,
+  global_key_required: null,
+  api_key_required: null,
+  user_token_required: null,
+  group_requires_global_key: null,
+  insufficient_role: null,
+  role_above_own: null,
+  email_domain_not_allowed: null,
+  link_invite_disabled: null,
+  link_invite_expired: null,
+  link_invite_used_up: null,
+  missing_credentials: null,
+  invalid_credentials: null,
+  resend_throttled: null,
+} as const satisfies Record<Reason, string | null>;
+
+const sentenceFor = (reason: string): string | null =>
+  Object.hasOwn(SENTENCES, reason) ? SENTENCES[reason as Reason] : null;
 
 const problem = (cause: unknown): Page => {
   const error = getTRPCErrorFromUnknown(cause);
   const { reason } = errorData(error);
   const status = getHTTPStatusCodeFromError(error);
   const message =
-    REASONS[reason] ?? (status >= 500 ? "Something went wrong. Try again later." : "This link cannot be used.");
+    sentenceFor(reason) ?? (status >= 500 ? "Something went wrong. Try again later." : "This link cannot be used.");
   return { status, html: layout("Invitation", `<h1>Invitation</h1><p>${escapeHtml(message)}</p>`) };
 };
 

@@ -1,5 +1,6 @@
 import { Effect } from "effect";
 import { Forbidden, NotFound, type RepositoryError } from "../errors/Errors.ts";
+import type { ForbiddenReason, NotFoundReason } from "../errors/Reasons.ts";
 import { MembershipRepository } from "../members/MembershipRepository.ts";
 import { notFoundReason, type ResolvedTarget, type Target, targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
@@ -10,13 +11,12 @@ import { type Role, roleAtLeast } from "./Role.ts";
 /** What a principal may do with one target when granting `role` on it. */
 export type TargetAccess =
   | { readonly _tag: "Allowed"; readonly target: ResolvedTarget }
-  | { readonly _tag: "Refused"; readonly status: "not_found" | "forbidden"; readonly reason: string };
+  | { readonly _tag: "Refused"; readonly status: "not_found"; readonly reason: NotFoundReason }
+  | { readonly _tag: "Refused"; readonly status: "forbidden"; readonly reason: ForbiddenReason };
 
-const refused = (status: "not_found" | "forbidden", reason: string): TargetAccess => ({
-  _tag: "Refused",
-  status,
-  reason,
-});
+const refused = (
+  ...[status, reason]: readonly ["not_found", NotFoundReason] | readonly ["forbidden", ForbiddenReason]
+): TargetAccess => (status === "not_found" ? { _tag: "Refused", status, reason } : { _tag: "Refused", status, reason });
 
 /**
  * Decides, for every target at once (one lookup per kind, whatever the count), whether the
@@ -112,8 +112,8 @@ export const requireTarget = Effect.fn("Access.requireTarget")(function* (
 ) {
   const [access] = yield* checkTargets(principal, [target], role);
   if (access === undefined || access._tag === "Refused") {
-    const reason = access?.reason ?? notFoundReason(target.type);
-    return yield* access?.status === "forbidden" ? new Forbidden({ reason }) : new NotFound({ reason });
+    if (access?.status === "forbidden") return yield* new Forbidden({ reason: access.reason });
+    return yield* new NotFound({ reason: access?.reason ?? notFoundReason(target.type) });
   }
   return access.target;
 });

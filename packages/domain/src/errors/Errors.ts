@@ -1,4 +1,5 @@
 import { Schema } from "effect";
+import { REASONS } from "./Reasons.ts";
 
 /** Input that passed the shape checks at the edge but breaks a rule: names the offending fields. */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
@@ -7,25 +8,25 @@ export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInp
 }) {}
 
 export class NotFound extends Schema.TaggedError<NotFound>()("NotFound", {
-  reason: Schema.String,
+  reason: Schema.Literals(REASONS.NotFound),
 }) {}
 
 export class Forbidden extends Schema.TaggedError<Forbidden>()("Forbidden", {
-  reason: Schema.String,
+  reason: Schema.Literals(REASONS.Forbidden),
 }) {}
 
 export class AlreadyMember extends Schema.TaggedError<AlreadyMember>()("AlreadyMember", {}) {}
 
 export class Conflict extends Schema.TaggedError<Conflict>()("Conflict", {
-  reason: Schema.String,
+  reason: Schema.Literals(REASONS.Conflict),
 }) {}
 
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", {
-  reason: Schema.String,
+  reason: Schema.Literals(REASONS.Unauthorized),
 }) {}
 
 export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", {
-  reason: Schema.String,
+  reason: Schema.Literals(REASONS.TooManyRequests),
 }) {}
 
 /** The one infrastructure error of every port. Never shown to callers. */

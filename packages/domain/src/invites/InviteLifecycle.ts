@@ -4,6 +4,7 @@ import type { Principal } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
 import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
 import { Conflict, Forbidden, NotFound, TooManyRequests } from "../errors/Errors.ts";
+import type { ConflictReason } from "../errors/Reasons.ts";
 import { MembershipRepository, type PageRequest } from "../members/MembershipRepository.ts";
 import { normalizeEmail } from "../shared/Email.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
@@ -37,7 +38,7 @@ const canManage = Effect.fn("Invites.canManage")(function* (principal: Principal
   return access?._tag === "Allowed";
 });
 
-const CLOSED_REASON: Record<Exclude<InviteStatus, "pending">, string> = {
+const CLOSED_REASON: Record<Exclude<InviteStatus, "pending">, ConflictReason> = {
   accepted: "invite_already_accepted",
   declined: "invite_declined",
   revoked: "invite_revoked",

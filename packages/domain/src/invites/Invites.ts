@@ -4,6 +4,7 @@ import { inviterOf, type Principal } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
 import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
 import { AlreadyMember, InvalidInput } from "../errors/Errors.ts";
+import type { RefusalReason } from "../errors/Reasons.ts";
 import { MembershipRepository } from "../members/MembershipRepository.ts";
 import { parseEmail } from "../shared/Email.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
@@ -172,7 +173,8 @@ export interface BulkTargetResult {
   readonly target: Target;
   readonly status: BulkStatus;
   readonly inviteId?: string;
-  readonly reason?: string;
+  /** Why a target was not invited: a refusal's reason, `already_member`, or `not_processed`. */
+  readonly reason?: RefusalReason | "already_member" | "not_processed";
 }
 
 export interface CreateBulkInviteResult {

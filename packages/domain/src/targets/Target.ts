@@ -1,3 +1,5 @@
+import type { NotFoundReason } from "../errors/Reasons.ts";
+
 export const TARGET_TYPES = ["organization", "website", "group"] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
 
@@ -13,4 +15,4 @@ export interface ResolvedTarget extends Target {
 
 export const targetKey = (t: Target): string => `${t.type}:${t.id}`;
 
-export const notFoundReason = (type: TargetType): string => `${type}_not_found`;
+export const notFoundReason = (type: TargetType): NotFoundReason => `${type}_not_found`;

@@ -2,6 +2,7 @@ import { Effect } from "effect";
 import { canActInOrganization, requireTarget } from "../access/Access.ts";
 import type { Principal } from "../access/Principal.ts";
 import { Forbidden, invalid, NotFound } from "../errors/Errors.ts";
+import type { ForbiddenReason } from "../errors/Reasons.ts";
 import { MembershipRepository, type PageRequest } from "../members/MembershipRepository.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
@@ -10,7 +11,7 @@ import type { Target } from "../targets/Target.ts";
 import { type ApiKeyKind, ApiKeyRepository } from "./ApiKeyRepository.ts";
 import { TenancyRepository } from "./TenancyRepository.ts";
 
-const requireGlobal = (principal: Principal, reason = "global_key_required") =>
+const requireGlobal = (principal: Principal, reason: ForbiddenReason = "global_key_required") =>
   principal.kind === "global" ? Effect.void : Effect.fail(new Forbidden({ reason }));
 
 const organizationNotFound = () => new NotFound({ reason: "organization_not_found" });
