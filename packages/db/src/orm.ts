@@ -13,15 +13,21 @@ export interface OrmOptions {
 
 export type Orm = MikroORM;
 
+export const MIGRATIONS_TABLE = "admit_migrations";
+/** pg-boss keeps its tables in its own schema. */
+const QUEUE_SCHEMA = "pgboss";
+
 export function initOrm(options: OrmOptions): Promise<Orm> {
   return MikroORM.init({
     clientUrl: options.databaseUrl,
     entities,
     extensions: [Migrator],
-    migrations: { migrationsList: migrations, snapshot: false, silent: true, tableName: "admit_migrations" },
+    migrations: { migrationsList: migrations, snapshot: false, silent: true, tableName: MIGRATIONS_TABLE },
     pool: { min: 0, max: options.poolSize ?? 10 },
     ensureDatabase: false,
     discovery: { warnWhenNoEntities: false },
+    // The migrations' own bookkeeping and pg-boss's schema are not described by entities.
+    schemaGenerator: { skipTables: [MIGRATIONS_TABLE], ignoreSchema: [QUEUE_SCHEMA] },
     ...(options.onQuery
       ? {
           debug: ["query"],

@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+import { keysetIndex, nameLengthCheck } from "./columns.ts";
 
 export const Group = defineEntity({
   name: "Group",
@@ -6,18 +7,9 @@ export const Group = defineEntity({
   properties: {
     id: p.uuid().primary(),
     name: p.text(),
-    createdAt: p.datetime().defaultRaw("now()"),
+    createdAt: p.datetime(3).defaultRaw("now()"),
   },
+  checks: [nameLengthCheck("groups")],
+  indexes: [keysetIndex("groups", "groups_keyset", [])],
 });
 export type Group = InferEntity<typeof Group>;
-
-export const GroupWebsite = defineEntity({
-  name: "GroupWebsite",
-  tableName: "group_websites",
-  properties: {
-    groupId: p.uuid().primary(),
-    websiteId: p.uuid().primary(),
-    createdAt: p.datetime().defaultRaw("now()"),
-  },
-});
-export type GroupWebsite = InferEntity<typeof GroupWebsite>;

@@ -1,22 +1,10 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+import { inviterKindCheck, keysetIndex, oneOf, roleCheck, targetTypeCheck } from "./columns.ts";
+import { Delivery } from "./Delivery.entity.ts";
+import { Organization } from "./Organization.entity.ts";
+import { User } from "./User.entity.ts";
 
-export const Delivery = defineEntity({
-  name: "Delivery",
-  tableName: "deliveries",
-  properties: {
-    id: p.uuid().primary(),
-    email: p.text(),
-    tokenHash: p.blob().hidden(),
-    status: p.text().default("queued"),
-    attempts: p.integer().default(0),
-    lastError: p.text().nullable(),
-    inviterName: p.text().nullable(),
-    createdAt: p.datetime().defaultRaw("now()"),
-    sentAt: p.datetime().nullable(),
-  },
-});
-export type Delivery = InferEntity<typeof Delivery>;
-
+/** An invite of one email to one target (polymorphic: no foreign key to the target itself). */
 export const Invite = defineEntity({
   name: "Invite",
   tableName: "invites",
@@ -25,17 +13,49 @@ export const Invite = defineEntity({
     email: p.text(),
     targetType: p.text(),
     targetId: p.uuid(),
-    organizationId: p.uuid().nullable(),
+    organization: p
+      .manyToOne(Organization)
+      .fieldName("organization_id")
+      .nullable()
+      .deleteRule("cascade")
+      .foreignKeyName("invites_organization_id_fkey"),
     role: p.text(),
     status: p.text().default("pending"),
-    deliveryId: p.uuid(),
+    delivery: p.manyToOne(Delivery).fieldName("delivery_id").foreignKeyName("invites_delivery_id_fkey"),
     inviterKind: p.text(),
     inviterId: p.uuid().nullable(),
     firstName: p.text().nullable(),
     lastName: p.text().nullable(),
     expiresAt: p.datetime(),
-    createdAt: p.datetime().defaultRaw("now()"),
-    updatedAt: p.datetime().defaultRaw("now()"),
+    createdAt: p.datetime(3).defaultRaw("now()"),
+    updatedAt: p.datetime(3).defaultRaw("now()"),
+    respondedAt: p.datetime(3).nullable(),
+    acceptedUser: p
+      .manyToOne(User)
+      .fieldName("accepted_user_id")
+      .nullable()
+      .deleteRule("set null")
+      .foreignKeyName("invites_accepted_user_id_fkey"),
   },
+  checks: [
+    targetTypeCheck("invites"),
+    roleCheck("invites"),
+    oneOf("invites_status_check", "status", ["pending", "accepted", "declined", "revoked"]),
+    inviterKindCheck("invites_inviter_kind_check", "inviter_kind"),
+  ],
+  uniques: [
+    // At most one pending invite per email and target; a new invite replaces it in place.
+    {
+      name: "invites_pending_key",
+      properties: ["targetType", "targetId", "email"],
+      where: "status = 'pending'",
+    },
+  ],
+  indexes: [
+    keysetIndex("invites", "invites_organization_keyset", ["organization_id"], { include: ["status", "expires_at"] }),
+    keysetIndex("invites", "invites_target_keyset", ["target_type", "target_id"]),
+    keysetIndex("invites", "invites_email_keyset", ["email"]),
+    { name: "invites_delivery", properties: ["delivery"] },
+  ],
 });
 export type Invite = InferEntity<typeof Invite>;

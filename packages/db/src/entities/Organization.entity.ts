@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+import { keysetIndex, nameLengthCheck } from "./columns.ts";
 
 export const Organization = defineEntity({
   name: "Organization",
@@ -6,7 +7,9 @@ export const Organization = defineEntity({
   properties: {
     id: p.uuid().primary(),
     name: p.text(),
-    createdAt: p.datetime().defaultRaw("now()"),
+    createdAt: p.datetime(3).defaultRaw("now()"),
   },
+  checks: [nameLengthCheck("organizations")],
+  indexes: [keysetIndex("organizations", "organizations_keyset", [])],
 });
 export type Organization = InferEntity<typeof Organization>;

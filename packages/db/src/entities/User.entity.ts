@@ -9,7 +9,14 @@ export const User = defineEntity({
     firstName: p.text().nullable(),
     lastName: p.text().nullable(),
     emailVerified: p.boolean().default(false),
-    createdAt: p.datetime().defaultRaw("now()"),
+    createdAt: p.datetime(3).defaultRaw("now()"),
   },
+  // Emails are stored normalized (trimmed, lower case); the check keeps every writer honest.
+  checks: [
+    {
+      name: "users_email_check",
+      expression: "(email = lower(btrim(email))) and ((length(email) >= 3) and (length(email) <= 254))",
+    },
+  ],
 });
 export type User = InferEntity<typeof User>;

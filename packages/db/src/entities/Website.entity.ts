@@ -1,14 +1,22 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+import { keysetIndex, nameLengthCheck } from "./columns.ts";
+import { Organization } from "./Organization.entity.ts";
 
 export const Website = defineEntity({
   name: "Website",
   tableName: "websites",
   properties: {
     id: p.uuid().primary(),
-    organizationId: p.uuid(),
+    organization: p
+      .manyToOne(Organization)
+      .fieldName("organization_id")
+      .deleteRule("cascade")
+      .foreignKeyName("websites_organization_id_fkey"),
     name: p.text(),
     url: p.text().nullable(),
-    createdAt: p.datetime().defaultRaw("now()"),
+    createdAt: p.datetime(3).defaultRaw("now()"),
   },
+  checks: [nameLengthCheck("websites")],
+  indexes: [keysetIndex("websites", "websites_keyset", ["organization_id"])],
 });
 export type Website = InferEntity<typeof Website>;

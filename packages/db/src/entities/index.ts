@@ -1,11 +1,40 @@
 import { ApiKey } from "./ApiKey.entity.ts";
-import { Group, GroupWebsite } from "./Group.entity.ts";
-import { Delivery, Invite } from "./Invite.entity.ts";
+import { Delivery } from "./Delivery.entity.ts";
+import { Group } from "./Group.entity.ts";
+import { GroupWebsite } from "./GroupWebsite.entity.ts";
+import { Invite } from "./Invite.entity.ts";
+import { LinkInvite } from "./LinkInvite.entity.ts";
 import { Membership } from "./Membership.entity.ts";
 import { Organization } from "./Organization.entity.ts";
 import { User } from "./User.entity.ts";
+import { UserToken } from "./UserToken.entity.ts";
 import { Website } from "./Website.entity.ts";
 
-export { ApiKey, Delivery, Group, GroupWebsite, Invite, Membership, Organization, User, Website };
+export {
+  ApiKey,
+  Delivery,
+  Group,
+  GroupWebsite,
+  Invite,
+  LinkInvite,
+  Membership,
+  Organization,
+  User,
+  UserToken,
+  Website,
+};
 
-export const entities = [ApiKey, Delivery, Group, GroupWebsite, Invite, Membership, Organization, User, Website];
+/** Every table of the schema (pg-boss's own schema and the migrations table aside). */
+export const entities = [
+  Organization,
+  Website,
+  Group,
+  GroupWebsite,
+  User,
+  UserToken,
+  Membership,
+  ApiKey,
+  Delivery,
+  Invite,
+  LinkInvite,
+];
