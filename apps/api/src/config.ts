@@ -9,7 +9,11 @@ export interface ApiConfig {
   readonly inviteTtlMs: number;
   /** Seals accept tokens for the mail worker; the API and the worker must share it. */
   readonly tokenEncryptionKey: string;
+  /** How long SIGTERM waits for requests in flight before cutting their connections. */
+  readonly shutdownTimeoutMs: number;
 }
+
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -69,5 +73,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
     publicUrl: parseUrl("PUBLIC_URL", env.PUBLIC_URL ?? `http://localhost:${port}`),
     rootKey,
     inviteTtlMs: env.INVITE_TTL ? parseDuration("INVITE_TTL", env.INVITE_TTL) : DEFAULT_INVITE_TTL_MS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT
+      ? parseDuration("SHUTDOWN_TIMEOUT", env.SHUTDOWN_TIMEOUT)
+      : DEFAULT_SHUTDOWN_TIMEOUT_MS,
   };
 };

@@ -1,7 +1,7 @@
 import type { DomainError } from "@admit/domain";
 import { TRPCError } from "@trpc/server";
 import { Cause, type Effect, Exit } from "effect";
-import { toTRPCError } from "./errors.ts";
+import { databaseUnavailable, isDatabaseUnavailable, toTRPCError } from "./errors.ts";
 import type { AppRuntime, AppServices } from "./runtime.ts";
 
 interface RunContext {
@@ -27,6 +27,8 @@ export const runEffect = async <A, E extends DomainError>(
   if (Cause.hasInterruptsOnly(exit.cause)) {
     throw new TRPCError({ code: "CLIENT_CLOSED_REQUEST", message: "Request aborted" });
   }
+  const defect = Cause.squash(exit.cause);
+  if (isDatabaseUnavailable(defect)) throw databaseUnavailable(defect);
   console.error("use case died", Cause.pretty(exit.cause));
   throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal server error" });
 };

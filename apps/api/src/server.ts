@@ -1,15 +1,25 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { initOrm, type Orm } from "@admit/db";
+import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
-import type { ApiConfig } from "./config.ts";
+import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
+import { type EdgeReason, ErrorDetails, RETRY_AFTER_SECONDS } from "./errors.ts";
 import { acceptPage, answerPage } from "./pages/accept.ts";
-import { handleRest } from "./rest/handler.ts";
+import { handleRest, type RestResponse, restError } from "./rest/handler.ts";
 import { openApiDocument } from "./rest/openapi.ts";
 import { appRouter } from "./router.ts";
 import { type AppRuntime, makeRuntime } from "./runtime.ts";
+import type { Context } from "./trpc.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Headers on every answer, whatever produced it. */
+const SECURITY_HEADERS: Readonly<Record<string, string>> = { "x-content-type-options": "nosniff" };
+
+/** A slow client gets this long to send its headers, and this long for the whole request. */
+export const HEADERS_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 class BodyTooLarge extends Error {}
 
@@ -30,10 +40,40 @@ const readBody = (req: IncomingMessage): Promise<Buffer> =>
     req.on("error", reject);
   });
 
-const sendJson = (res: ServerResponse, status: number, body: unknown) => {
+const sendJson = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
-  res.end(payload);
+  res.writeHead(status, {
+    ...headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(payload),
+  });
+  res.end(res.req.method === "HEAD" ? undefined : payload);
+};
+
+const sendRest = (res: ServerResponse, answer: RestResponse) => {
+  if (answer.body === undefined) {
+    res.writeHead(answer.status, answer.headers ?? {});
+    res.end();
+  } else sendJson(res, answer.status, answer.body, answer.headers);
+};
+
+/** An error in tRPC's own envelope, for the cases answered before tRPC sees the request. */
+const sendTrpcError = (
+  res: ServerResponse,
+  code: TRPC_ERROR_CODE_KEY,
+  reason: EdgeReason,
+  headers: Record<string, string> = {},
+) => {
+  const error = new TRPCError({ code, cause: new ErrorDetails(reason) });
+  const shape = getErrorShape({
+    config: appRouter._def._config,
+    error,
+    type: "unknown",
+    path: undefined,
+    input: undefined,
+    ctx: undefined,
+  });
+  sendJson(res, shape.data.httpStatus, { error: shape }, headers);
 };
 
 const bearer = (header: string | undefined): string | null => {
@@ -41,112 +81,116 @@ const bearer = (header: string | undefined): string | null => {
   return match?.[1] ?? null;
 };
 
+/** The methods each protocol answers; anything else is a 405 before a body is read. */
+const TRPC_METHODS = new Set(["GET", "POST"]);
+const REST_METHODS = new Set(["GET", "POST", "PATCH", "DELETE"]);
+const READ_METHODS = new Set(["GET", "HEAD"]);
+
 export interface ApiServer {
   readonly server: Server;
   readonly url: string;
   readonly orm: Orm;
   readonly runtime: AppRuntime;
-  /** Stops accepting connections, lets requests in flight finish, then releases the database. */
-  close(): Promise<void>;
+  /**
+   * Shuts down: /readyz answers 503 and every answer carries `Connection: close` at once, no new
+   * connection is accepted, requests in flight finish; connections still open when the
+   * shutdown timeout ends are cut. Then releases the database. Answers whether it was cut.
+   */
+  close(): Promise<{ readonly forced: boolean }>;
 }
 
 export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } = {}): Promise<ApiServer> => {
   const orm = options.orm ?? (await initOrm({ databaseUrl: config.databaseUrl, poolSize: 20 }));
   const runtime = makeRuntime(orm, config);
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
-    if (url.pathname === "/readyz") {
-      // A real round trip: MikroORM connects lazily, so `isConnected()` is false until the first query.
-      const ready = await orm.em
+  const context = (req: IncomingMessage, res: ServerResponse): Context => {
+    const abort = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    return { runtime, publicUrl: config.publicUrl, secret: bearer(req.headers.authorization), signal: abort.signal };
+  };
+
+  const body = async (req: IncomingMessage): Promise<Buffer | undefined> =>
+    READ_METHODS.has(req.method ?? "GET") ? undefined : readBody(req);
+
+  const ready = async (res: ServerResponse) => {
+    // A real round trip: MikroORM connects lazily, so `isConnected()` is false until the first query.
+    const reachable =
+      !draining &&
+      (await orm.em
         .getConnection()
         .execute("select 1")
         .then(
           () => true,
           () => false,
-        );
-      return sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "database_unreachable" });
-    }
-    if (url.pathname === "/openapi.json") return sendJson(res, 200, openApiDocument(config.publicUrl));
-    const isRest = url.pathname.startsWith("/v1/");
-    const isPage = url.pathname === "/invites/accept" || url.pathname === "/invites/decline";
-    if (!isRest && !isPage && !url.pathname.startsWith("/trpc/")) {
-      return sendJson(res, 404, { error: { code: "NOT_FOUND", reason: "route_not_found", message: "No such route" } });
-    }
-    let body: Buffer | undefined;
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      try {
-        body = await readBody(req);
-      } catch (error) {
-        if (error instanceof BodyTooLarge) {
-          return sendJson(res, 413, {
-            error: {
-              code: "PAYLOAD_TOO_LARGE",
-              reason: "payload_too_large",
-              message: `Body over ${MAX_BODY_BYTES} bytes`,
-            },
-          });
-        }
-        throw error;
-      }
-    }
-    const abort = new AbortController();
-    res.on("close", () => {
-      if (!res.writableFinished) abort.abort();
+        ));
+    const status = draining ? "shutting_down" : reachable ? "ready" : "database_unreachable";
+    sendJson(res, status === "ready" ? 200 : 503, { status });
+  };
+
+  const page = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const ctx = context(req, res);
+    const raw = await body(req);
+    const answer =
+      req.method === "POST"
+        ? await answerPage(
+            ctx,
+            url.pathname === "/invites/accept" ? "accept" : "decline",
+            new URLSearchParams(raw?.toString("utf8") ?? ""),
+          )
+        : url.pathname === "/invites/accept" && READ_METHODS.has(req.method ?? "")
+          ? await acceptPage(ctx, url.searchParams.get("token") ?? "")
+          : { status: 405, html: "Method not allowed" };
+    res.writeHead(answer.status, {
+      "content-type": "text/html; charset=utf-8",
+      "content-length": Buffer.byteLength(answer.html),
+      "content-security-policy":
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      "referrer-policy": "no-referrer",
+      "cache-control": "no-store",
+      ...(answer.status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {}),
     });
-    const context = {
-      runtime,
-      publicUrl: config.publicUrl,
-      secret: bearer(req.headers.authorization),
-      signal: abort.signal,
-    };
-    if (isPage) {
-      const page =
-        req.method === "POST"
-          ? await answerPage(
-              context,
-              url.pathname === "/invites/accept" ? "accept" : "decline",
-              new URLSearchParams(body?.toString("utf8") ?? ""),
-            )
-          : url.pathname === "/invites/accept" && (req.method === "GET" || req.method === "HEAD")
-            ? await acceptPage(context, url.searchParams.get("token") ?? "")
-            : { status: 405, html: "Method not allowed" };
-      res.writeHead(page.status, {
-        "content-type": "text/html; charset=utf-8",
-        "content-length": Buffer.byteLength(page.html),
-        "content-security-policy":
-          "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-        "referrer-policy": "no-referrer",
-        "cache-control": "no-store",
-      });
-      return res.end(req.method === "HEAD" ? undefined : page.html);
+    res.end(req.method === "HEAD" ? undefined : answer.html);
+  };
+
+  const rest = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const method = req.method ?? "GET";
+    if (!REST_METHODS.has(method)) {
+      return sendRest(res, restError(405, "METHOD_NOT_SUPPORTED", "method_not_allowed"));
     }
-    if (isRest) {
-      const answer = await handleRest(req.method ?? "GET", url, body, req.headers["content-type"], context);
-      if (answer.body === undefined) {
-        res.writeHead(answer.status, answer.headers ?? {});
-        return res.end();
-      }
-      const payload = JSON.stringify(answer.body);
-      res.writeHead(answer.status, {
-        ...answer.headers,
-        "content-type": "application/json",
-        "content-length": Buffer.byteLength(payload),
-      });
-      return res.end(payload);
+    const raw = await body(req);
+    sendRest(res, await handleRest(method, url, raw, req.headers["content-type"], context(req, res)));
+  };
+
+  const trpc = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    // The fetch `Request` refuses TRACE, CONNECT and TRACK outright; tRPC serves GET and POST only.
+    if (!TRPC_METHODS.has(req.method ?? "")) {
+      return sendTrpcError(res, "METHOD_NOT_SUPPORTED", "method_not_allowed", { allow: "GET, POST" });
     }
+    const raw = await body(req);
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
-      if (typeof value === "string") headers.set(name, value);
-      else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+      try {
+        if (typeof value === "string") headers.set(name, value);
+        else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+      } catch {
+        // A header the fetch API cannot represent is not one tRPC reads.
+      }
     }
-    const request = new Request(url, { method: req.method ?? "GET", headers, body: body?.length ? body : undefined });
+    const ctx = context(req, res);
+    const request = new Request(url, { method: req.method ?? "GET", headers, body: raw?.length ? raw : undefined });
     const response = await fetchRequestHandler({
       endpoint: "/trpc",
       req: request,
       router: appRouter,
-      createContext: () => context,
+      createContext: () => ctx,
+      responseMeta: ({ errors }) =>
+        errors.some((e) => e.code === "SERVICE_UNAVAILABLE")
+          ? { headers: new Headers({ "retry-after": String(RETRY_AFTER_SECONDS) }) }
+          : {},
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[api] ${path ?? "?"} failed:`, error.cause ?? error);
       },
@@ -161,28 +205,108 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     res.end(payload);
   };
 
+  /**
+   * Where each request goes, first match wins. A handler that reads a body is told which error
+   * shape a 413 takes on its protocol.
+   */
+  const table: ReadonlyArray<{
+    readonly match: (path: string) => boolean;
+    readonly protocol: "rest" | "trpc";
+    readonly handle: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+  }> = [
+    { match: (p) => p === "/healthz", protocol: "rest", handle: (_q, res) => sendJson(res, 200, { status: "ok" }) },
+    { match: (p) => p === "/readyz", protocol: "rest", handle: (_q, res) => ready(res) },
+    {
+      match: (p) => p === "/openapi.json",
+      protocol: "rest",
+      handle: (_q, res) => sendJson(res, 200, openApiDocument(config.publicUrl)),
+    },
+    { match: (p) => p === "/invites/accept" || p === "/invites/decline", protocol: "rest", handle: page },
+    { match: (p) => p.startsWith("/v1/"), protocol: "rest", handle: rest },
+    { match: (p) => p.startsWith("/trpc/"), protocol: "trpc", handle: trpc },
+  ];
+  const READ_ONLY = new Set(["/healthz", "/readyz", "/openapi.json"]);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      return sendRest(res, restError(400, "BAD_REQUEST", "route_not_found"));
+    }
+    const entry = table.find((e) => e.match(url.pathname));
+    if (!entry) return sendRest(res, restError(404, "NOT_FOUND", "route_not_found"));
+    if (READ_ONLY.has(url.pathname) && !READ_METHODS.has(req.method ?? "")) {
+      return sendRest(res, restError(405, "METHOD_NOT_SUPPORTED", "method_not_allowed", undefined, { allow: "GET" }));
+    }
+    try {
+      await entry.handle(req, res, url);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      if (entry.protocol === "trpc") sendTrpcError(res, "PAYLOAD_TOO_LARGE", "payload_too_large");
+      else sendRest(res, restError(413, "PAYLOAD_TOO_LARGE", "payload_too_large"));
+    }
+  };
+
   const server = createServer((req, res) => {
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
+    if (draining) res.setHeader("connection", "close");
+    inFlight.add(res);
+    res.on("close", () => inFlight.delete(res));
     handle(req, res).catch((error: unknown) => {
       console.error("[api] request failed:", error);
-      if (!res.headersSent)
-        sendJson(res, 500, {
-          error: { code: "INTERNAL_SERVER_ERROR", reason: "internal_error", message: "Internal server error" },
-        });
+      if (!res.headersSent) sendRest(res, restError(500, "INTERNAL_SERVER_ERROR", "internal_error"));
       else res.destroy();
     });
   });
   server.keepAliveTimeout = 5_000;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  // Requests the HTTP parser refuses (malformed, headers too large, too slow) get the REST shape too.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable || (error.code === "ECONNRESET" && socket.destroyed)) return socket.destroy();
+    const [status, code, reason] =
+      error.code === "HPE_HEADER_OVERFLOW"
+        ? ([431, "BAD_REQUEST", "invalid_input"] as const)
+        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? ([408, "TIMEOUT", "request_timeout"] as const)
+          : ([400, "BAD_REQUEST", "invalid_input"] as const);
+    const answer = restError(status, code, reason);
+    const payload = JSON.stringify(answer.body);
+    const head = [
+      `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request"}`,
+      "content-type: application/json",
+      `content-length: ${Buffer.byteLength(payload)}`,
+      ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
+      "connection: close",
+    ];
+    socket.end(`${head.join("\r\n")}\r\n\r\n${payload}`);
+  });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;
 
-  let closing: Promise<void> | undefined;
+  let closing: Promise<{ forced: boolean }> | undefined;
   const close = () => {
     closing ??= (async () => {
+      draining = true;
+      for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      // Connections still busy near the deadline are cut, leaving time to release the database.
+      const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+      let forced = false;
+      const timer = setTimeout(
+        () => {
+          forced = true;
+          server.closeAllConnections();
+        },
+        Math.max(timeoutMs - 1_000, timeoutMs / 2),
+      );
       await closed;
+      clearTimeout(timer);
       await runtime.dispose();
       if (!options.orm) await orm.close();
+      return { forced };
     })();
     return closing;
   };

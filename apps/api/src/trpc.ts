@@ -1,7 +1,7 @@
 import { authenticate, type Principal } from "@admit/domain";
 import { initTRPC } from "@trpc/server";
 import { runEffect } from "./effect.ts";
-import { errorData, reasonError } from "./errors.ts";
+import { errorData, publicMessage, reasonError } from "./errors.ts";
 import type { AppRuntime } from "./runtime.ts";
 
 export interface Context {
@@ -18,7 +18,7 @@ const t = initTRPC.context<Context>().create({
     const data = errorData(error);
     return {
       ...shape,
-      message: error.code === "INTERNAL_SERVER_ERROR" ? "Internal server error" : shape.message,
+      message: publicMessage(error, data),
       data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...data },
     };
   },

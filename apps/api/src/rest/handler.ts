@@ -1,9 +1,16 @@
 import { getTRPCErrorFromUnknown } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { errorData } from "../errors.ts";
+import {
+  type AnyReason,
+  errorData,
+  type FieldErrors,
+  messageFor,
+  publicMessage,
+  RETRY_AFTER_SECONDS,
+} from "../errors.ts";
 import { appRouter } from "../router.ts";
 import type { Context } from "../trpc.ts";
-import { matchPath, RestFieldError, type Route, routes } from "./routes.ts";
+import { decodeParams, matchPath, RestFieldError, type Route, routes } from "./routes.ts";
 
 export interface RestResponse {
   readonly status: number;
@@ -11,19 +18,32 @@ export interface RestResponse {
   readonly body?: unknown;
 }
 
-const error = (status: number, code: string, reason: string, message: string, fieldErrors?: unknown): RestResponse => ({
+/**
+ * The one REST error shape: `{ error: { code, reason, message, fieldErrors? } }`, `message`
+ * being the reason's sentence.
+ */
+export const restError = (
+  status: number,
+  code: string,
+  reason: AnyReason,
+  fieldErrors?: FieldErrors,
+  headers?: Record<string, string>,
+): RestResponse => ({
   status,
-  body: { error: { code, reason, message, ...(fieldErrors ? { fieldErrors } : {}) } },
+  ...(headers ? { headers } : {}),
+  body: { error: { code, reason, message: messageFor(reason), ...(fieldErrors ? { fieldErrors } : {}) } },
 });
 
+const error = restError;
+
 /** Field errors come back under this endpoint's own field names. */
-const renameFieldErrors = (fieldErrors: Readonly<Record<string, ReadonlyArray<string>>>, route: Route) => {
-  const back = Object.fromEntries(Object.entries(route.fields ?? {}).map(([rest, proc]) => [proc, rest]));
-  back.cursor = "page";
+const renameFieldErrors = (fieldErrors: FieldErrors, route: Route): FieldErrors => {
+  const back = new Map(Object.entries(route.fields ?? {}).map(([rest, proc]) => [proc, rest]));
+  back.set("cursor", "page");
   return Object.fromEntries(
     Object.entries(fieldErrors).map(([path, messages]) => {
       const [head, ...tail] = path.split(".");
-      return [[back[head as string] ?? head, ...tail].join("."), messages];
+      return [[back.get(head as string) ?? head, ...tail].join("."), messages];
     }),
   );
 };
@@ -43,55 +63,56 @@ export const handleRest = async (
     const params = matchPath(route.path, url.pathname);
     return params ? [{ route, params }] : [];
   });
-  if (matches.length === 0) return error(404, "NOT_FOUND", "route_not_found", "No such route");
+  if (matches.length === 0) return error(404, "NOT_FOUND", "route_not_found");
   const match = matches.find((m) => m.route.method === method);
   if (!match) {
-    return {
-      ...error(
-        405,
-        "METHOD_NOT_SUPPORTED",
-        "method_not_allowed",
-        `Use ${matches.map((m) => m.route.method).join(", ")}`,
-      ),
-      headers: { allow: matches.map((m) => m.route.method).join(", ") },
-    };
+    const allow = matches.map((m) => m.route.method).join(", ");
+    return error(405, "METHOD_NOT_SUPPORTED", "method_not_allowed", undefined, { allow });
   }
-  const { route, params } = match;
+  const { route } = match;
 
   let body: Record<string, unknown> = {};
   if (rawBody !== undefined && rawBody.length > 0) {
-    if (!/^application\/(.+\+)?json\b/i.test(contentType ?? "")) {
-      return error(400, "BAD_REQUEST", "invalid_json", "The body must be JSON (content-type: application/json)");
-    }
+    if (!/^application\/(.+\+)?json\b/i.test(contentType ?? "")) return error(400, "BAD_REQUEST", "invalid_json");
+    let parsed: unknown;
     try {
-      body = JSON.parse(rawBody.toString("utf8"));
+      parsed = JSON.parse(rawBody.toString("utf8"));
     } catch {
-      return error(400, "BAD_REQUEST", "invalid_json", "The body is not valid JSON");
+      return error(400, "BAD_REQUEST", "invalid_json");
     }
-    if (body === null || typeof body !== "object" || Array.isArray(body)) {
-      return error(400, "BAD_REQUEST", "invalid_input", "The body must be a JSON object");
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+      return error(400, "BAD_REQUEST", "invalid_input", { body: ["Must be a JSON object"] });
     }
+    body = parsed as Record<string, unknown>;
   }
 
   try {
+    const params = decodeParams(match.params);
     const input = route.input({ params, query: url.searchParams, body });
     const result = await route.call(appRouter.createCaller(ctx), input);
     const status = route.status ?? 200;
     return status === 204 ? { status } : { status, body: route.output ? route.output(result) : result };
   } catch (cause) {
     if (cause instanceof RestFieldError) {
-      return error(400, "BAD_REQUEST", "invalid_input", "Invalid input", { [cause.field]: [cause.message] });
+      return error(400, "BAD_REQUEST", "invalid_input", { [cause.field]: [cause.message] });
     }
     const trpcError = getTRPCErrorFromUnknown(cause);
     const data = errorData(trpcError);
-    const internal = trpcError.code === "INTERNAL_SERVER_ERROR";
-    if (internal) console.error(`[api] ${method} ${url.pathname} failed:`, trpcError.cause ?? trpcError);
-    return error(
-      getHTTPStatusCodeFromError(trpcError),
-      trpcError.code,
-      data.reason,
-      internal ? "Internal server error" : trpcError.message,
-      data.fieldErrors ? renameFieldErrors(data.fieldErrors, route) : undefined,
-    );
+    if (trpcError.code === "INTERNAL_SERVER_ERROR") {
+      console.error(`[api] ${method} ${url.pathname} failed:`, trpcError.cause ?? trpcError);
+    }
+    const status = getHTTPStatusCodeFromError(trpcError);
+    return {
+      status,
+      ...(status === 503 ? { headers: { "retry-after": String(RETRY_AFTER_SECONDS) } } : {}),
+      body: {
+        error: {
+          code: trpcError.code,
+          reason: data.reason,
+          message: publicMessage(trpcError, data),
+          ...(data.fieldErrors ? { fieldErrors: renameFieldErrors(data.fieldErrors, route) } : {}),
+        },
+      },
+    };
   }
 };

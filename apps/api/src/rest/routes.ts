@@ -49,8 +49,12 @@ export class RestFieldError extends Error {
   }
 }
 
+/** Own entries only: a body key named `toString` or `__proto__` is an unknown field, not a lookup hit. */
+const own = (table: Readonly<Record<string, string>>, key: string): string | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined;
+
 export const rename = (body: Json, fields: Readonly<Record<string, string>>): Json =>
-  Object.fromEntries(Object.entries(body).map(([k, v]) => [fields[k] ?? k, v]));
+  Object.fromEntries(Object.entries(body).map(([k, v]) => [own(fields, k) ?? k, v]));
 
 const PROCEDURE_NAMES = new Set<string>(Object.values(ATHENA_FIELDS));
 
@@ -59,10 +63,9 @@ const athenaInput = (req: RestRequest): Json => {
   const foreign = Object.keys(req.body).find((k) => PROCEDURE_NAMES.has(k));
   if (foreign !== undefined) throw new RestFieldError(foreign, "Unknown field");
   const { role, ...rest } = req.body;
-  if (role !== undefined && (typeof role !== "string" || !(role in ATHENA_ROLES))) {
-    throw new RestFieldError("role", "Must be admin or viewer");
-  }
-  return rename({ ...rest, ...(role === undefined ? {} : { role: ATHENA_ROLES[role as string] }) }, ATHENA_FIELDS);
+  const mapped = typeof role === "string" ? own(ATHENA_ROLES, role) : undefined;
+  if (role !== undefined && mapped === undefined) throw new RestFieldError("role", "Must be admin or viewer");
+  return rename({ ...rest, ...(mapped === undefined ? {} : { role: mapped }) }, ATHENA_FIELDS);
 };
 
 const athenaResult = (r: Json) => ({
@@ -181,19 +184,35 @@ export const routes: ReadonlyArray<Route> = [
   },
 ];
 
-/** Matches a concrete path against a route path; answers the path parameters. */
+/**
+ * Matches a concrete path against a route path; answers the path parameters, still
+ * percent-encoded (`decodeParams` decodes them once the route is chosen).
+ */
 export const matchPath = (pattern: string, path: string): Record<string, string> | null => {
   const want = pattern.split("/");
   const got = path.replace(/\/$/, "").split("/");
   if (want.length !== got.length) return null;
-  const params: Record<string, string> = {};
+  const params: Record<string, string> = Object.create(null);
   for (let i = 0; i < want.length; i++) {
     const w = want[i] as string;
     const g = got[i] as string;
     if (w.startsWith("{")) {
       if (g === "") return null;
-      params[w.slice(1, -1)] = decodeURIComponent(g);
+      params[w.slice(1, -1)] = g;
     } else if (w !== g) return null;
   }
   return params;
+};
+
+/** Decodes path parameters; a malformed percent-escape is an error on that parameter. */
+export const decodeParams = (params: Readonly<Record<string, string>>): Record<string, string> => {
+  const decoded: Record<string, string> = Object.create(null);
+  for (const [name, raw] of Object.entries(params)) {
+    try {
+      decoded[name] = decodeURIComponent(raw);
+    } catch {
+      throw new RestFieldError(name, "Not a valid percent-encoded value");
+    }
+  }
+  return decoded;
 };

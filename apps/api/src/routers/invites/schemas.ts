@@ -1,6 +1,6 @@
 import { INVITE_STATUSES, MAX_BULK_TARGETS } from "@admit/domain";
 import { z } from "zod";
-import { email, id, page, personName, role, targetType } from "../../schemas.ts";
+import { email, id, page, personName, role, targetType, text } from "../../schemas.ts";
 
 const method = z.enum(["direct", "email"], { error: "Must be direct or email" });
 
@@ -46,10 +46,10 @@ export const listInvitesInput = z
   .default({ cursor: null, limit: 50 });
 
 /** Accept tokens are opaque to callers; a length bound keeps junk out of the hash lookup. */
-export const tokenInput = z.strictObject({ token: z.string().min(1, "Required").max(200) });
+export const tokenInput = z.strictObject({ token: text().min(1, "Required").max(200) });
 
 export const acceptInput = z.strictObject({
-  token: z.string().min(1, "Required").max(200),
+  token: text().min(1, "Required").max(200),
   firstName: personName.optional(),
   lastName: personName.optional(),
 });

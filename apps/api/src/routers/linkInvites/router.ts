@@ -10,15 +10,14 @@ import {
 import { z } from "zod";
 import { runEffect } from "../../effect.ts";
 import { toJson } from "../../json.ts";
-import { id, page, role } from "../../schemas.ts";
+import { id, page, role, text } from "../../schemas.ts";
 import { principalProcedure, router } from "../../trpc.ts";
 
 const timestamp = z.iso
   .datetime({ offset: true, error: "Must be an ISO-8601 timestamp" })
   .transform((s) => new Date(s));
 const maxUses = z.number().int().min(1, "At least 1").max(1_000_000);
-const domain = z
-  .string()
+const domain = text()
   .trim()
   .toLowerCase()
   .regex(
@@ -73,6 +72,6 @@ export const linkInvitesRouter = router({
     .mutation(({ ctx, input }) => runEffect(ctx, revokeLinkInvite(ctx.principal, input))),
   /** `inviteId` here is the join code from the link's url. */
   join: principalProcedure
-    .input(z.strictObject({ organizationId: id, inviteId: z.string().min(1).max(200) }))
+    .input(z.strictObject({ organizationId: id, inviteId: text().min(1, "Required").max(200) }))
     .mutation(({ ctx, input }) => runEffect(ctx, joinLinkInvite(ctx.principal, input))),
 });

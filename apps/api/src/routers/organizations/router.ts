@@ -2,7 +2,7 @@ import { inviteUsers, MAX_ORGANIZATION_INVITE_EMAILS, Tenancy } from "@admit/dom
 import { z } from "zod";
 import { runEffect } from "../../effect.ts";
 import { toJson } from "../../json.ts";
-import { displayName, id, page, role } from "../../schemas.ts";
+import { displayName, id, page, role, text } from "../../schemas.ts";
 import { keyProcedure, principalProcedure, router } from "../../trpc.ts";
 
 export const organizationsRouter = router({
@@ -12,7 +12,7 @@ export const organizationsRouter = router({
       z.strictObject({
         organizationId: id,
         emails: z
-          .array(z.string().max(1000))
+          .array(text().max(1000))
           .min(1, "At least 1 email")
           .max(MAX_ORGANIZATION_INVITE_EMAILS, `At most ${MAX_ORGANIZATION_INVITE_EMAILS} emails`),
         role: role.default("read"),

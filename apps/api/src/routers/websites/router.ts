@@ -2,7 +2,7 @@ import { Tenancy } from "@admit/domain";
 import { z } from "zod";
 import { runEffect } from "../../effect.ts";
 import { toJson } from "../../json.ts";
-import { displayName, id, page } from "../../schemas.ts";
+import { displayName, id, isStorableText, page, UNSTORABLE_TEXT } from "../../schemas.ts";
 import { keyProcedure, router } from "../../trpc.ts";
 
 export const websitesRouter = router({
@@ -14,6 +14,7 @@ export const websitesRouter = router({
         url: z
           .url({ protocol: /^https?$/, error: "Must be an http(s) URL" })
           .max(2048)
+          .refine(isStorableText, UNSTORABLE_TEXT)
           .optional(),
       }),
     )
