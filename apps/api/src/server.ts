@@ -58,12 +58,7 @@ const sendRest = (res: ServerResponse, answer: RestResponse) => {
 };
 
 /** An error in tRPC's own envelope, for the cases answered before tRPC sees the request. */
-const sendTrpcError = (
-  res: ServerResponse,
-  code: TRPC_ERROR_CODE_KEY,
-  reason: EdgeReason,
-  headers: Record<string, string> = {},
-) => {
+const trpcErrorBody = (code: TRPC_ERROR_CODE_KEY, reason: EdgeReason) => {
   const error = new TRPCError({ code, cause: new ErrorDetails(reason) });
   const shape = getErrorShape({
     config: appRouter._def._config,
@@ -73,7 +68,50 @@ const sendTrpcError = (
     input: undefined,
     ctx: undefined,
   });
-  sendJson(res, shape.data.httpStatus, { error: shape }, headers);
+  return { status: shape.data.httpStatus, body: { error: shape } };
+};
+
+const sendTrpcError = (
+  res: ServerResponse,
+  code: TRPC_ERROR_CODE_KEY,
+  reason: EdgeReason,
+  headers: Record<string, string> = {},
+) => {
+  const { status, body } = trpcErrorBody(code, reason);
+  sendJson(res, status, body, headers);
+};
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  400: "Bad Request",
+  405: "Method Not Allowed",
+  408: "Request Timeout",
+  431: "Request Header Fields Too Large",
+};
+
+/**
+ * The answer to a request the HTTP parser refused (malformed, an unknown method, headers too
+ * large or too slow), in the error shape of the protocol its path names.
+ */
+const parserErrorResponse = (error: NodeJS.ErrnoException & { rawPacket?: Buffer }): string => {
+  const [status, code, reason] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? ([431, "BAD_REQUEST", "headers_too_large"] as const)
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? ([408, "TIMEOUT", "request_timeout"] as const)
+        : error.code === "HPE_INVALID_METHOD"
+          ? ([405, "METHOD_NOT_SUPPORTED", "method_not_allowed"] as const)
+          : ([400, "BAD_REQUEST", "malformed_request"] as const);
+  const path = /^\S+ (\S+)/.exec(error.rawPacket?.subarray(0, 2048).toString("latin1") ?? "")?.[1] ?? "";
+  const body = path.startsWith("/trpc/") ? trpcErrorBody(code, reason).body : restError(status, code, reason).body;
+  const payload = JSON.stringify(body);
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_TEXT[status]}`,
+    "content-type: application/json",
+    `content-length: ${Buffer.byteLength(payload)}`,
+    ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
+    "connection: close",
+  ];
+  return `${head.join("\r\n")}\r\n\r\n${payload}`;
 };
 
 const bearer = (header: string | undefined): string | null => {
@@ -262,25 +300,9 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = HEADERS_TIMEOUT_MS;
   server.requestTimeout = REQUEST_TIMEOUT_MS;
-  // Requests the HTTP parser refuses (malformed, headers too large, too slow) get the REST shape too.
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || (error.code === "ECONNRESET" && socket.destroyed)) return socket.destroy();
-    const [status, code, reason] =
-      error.code === "HPE_HEADER_OVERFLOW"
-        ? ([431, "BAD_REQUEST", "invalid_input"] as const)
-        : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
-          ? ([408, "TIMEOUT", "request_timeout"] as const)
-          : ([400, "BAD_REQUEST", "invalid_input"] as const);
-    const answer = restError(status, code, reason);
-    const payload = JSON.stringify(answer.body);
-    const head = [
-      `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request"}`,
-      "content-type: application/json",
-      `content-length: ${Buffer.byteLength(payload)}`,
-      ...Object.entries(SECURITY_HEADERS).map(([name, value]) => `${name}: ${value}`),
-      "connection: close",
-    ];
-    socket.end(`${head.join("\r\n")}\r\n\r\n${payload}`);
+    if (!socket.writable || error.code === "ECONNRESET") return socket.destroy();
+    socket.end(parserErrorResponse(error));
   });
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const { port } = server.address() as AddressInfo;
