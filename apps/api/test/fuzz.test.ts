@@ -183,7 +183,7 @@ const headersFor = (who: string, type: string): Record<string, string> => ({
 });
 
 /** Percent-encodes what a path or query cannot carry; lone surrogates go as their raw bytes. */
-const escape = (s: string) =>
+const percentEncode = (s: string) =>
   s.isWellFormed() ? encodeURIComponent(s) : Buffer.from(s, "utf16le").toString("hex").replace(/../g, "%$&");
 
 const segment = fc.oneof(
@@ -200,7 +200,7 @@ const segment = fc.oneof(
     "toString",
     "__proto__",
   ),
-  nasty.map(escape),
+  nasty.map(percentEncode),
 );
 
 let tables: string[] = [];
@@ -341,7 +341,7 @@ describe("fuzz: no input produces a 5xx, a second error shape, or a write", () =
               if (isQuery) path += `?input=${encodeURIComponent(encoded)}`;
               else payload = encoded;
             } else if (mode === "raw") {
-              if (isQuery) path += `?input=${escape(rawBody.slice(0, 4000))}`;
+              if (isQuery) path += `?input=${percentEncode(rawBody.slice(0, 4000))}`;
               else payload = rawBody;
             } else if (mode === "batch") {
               path += "?batch=1";
