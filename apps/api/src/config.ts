@@ -31,6 +31,16 @@ export const parseDuration = (name: string, raw: string): number => {
   return ms;
 };
 
+/** `SHUTDOWN_TIMEOUT`: seconds, 1 to 3600 (the worker reads the same variable the same way). */
+export const parseShutdownTimeout = (raw: string | undefined): number => {
+  if (raw === undefined || raw.trim() === "") return DEFAULT_SHUTDOWN_TIMEOUT_MS;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds < 1 || seconds > 3600) {
+    throw new ConfigError(`SHUTDOWN_TIMEOUT must be a number of seconds from 1 to 3600 (got "${raw}")`);
+  }
+  return Math.round(seconds * 1000);
+};
+
 const parsePort = (raw: string): number => {
   const port = Number(raw);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -73,8 +83,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
     publicUrl: parseUrl("PUBLIC_URL", env.PUBLIC_URL ?? `http://localhost:${port}`),
     rootKey,
     inviteTtlMs: env.INVITE_TTL ? parseDuration("INVITE_TTL", env.INVITE_TTL) : DEFAULT_INVITE_TTL_MS,
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT
-      ? parseDuration("SHUTDOWN_TIMEOUT", env.SHUTDOWN_TIMEOUT)
-      : DEFAULT_SHUTDOWN_TIMEOUT_MS,
+    shutdownTimeoutMs: parseShutdownTimeout(env.SHUTDOWN_TIMEOUT),
   };
 };

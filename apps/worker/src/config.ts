@@ -29,6 +29,8 @@ export interface WorkerConfig {
   readonly pollSeconds: number;
   /** How often this process looks for jobs of workers that died (missed heartbeats, expired sends). */
   readonly maintenanceSeconds: number;
+  /** SIGTERM waits this long for deliveries in flight; what is still running then goes back to the queue. */
+  readonly shutdownTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -139,5 +141,6 @@ export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerCo
     concurrency: Math.floor(number("WORKER_CONCURRENCY", env.WORKER_CONCURRENCY, 10, 1, 100)),
     pollSeconds: number("WORKER_POLL_SECONDS", env.WORKER_POLL_SECONDS, 5, 0.5, 300),
     maintenanceSeconds: Math.ceil(number("WORKER_MAINTENANCE_SECONDS", env.WORKER_MAINTENANCE_SECONDS, 15, 1, 3600)),
+    shutdownTimeoutMs: Math.round(number("SHUTDOWN_TIMEOUT", env.SHUTDOWN_TIMEOUT, 10, 1, 3600) * 1000),
   };
 };

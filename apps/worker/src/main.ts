@@ -28,6 +28,11 @@ const shutdown = (signal: string) => {
   if (stopping) return;
   stopping = true;
   console.log(`[worker] ${signal}: finishing deliveries in flight`);
+  // The last resort if a delivery or a connection hangs: the deadline is a promise to the orchestrator.
+  setTimeout(() => {
+    console.error("[worker] shutdown deadline passed, exiting");
+    process.exit(1);
+  }, config.shutdownTimeoutMs).unref();
   worker.stop().then(
     () => {
       console.log("[worker] stopped");

@@ -15,7 +15,7 @@ import { mailerLayer } from "./mailers/index.ts";
 
 export interface WorkerOptions {
   readonly log?: (line: string) => void;
-  /** How long SIGTERM waits for deliveries in flight before giving up on them. */
+  /** How long SIGTERM waits for deliveries in flight before giving up on them (default: the config's). */
   readonly drainTimeoutMs?: number;
 }
 
@@ -119,7 +119,11 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      await boss.stop({ graceful: true, close: true, timeout: options.drainTimeoutMs ?? 60_000 });
+      // Deliveries still running at the deadline are failed back to the queue by pg-boss (another
+      // worker retries them after the queue's retry delay) and their handlers aborted. A second
+      // before the process deadline, so that releasing them and closing connections fits in it.
+      const deadline = options.drainTimeoutMs ?? config.shutdownTimeoutMs;
+      await boss.stop({ graceful: true, close: true, timeout: Math.max(1_000, deadline - 1_000) });
       await runtime.dispose();
       await orm.close();
     })();

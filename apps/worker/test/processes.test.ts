@@ -17,9 +17,9 @@ const w = useWorld();
 let smtp: SmtpCapture;
 const children: WorkerProcess[] = [];
 
-const spawnSmtpWorker = (concurrency = 4) => {
+const spawnSmtpWorker = (concurrency = 4, extra: Record<string, string> = {}) => {
   const p = spawnWorker(
-    w.workerEnv({ MAIL_TRANSPORT: "smtp", SMTP_URL: smtp.url, WORKER_CONCURRENCY: String(concurrency) }),
+    w.workerEnv({ MAIL_TRANSPORT: "smtp", SMTP_URL: smtp.url, WORKER_CONCURRENCY: String(concurrency), ...extra }),
   );
   children.push(p);
   return p;
@@ -142,4 +142,33 @@ describe("worker processes", () => {
       smtp.state.delayMs = 0;
     }
   });
+
+  it("SIGTERM with sends that never end: exits by SHUTDOWN_TIMEOUT, and the deliveries go to another worker", async () => {
+    smtp.state.hold = true;
+    try {
+      const stuck = spawnSmtpWorker(2, { SHUTDOWN_TIMEOUT: "3" });
+      await stuck.waitForOutput("[worker] started");
+      const invites = await inviteMany(2, "stuck");
+      await waitFor("two sends in flight", () => smtp.state.inFlight === 2);
+      const signalledAt = Date.now();
+      stuck.child.kill("SIGTERM");
+      const exit = await stuck.exited;
+      const exitedInMs = Date.now() - signalledAt;
+      expect(exit.signal).toBeNull();
+      // Generous against a busy machine; without the deadline it would wait for the sends forever.
+      expect(exitedInMs).toBeLessThan(3_000 + 10_000);
+      await waitFor("the stopped worker's connections to close", () => smtp.state.inFlight === 0);
+      smtp.release();
+      for (const i of invites) expect((await deliveryOf(w, i.inviteId)).status).toBe("queued");
+
+      const rescuer = spawnSmtpWorker(4);
+      for (const i of invites) expect(await settled(w, i.inviteId, 110_000)).toMatchObject({ status: "sent" });
+      for (const i of invites) expect(smtp.to(i.email)).toHaveLength(1);
+      console.info(`[measure] worker with 2 sends stuck exited ${exitedInMs} ms after SIGTERM (deadline 3000 ms)`);
+      rescuer.child.kill("SIGTERM");
+      expect(await rescuer.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      smtp.release();
+    }
+  }, 180_000);
 });
