@@ -326,8 +326,14 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       );
       await closed;
       clearTimeout(timer);
-      await runtime.dispose();
-      if (!options.orm) await orm.close();
+      const release = (async () => {
+        await runtime.dispose();
+        if (!options.orm) await orm.close();
+      })();
+      // Cut requests may still hold database connections (a query waiting on a lock): give them
+      // a moment, then leave them; the process exits and PostgreSQL rolls their transactions back.
+      if (forced) await Promise.race([release, new Promise((r) => setTimeout(r, Math.min(500, timeoutMs / 4)))]);
+      else await release;
       return { forced };
     })();
     return closing;
