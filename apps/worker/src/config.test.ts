@@ -58,7 +58,15 @@ describe("worker configuration", () => {
     expect(failure({ ...base, WORKER_POLL_SECONDS: "soon" })).toMatch(/^WORKER_POLL_SECONDS must be/);
     expect(failure({ ...base, PUBLIC_URL: "ftp://x" })).toMatch(/^PUBLIC_URL must be an http\(s\) URL/);
     const config = loadWorkerConfig(base);
-    expect(config).toMatchObject({ concurrency: 10, pollSeconds: 5, maintenanceSeconds: 15 });
+    expect(failure({ ...base, SHUTDOWN_TIMEOUT: "0" })).toMatch(/^SHUTDOWN_TIMEOUT must be a number from 1 to 3600/);
+    expect(failure({ ...base, SHUTDOWN_TIMEOUT: "10s" })).toMatch(/^SHUTDOWN_TIMEOUT must be/);
+    expect(loadWorkerConfig({ ...base, SHUTDOWN_TIMEOUT: "2.5" }).shutdownTimeoutMs).toBe(2_500);
+    expect(config).toMatchObject({
+      concurrency: 10,
+      pollSeconds: 5,
+      maintenanceSeconds: 15,
+      shutdownTimeoutMs: 10_000,
+    });
     expect(config.publicUrl).toBe("http://localhost:3000");
   });
 });
