@@ -119,9 +119,8 @@ const bearer = (header: string | undefined): string | null => {
   return match?.[1] ?? null;
 };
 
-/** The methods each protocol answers; anything else is a 405 before a body is read. */
+/** The methods tRPC answers; anything else is a 405 before a body is read (REST routes list their own). */
 const TRPC_METHODS = new Set(["GET", "POST"]);
-const REST_METHODS = new Set(["GET", "POST", "PATCH", "DELETE"]);
 const READ_METHODS = new Set(["GET", "HEAD"]);
 
 export interface ApiServer {
@@ -196,9 +195,6 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
 
   const rest = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const method = req.method ?? "GET";
-    if (!REST_METHODS.has(method)) {
-      return sendRest(res, restError(405, "METHOD_NOT_SUPPORTED", "method_not_allowed"));
-    }
     const raw = await body(req);
     sendRest(res, await handleRest(method, url, raw, req.headers["content-type"], context(req, res)));
   };

@@ -95,6 +95,7 @@ describe("hostile input", () => {
       expect(answer.json.error.data).toMatchObject({ code: "METHOD_NOT_SUPPORTED", reason: "method_not_allowed" });
       const rest = await raw(h.url, { method, path: "/v1/invites", headers: json() });
       expect(rest.status).toBe(405);
+      expect(rest.headers.allow).toBe("POST");
       expect(rest.json.error).toMatchObject({ code: "METHOD_NOT_SUPPORTED", reason: "method_not_allowed" });
     }
     // A method the HTTP parser does not know never reaches a handler, and still gets the shape.
