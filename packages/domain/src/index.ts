@@ -17,6 +17,7 @@ export * from "./links/LinkInviteRepository.ts";
 export * from "./links/LinkInvites.ts";
 export * from "./members/Members.ts";
 export * from "./members/MembershipRepository.ts";
+export * from "./organizations/OrganizationSettings.ts";
 export * from "./organizations/Organizations.ts";
 export * from "./shared/Email.ts";
 export * from "./shared/IdGenerator.ts";

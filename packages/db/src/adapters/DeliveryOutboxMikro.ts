@@ -22,6 +22,19 @@ const TARGETS = `select i.target_type as "type", i.target_id as "id", i.role, i.
   where i.delivery_id = ?::uuid and i.status = 'pending' and i.expires_at > now()
   order by i.target_type, coalesce(o.name, w.name, g.name), i.id`;
 
+// Who the email is to and on whose behalf: the recipient's first name, the invite's language (else
+// its organization's), and the branding of the organization the invites belong to.
+const ABOUT = `select
+    (array_agg(i.first_name order by i.created_at) filter (where i.first_name is not null))[1] as "firstName",
+    coalesce((array_agg(i.locale order by i.created_at) filter (where i.locale is not null))[1],
+             (array_agg(o.locale order by i.created_at) filter (where o.locale is not null))[1]) as "locale",
+    (array_agg(coalesce(o.display_name, o.name) order by i.created_at) filter (where o.id is not null))[1] as "brandName",
+    (array_agg(o.logo_url order by i.created_at) filter (where o.id is not null))[1] as "logoUrl",
+    (array_agg(o.primary_color order by i.created_at) filter (where o.id is not null))[1] as "primaryColor",
+    (array_agg(o.support_email order by i.created_at) filter (where o.id is not null))[1] as "supportEmail"
+  from invites i left join organizations o on o.id = i.organization_id
+  where i.delivery_id = ?::uuid and i.status = 'pending'`;
+
 export const DeliveryOutboxMikro = Layer.effect(
   DeliveryOutbox,
   Effect.gen(function* () {
@@ -41,6 +54,7 @@ export const DeliveryOutboxMikro = Layer.effect(
             return { _tag: "Settled", status: row.status as "sent" | "failed" } satisfies ClaimedDelivery;
           }
           const targets = yield* query(TARGETS, [deliveryId]);
+          const [about] = yield* query(ABOUT, [deliveryId]);
           // A token that does not open means the worker's TOKEN_ENCRYPTION_KEY is not the API's: a
           // configuration error to retry after, never a reason to drop the email.
           const token =
@@ -63,6 +77,17 @@ export const DeliveryOutboxMikro = Layer.effect(
               kind: row.kind === "resend" ? "resend" : "invite",
               attempts: Number(row.attempts),
               referenced: Boolean(row.referenced),
+              firstName: about?.firstName == null ? null : String(about.firstName),
+              locale: about?.locale == null ? null : String(about.locale),
+              brand:
+                about?.brandName == null
+                  ? null
+                  : {
+                      name: String(about.brandName),
+                      logoUrl: about.logoUrl == null ? null : String(about.logoUrl),
+                      primaryColor: about.primaryColor == null ? null : String(about.primaryColor),
+                      supportEmail: about.supportEmail == null ? null : String(about.supportEmail),
+                    },
               targets: targets.map(
                 (t): InvitedTarget => ({
                   type: t.type as TargetType,

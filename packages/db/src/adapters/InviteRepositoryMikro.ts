@@ -14,7 +14,8 @@ import { keyset, toPage } from "./paging.ts";
 const SELECT = `select i.id, i.email, i.target_type as "targetType", i.target_id as "targetId",
   i.organization_id as "organizationId", i.role, i.status, i.expires_at as "expiresAt", i.created_at as "createdAt",
   i.inviter_kind as "inviterKind", i.inviter_id as "inviterId", d.inviter_name as "inviterName",
-  d.id as "deliveryId", d.status as "deliveryStatus", d.last_error as "lastError"
+  d.id as "deliveryId", d.status as "deliveryStatus", d.last_error as "lastError",
+  i.redirect_url as "redirectUrl", i.locale
   from invites i join deliveries d on d.id = i.delivery_id`;
 
 const record = (r: Row): InviteRecord => ({
@@ -39,6 +40,8 @@ const record = (r: Row): InviteRecord => ({
     status: r.deliveryStatus as DeliveryStatus,
     lastError: r.lastError === null ? null : String(r.lastError),
   },
+  redirectUrl: r.redirectUrl === null ? null : String(r.redirectUrl),
+  locale: r.locale === null ? null : String(r.locale),
 });
 
 export const InviteRepositoryMikro = Layer.effect(
@@ -50,13 +53,14 @@ export const InviteRepositoryMikro = Layer.effect(
         const col = <T extends string | Date | null>(f: (i: (typeof invites)[number]) => T) => pgArray(invites.map(f));
         return query(
           `insert into invites (id, email, target_type, target_id, organization_id, role, delivery_id,
-                                inviter_kind, inviter_id, first_name, last_name, expires_at)
+                                inviter_kind, inviter_id, first_name, last_name, expires_at, redirect_url, locale)
            select * from unnest(?::uuid[], ?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::uuid[],
-                                ?::text[], ?::uuid[], ?::text[], ?::text[], ?::timestamptz[])
+                                ?::text[], ?::uuid[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])
            on conflict (target_type, target_id, email) where status = 'pending' do update set
              role = excluded.role, delivery_id = excluded.delivery_id, inviter_kind = excluded.inviter_kind,
              inviter_id = excluded.inviter_id, first_name = excluded.first_name, last_name = excluded.last_name,
-             expires_at = excluded.expires_at, updated_at = now()
+             expires_at = excluded.expires_at, redirect_url = excluded.redirect_url, locale = excluded.locale,
+             updated_at = now()
            returning id, target_type as "targetType", target_id as "targetId"`,
           [
             col((i) => i.id),
@@ -71,6 +75,8 @@ export const InviteRepositoryMikro = Layer.effect(
             col((i) => i.firstName),
             col((i) => i.lastName),
             col((i) => i.expiresAt),
+            col((i) => i.redirectUrl),
+            col((i) => i.locale),
           ],
         ).pipe(
           Effect.map((rows) => {

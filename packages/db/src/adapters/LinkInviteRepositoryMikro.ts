@@ -5,9 +5,9 @@ import { keyset, toPage } from "./paging.ts";
 
 const COLUMNS = `id, organization_id as "organizationId", role, sso, expires_at as "expiresAt", max_uses as "maxUses",
   uses, allowed_email_domains as "allowedEmailDomains", disabled, creator_kind as "creatorKind",
-  creator_id as "creatorId", creator_name as "creatorName", created_at as "createdAt"`;
+  creator_id as "creatorId", creator_name as "creatorName", created_at as "createdAt", code_sealed as "codeSealed"`;
 
-const record = (r: Row): LinkInviteRecord => ({
+const toRecord = (r: Row, code: string | null): LinkInviteRecord => ({
   id: String(r.id),
   organizationId: String(r.organizationId),
   role: r.role as Role,
@@ -23,23 +23,39 @@ const record = (r: Row): LinkInviteRecord => ({
     name: String(r.creatorName),
   },
   createdAt: date(r.createdAt),
+  code,
 });
 
 export const LinkInviteRepositoryMikro = Layer.effect(
   LinkInviteRepository,
   Effect.gen(function* () {
-    const query = makeQuery((yield* Database).orm);
+    const { orm, sealer } = yield* Database;
+    const query = makeQuery(orm);
+    // A code that does not open (another TOKEN_ENCRYPTION_KEY) reads as unknown: the url is then
+    // null, as for links made before codes were kept, and joining by the code still works.
+    const record = (r: Row): LinkInviteRecord => {
+      let code: string | null = null;
+      if (r.codeSealed !== null && r.codeSealed !== undefined) {
+        try {
+          code = sealer.open(String(r.codeSealed));
+        } catch {
+          code = null;
+        }
+      }
+      return toRecord(r, code);
+    };
     const one = (rows: ReadonlyArray<Row>) => (rows[0] ? record(rows[0]) : null);
     return LinkInviteRepository.of({
       create: (l) =>
         query(
-          `insert into link_invites (id, organization_id, code_hash, role, sso, expires_at, max_uses,
+          `insert into link_invites (id, organization_id, code_hash, code_sealed, role, sso, expires_at, max_uses,
              allowed_email_domains, creator_kind, creator_id, creator_name)
-           values (?, ?, decode(?, 'hex'), ?, ?, ?::timestamptz, ?::int, ?::text[], ?, ?, ?) returning ${COLUMNS}`,
+           values (?, ?, decode(?, 'hex'), ?, ?, ?, ?::timestamptz, ?::int, ?::text[], ?, ?, ?) returning ${COLUMNS}`,
           [
             l.id,
             l.organizationId,
             l.codeHash,
+            sealer.seal(l.code),
             l.role,
             l.sso,
             l.expiresAt?.toISOString() ?? null,
@@ -60,6 +76,12 @@ export const LinkInviteRepositoryMikro = Layer.effect(
         query(
           `select ${COLUMNS} from link_invites
            where code_hash = decode(?, 'hex') and organization_id = ?::uuid and revoked_at is null for update`,
+          [hash, organizationId],
+        ).pipe(Effect.map(one)),
+      findByCodeHash: (organizationId, hash) =>
+        query(
+          `select ${COLUMNS} from link_invites
+           where code_hash = decode(?, 'hex') and organization_id = ?::uuid and revoked_at is null`,
           [hash, organizationId],
         ).pipe(Effect.map(one)),
       list: (organizationId, page) => {

@@ -3,9 +3,19 @@ import { Effect, Layer } from "effect";
 import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
 
+const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
 const organization = (r: Row): OrganizationView => ({
   id: String(r.id),
   name: String(r.name),
+  displayName: textOrNull(r.displayName),
+  logoUrl: textOrNull(r.logoUrl),
+  primaryColor: textOrNull(r.primaryColor),
+  supportEmail: textOrNull(r.supportEmail),
+  locale: textOrNull(r.locale),
+  allowedRedirectOrigins: ((r.allowedRedirectOrigins ?? []) as unknown[]).map(String),
+  appUrl: textOrNull(r.appUrl),
+  emailInvitesPerHour: r.emailInvitesPerHour === null ? null : Number(r.emailInvitesPerHour),
   createdAt: date(r.createdAt),
 });
 const website = (r: Row): WebsiteView => ({
@@ -17,7 +27,23 @@ const website = (r: Row): WebsiteView => ({
 });
 const group = (r: Row): GroupView => ({ id: String(r.id), name: String(r.name), createdAt: date(r.createdAt) });
 
-const ORG = `id, name, created_at as "createdAt"`;
+const ORG = `id, name, display_name as "displayName", logo_url as "logoUrl", primary_color as "primaryColor",
+  support_email as "supportEmail", locale, allowed_redirect_origins as "allowedRedirectOrigins", app_url as "appUrl",
+  email_invites_per_hour as "emailInvitesPerHour", created_at as "createdAt"`;
+const GROUP = `id, name, created_at as "createdAt"`;
+
+/** Settings and their columns, for updates that change only what was given. */
+const SETTING_COLUMNS = {
+  name: "name = ?",
+  displayName: "display_name = ?",
+  logoUrl: "logo_url = ?",
+  primaryColor: "primary_color = ?",
+  supportEmail: "support_email = ?",
+  locale: "locale = ?",
+  allowedRedirectOrigins: "allowed_redirect_origins = ?::text[]",
+  appUrl: "app_url = ?",
+  emailInvitesPerHour: "email_invites_per_hour = ?::int",
+} as const;
 const SITE = `id, organization_id as "organizationId", name, url, created_at as "createdAt"`;
 
 export const TenancyRepositoryMikro = Layer.effect(
@@ -34,6 +60,31 @@ export const TenancyRepositoryMikro = Layer.effect(
         query(`select ${ORG} from organizations where id = ?::uuid`, [id]).pipe(
           Effect.map((r) => one(r, organization)),
         ),
+      getOrganizations: (ids) =>
+        ids.length === 0
+          ? Effect.succeed([])
+          : query(`select ${ORG} from organizations where id = any(?::uuid[])`, [pgArray(ids)]).pipe(
+              Effect.map((rows) => rows.map(organization)),
+            ),
+      updateOrganization: (id, changes) => {
+        const sets: string[] = [];
+        const params: unknown[] = [];
+        for (const [key, clause] of Object.entries(SETTING_COLUMNS)) {
+          const value = changes[key as keyof typeof changes];
+          if (value === undefined) continue;
+          sets.push(clause);
+          params.push(Array.isArray(value) ? pgArray(value) : value);
+        }
+        if (sets.length === 0) {
+          return query(`select ${ORG} from organizations where id = ?::uuid`, [id]).pipe(
+            Effect.map((r) => one(r, organization)),
+          );
+        }
+        return query(`update organizations set ${sets.join(", ")} where id = ?::uuid returning ${ORG}`, [
+          ...params,
+          id,
+        ]).pipe(Effect.map((r) => one(r, organization)));
+      },
       listOrganizations: (page, onlyId) => {
         const k = keyset(page);
         return query(
@@ -58,7 +109,7 @@ export const TenancyRepositoryMikro = Layer.effect(
         ]).pipe(Effect.map((rows) => toPage(rows, page, website)));
       },
       createGroup: (g) =>
-        query(`insert into groups (id, name) values (?, ?) returning ${ORG}`, [g.id, g.name]).pipe(
+        query(`insert into groups (id, name) values (?, ?) returning ${GROUP}`, [g.id, g.name]).pipe(
           Effect.map((rows) => group(rows[0] as Row)),
         ),
       getGroup: (id) =>
@@ -76,7 +127,7 @@ export const TenancyRepositoryMikro = Layer.effect(
         ),
       listGroups: (page) => {
         const k = keyset(page);
-        return query(`select ${ORG} from groups where ${k.where} ${k.order}`, k.params).pipe(
+        return query(`select ${GROUP} from groups where ${k.where} ${k.order}`, k.params).pipe(
           Effect.map((rows) => toPage(rows, page, group)),
         );
       },

@@ -26,6 +26,8 @@ export const Invite = defineEntity({
     inviterId: p.uuid().nullable(),
     firstName: p.text().nullable(),
     lastName: p.text().nullable(),
+    redirectUrl: p.text().nullable(),
+    locale: p.text().nullable(),
     expiresAt: p.datetime(),
     createdAt: p.datetime(3).defaultRaw("now()"),
     updatedAt: p.datetime(3).defaultRaw("now()"),

@@ -2,7 +2,10 @@ import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { inviterKindCheck, keysetIndex, roleCheck } from "./columns.ts";
 import { Organization } from "./Organization.entity.ts";
 
-/** A reusable join link of an organization. The join code is stored only as its SHA-256. */
+/**
+ * A reusable join link of an organization. The join code is stored as its SHA-256 (for lookups)
+ * and sealed (for managers to read the link's url again), never in clear.
+ */
 export const LinkInvite = defineEntity({
   name: "LinkInvite",
   tableName: "link_invites",
@@ -14,6 +17,7 @@ export const LinkInvite = defineEntity({
       .deleteRule("cascade")
       .foreignKeyName("link_invites_organization_id_fkey"),
     codeHash: p.blob().hidden().unique("link_invites_code_hash_key"),
+    codeSealed: p.text().nullable().hidden(),
     role: p.text(),
     sso: p.boolean().default(false),
     expiresAt: p.datetime(3).nullable(),

@@ -15,6 +15,9 @@ const queued = (over: Partial<OutgoingDelivery> = {}): ClaimedDelivery => ({
     kind: "invite",
     attempts: 0,
     referenced: true,
+    firstName: null,
+    locale: null,
+    brand: null,
     targets: [
       { type: "organization", id: "o1", name: "Acme", organizationName: "Acme", role: "read", expiresAt: new Date(0) },
     ],

@@ -14,6 +14,15 @@ export interface InvitedTarget {
   readonly expiresAt: Date;
 }
 
+/** How the inviting organization presents itself in the email. */
+export interface SenderBrand {
+  /** Its display name, else its name. */
+  readonly name: string;
+  readonly logoUrl: string | null;
+  readonly primaryColor: string | null;
+  readonly supportEmail: string | null;
+}
+
 /** A queued delivery as the mailer needs it. */
 export interface OutgoingDelivery {
   readonly id: string;
@@ -27,6 +36,12 @@ export interface OutgoingDelivery {
   readonly targets: ReadonlyArray<InvitedTarget>;
   /** Whether any invite, in whatever state, still points at this delivery. */
   readonly referenced: boolean;
+  /** The recipient's first name, when the inviter gave one. */
+  readonly firstName: string | null;
+  /** The invite's language, else its organization's; null leaves the choice to the renderer. */
+  readonly locale: string | null;
+  /** The organization the email speaks for; null for an invite to groups only. */
+  readonly brand: SenderBrand | null;
 }
 
 export type ClaimedDelivery =

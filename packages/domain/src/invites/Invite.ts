@@ -20,6 +20,8 @@ export interface InviteRecord {
   readonly createdAt: Date;
   readonly inviter: { readonly kind: InviterKind; readonly id: string | null; readonly name: string };
   readonly delivery: { readonly id: string; readonly status: DeliveryStatus; readonly lastError: string | null };
+  readonly redirectUrl: string | null;
+  readonly locale: string | null;
 }
 
 /** What callers see of an invite. */
@@ -34,6 +36,8 @@ export interface InviteView {
   readonly createdAt: Date;
   readonly invitedBy: { readonly kind: InviterKind; readonly id: string | null; readonly name: string };
   readonly delivery: { readonly id: string; readonly status: DeliveryStatus; readonly lastError: string | null };
+  readonly redirectUrl: string | null;
+  readonly locale: string | null;
 }
 
 export const statusAt = (invite: Pick<InviteRecord, "status" | "expiresAt">, now: number): InviteStatus =>
@@ -50,4 +54,6 @@ export const toInviteView = (invite: InviteRecord, now: number): InviteView => (
   createdAt: invite.createdAt,
   invitedBy: invite.inviter,
   delivery: invite.delivery,
+  redirectUrl: invite.redirectUrl,
+  locale: invite.locale,
 });

@@ -11,6 +11,7 @@ import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
 import { type Target, targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
+import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
 import { UserRepository } from "../users/UserRepository.ts";
 import { type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
 import { type InviteFilter, InviteRepository } from "./InviteRepository.ts";
@@ -143,6 +144,25 @@ const openToken = Effect.fn("Invites.openToken")(function* (token: string, lock:
   return { email: found.email, pending };
 });
 
+/**
+ * Where the person goes after accepting: the invite's `redirectUrl` (checked when it was
+ * created), else the app URL of the organization it grants access to, else nowhere.
+ */
+const continueTo = Effect.fn("Invites.continueTo")(function* (invites: ReadonlyArray<InviteRecord>) {
+  const chosen = invites.find((i) => i.redirectUrl !== null)?.redirectUrl;
+  if (chosen) return chosen;
+  const orgIds = [
+    ...new Set(invites.flatMap((i) => (i.target.organizationId === null ? [] : [i.target.organizationId]))),
+  ];
+  if (orgIds.length === 0) return null;
+  const orgs = yield* (yield* TenancyRepository).getOrganizations(orgIds);
+  for (const id of orgIds) {
+    const appUrl = orgs.find((o) => o.id === id)?.appUrl;
+    if (appUrl) return appUrl;
+  }
+  return null;
+});
+
 export interface AcceptInviteInput {
   readonly token: string;
   readonly firstName?: string | undefined;
@@ -182,6 +202,7 @@ export const acceptInvite = Effect.fn("Invites.accept")(function* (input: Accept
       return {
         userId: user.id,
         memberships: honoured.map((i) => ({ target: { type: i.target.type, id: i.target.id }, role: i.role })),
+        redirectUrl: yield* continueTo(honoured),
       };
     }),
   );
@@ -207,8 +228,23 @@ export const previewInvite = Effect.fn("Invites.preview")(function* (input: { to
   const opened = yield* openToken(input.token, false);
   const names = yield* (yield* TargetRepository).describe(opened.pending.map((i) => i.target));
   const first = opened.pending[0] as InviteRecord;
+  const orgId = opened.pending.find((i) => i.target.organizationId !== null)?.target.organizationId ?? null;
+  const [org] = orgId === null ? [] : yield* (yield* TenancyRepository).getOrganizations([orgId]);
   return {
     invitedBy: first.inviter.name,
+    /** The invite's language, else its organization's; the page falls back to the browser's. */
+    locale: opened.pending.find((i) => i.locale !== null)?.locale ?? org?.locale ?? null,
+    /** How the inviting organization presents itself (none for a group invite). */
+    organization:
+      org === undefined
+        ? null
+        : {
+            id: org.id,
+            name: org.displayName ?? org.name,
+            logoUrl: org.logoUrl,
+            primaryColor: org.primaryColor,
+            supportEmail: org.supportEmail,
+          },
     expiresAt: new Date(Math.min(...opened.pending.map((i) => i.expiresAt.getTime()))),
     targets: opened.pending.map((i) => {
       const d = names.get(targetKey(i.target));

@@ -16,6 +16,10 @@ export interface NewInvite {
   readonly firstName: string | null;
   readonly lastName: string | null;
   readonly expiresAt: Date;
+  /** Where the person goes after accepting; its origin was checked against the organization's. */
+  readonly redirectUrl: string | null;
+  /** The language the invite speaks to its recipient, when the inviter chose one. */
+  readonly locale: string | null;
 }
 
 export interface InviteFilter {

@@ -10,7 +10,9 @@ import { parseEmail } from "../shared/Email.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
-import { type Target, type TargetType, targetKey } from "../targets/Target.ts";
+import { checkRedirectUrl, parseLocale } from "../organizations/OrganizationSettings.ts";
+import { type ResolvedTarget, type Target, type TargetType, targetKey } from "../targets/Target.ts";
+import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
 import { UserRepository } from "../users/UserRepository.ts";
 import { InviteRepository } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
@@ -27,6 +29,8 @@ export interface CreateInviteInput {
   readonly groupId?: string | undefined;
   readonly firstName?: string | undefined;
   readonly lastName?: string | undefined;
+  readonly redirectUrl?: string | undefined;
+  readonly locale?: string | undefined;
 }
 
 export type CreateInviteResult =
@@ -77,6 +81,52 @@ const nameOrNull = (value: string | undefined): string | null => {
   return trimmed ? trimmed : null;
 };
 
+/** The invite's language, checked before anything else is looked up. */
+const localeOf = (raw: string | undefined): { ok: true; locale: string | null } | { ok: false; message: string } => {
+  if (raw === undefined) return { ok: true, locale: null };
+  const parsed = parseLocale(raw);
+  return parsed.ok ? { ok: true, locale: parsed.value } : { ok: false, message: parsed.message };
+};
+
+/** `redirectUrl` and `locale` shape an email and what follows it: a direct invite has neither. */
+const emailOnlyFields = (input: {
+  method: InviteMethod;
+  redirectUrl?: string | undefined;
+  locale?: string | undefined;
+}): Record<string, string[]> | null => {
+  if (input.method === "email") return null;
+  const errors: Record<string, string[]> = {};
+  if (input.redirectUrl !== undefined) errors.redirectUrl = ['Only for method "email"'];
+  if (input.locale !== undefined) errors.locale = ['Only for method "email"'];
+  return Object.keys(errors).length > 0 ? errors : null;
+};
+
+/**
+ * Where the person goes after accepting: `redirectUrl` must lead to an origin that the
+ * organization of every invited target allows. A group has no organization, so no settings to
+ * allow one: group invites go on to nothing but the organizations' app URLs.
+ */
+export const checkInviteRedirect = Effect.fn("Invites.checkRedirect")(function* (
+  raw: string | undefined,
+  targets: ReadonlyArray<ResolvedTarget>,
+) {
+  if (raw === undefined || targets.length === 0) return null;
+  const fail = (message: string) =>
+    new InvalidInput({ message: "Invalid input: redirectUrl", fieldErrors: { redirectUrl: [message] } });
+  if (targets.some((t) => t.organizationId === null)) {
+    return yield* fail("Not available for group invites: a group has no organization to allow redirect origins");
+  }
+  const orgIds = [...new Set(targets.map((t) => t.organizationId as string))];
+  const orgs = yield* (yield* TenancyRepository).getOrganizations(orgIds);
+  let checked: string | null = null;
+  for (const id of orgIds) {
+    const result = checkRedirectUrl(raw, orgs.find((o) => o.id === id)?.allowedRedirectOrigins ?? []);
+    if (!result.ok) return yield* fail(result.message);
+    checked = result.value;
+  }
+  return checked;
+});
+
 /** Queues one email to `email` carrying a fresh accept token; answers the delivery's id. */
 export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
   email: string,
@@ -100,16 +150,21 @@ export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
 export const createInvite = Effect.fn("Invites.create")(function* (principal: Principal, input: CreateInviteInput) {
   const named = targetOf(principal, input);
   const parsed = parseEmail(input.email);
-  if (!named.ok || !parsed.ok) {
+  const locale = localeOf(input.locale);
+  const emailOnly = emailOnlyFields(input);
+  if (!named.ok || !parsed.ok || !locale.ok || emailOnly !== null) {
     const fieldErrors = {
       ...(named.ok ? {} : named.error.fieldErrors),
       ...(parsed.ok ? {} : { email: [parsed.message] }),
+      ...(locale.ok ? {} : { locale: [locale.message] }),
+      ...emailOnly,
     };
     return yield* new InvalidInput({ message: "Invalid input", fieldErrors });
   }
   const email = parsed.email;
 
   const target = yield* requireTarget(principal, named.target, input.role);
+  const redirectUrl = input.method === "email" ? yield* checkInviteRedirect(input.redirectUrl, [target]) : null;
   const transactor = yield* Transactor;
   const memberships = yield* MembershipRepository;
   const firstName = nameOrNull(input.firstName);
@@ -148,6 +203,8 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
           firstName,
           lastName,
           expiresAt: new Date(now + settings.inviteTtlMs),
+          redirectUrl,
+          locale: locale.locale,
         },
       ]);
       return { success: true, message: "Invitation sent", inviteId: inviteId as string } as CreateInviteResult;
@@ -165,6 +222,8 @@ export interface CreateBulkInviteInput {
   readonly groupIds?: ReadonlyArray<string> | undefined;
   readonly firstName?: string | undefined;
   readonly lastName?: string | undefined;
+  readonly redirectUrl?: string | undefined;
+  readonly locale?: string | undefined;
 }
 
 export type BulkStatus = "added" | "invited" | "already_member" | "not_found" | "forbidden" | "failed";
@@ -223,8 +282,15 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
   const named = bulkTargetsOf(input);
   if (!named.ok) return yield* named.error;
   const email = yield* validEmail(input.email);
+  const locale = localeOf(input.locale);
+  const emailOnly = emailOnlyFields(input);
+  if (!locale.ok || emailOnly !== null) {
+    const fieldErrors = { ...(locale.ok ? {} : { locale: [locale.message] }), ...emailOnly };
+    return yield* new InvalidInput({ message: "Invalid input", fieldErrors });
+  }
   const access = yield* checkTargets(principal, named.targets, input.role);
   const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
+  const redirectUrl = input.method === "email" ? yield* checkInviteRedirect(input.redirectUrl, allowed) : null;
   const firstName = nameOrNull(input.firstName);
   const lastName = nameOrNull(input.lastName);
   const transactor = yield* Transactor;
@@ -270,6 +336,8 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
             firstName,
             lastName,
             expiresAt,
+            redirectUrl,
+            locale: locale.locale,
           });
         }
         const inviteIds = yield* invites.upsertPending(rows);

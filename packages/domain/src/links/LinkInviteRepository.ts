@@ -16,9 +16,16 @@ export interface LinkInviteRecord {
   readonly disabled: boolean;
   readonly createdBy: Inviter;
   readonly createdAt: Date;
+  /**
+   * The join code in clear, for managers to read the link's url again; stored sealed. Null for
+   * links made before codes were kept.
+   */
+  readonly code: string | null;
 }
 
-export interface NewLinkInvite extends Omit<LinkInviteRecord, "uses" | "createdAt" | "disabled"> {
+export interface NewLinkInvite extends Omit<LinkInviteRecord, "uses" | "createdAt" | "disabled" | "code"> {
+  /** Stored sealed; lookups use the hash. */
+  readonly code: string;
   readonly codeHash: string;
 }
 
@@ -41,6 +48,8 @@ export class LinkInviteRepository extends Context.Service<
     ): Effect.Effect<LinkInviteRecord | null, RepositoryError>;
     /** The unrevoked link whose join code has this hash, row locked to the end of the transaction. */
     lockByCodeHash(organizationId: string, codeHash: string): Effect.Effect<LinkInviteRecord | null, RepositoryError>;
+    /** The same lookup without a lock, for reading only. */
+    findByCodeHash(organizationId: string, codeHash: string): Effect.Effect<LinkInviteRecord | null, RepositoryError>;
     list(organizationId: string, page: PageRequest): Effect.Effect<Page<LinkInviteRecord>, RepositoryError>;
     update(
       organizationId: string,

@@ -488,6 +488,7 @@ describe("linkRefusal", () => {
     uses: 0,
     allowedEmailDomains: [],
     disabled: false,
+    code: null,
     createdBy: { kind: "root", id: null, name: "Admit" },
     createdAt: new Date(0),
     ...overrides,

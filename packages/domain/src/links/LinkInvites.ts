@@ -8,6 +8,7 @@ import { emailDomain } from "../shared/Email.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
+import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
 import { type LinkInviteChanges, type LinkInviteRecord, LinkInviteRepository } from "./LinkInviteRepository.ts";
 
 export const LINK_CODE_PREFIX = "lnk";
@@ -40,7 +41,7 @@ export interface CreateLinkInviteInput {
   readonly allowedEmailDomains?: ReadonlyArray<string> | undefined;
 }
 
-/** Creates a link; its join code (shown once, in the answer) is stored only as a hash. */
+/** Creates a link; its join code is stored hashed for lookups and sealed for managers to read again. */
 export const createLinkInvite = Effect.fn("LinkInvites.create")(function* (
   principal: Principal,
   input: CreateLinkInviteInput,
@@ -60,6 +61,7 @@ export const createLinkInvite = Effect.fn("LinkInvites.create")(function* (
     maxUses: input.maxUses ?? null,
     allowedEmailDomains: normalizeDomains(input.allowedEmailDomains ?? []),
     createdBy: inviterOf(principal),
+    code: code.token,
     codeHash: code.hash,
   });
   return { link, code: code.token };
@@ -124,15 +126,12 @@ export const revokeLinkInvite = Effect.fn("LinkInvites.revoke")(function* (
   return { success: true as const };
 });
 
-/** Why a link cannot be used now, if it cannot. */
-export const linkRefusal = (
-  link: LinkInviteRecord,
-  email: string,
-  now: number,
-): "link_invite_disabled" | "email_domain_not_allowed" | "link_invite_expired" | "link_invite_used_up" | null => {
+/** Why a link cannot be used now, if it cannot; without an email, whoever would use it is not checked. */
+export const linkRefusal = (link: LinkInviteRecord, email: string | null, now: number): "link_invite_disabled" | "email_domain_not_allowed" | "link_invite_expired" | "link_invite_used_up" | null => {
   if (link.disabled) return "link_invite_disabled";
   if (link.expiresAt !== null && link.expiresAt.getTime() <= now) return "link_invite_expired";
   if (link.maxUses !== null && link.uses >= link.maxUses) return "link_invite_used_up";
+  if (email === null) return null;
   if (link.allowedEmailDomains.length > 0 && !link.allowedEmailDomains.includes(emailDomain(email))) {
     return "email_domain_not_allowed";
   }
@@ -175,4 +174,39 @@ export const joinLinkInvite = Effect.fn("LinkInvites.join")(function* (
       return { organizationId: link.organizationId, userId: principal.userId, role: link.role, sso };
     }),
   );
+});
+
+/**
+ * `linkInvites.preview` (public): what a link's page shows before anyone signs in. Read-only: it
+ * locks nothing and never counts a use. An unknown code, a revoked link and another
+ * organization's link all answer the same `link_invite_not_found`.
+ */
+export const previewLinkInvite = Effect.fn("LinkInvites.preview")(function* (input: {
+  organizationId: string;
+  code: string;
+}) {
+  const tokens = yield* TokenGenerator;
+  const link = yield* (yield* LinkInviteRepository).findByCodeHash(input.organizationId, tokens.hash(input.code));
+  if (link === null) return yield* linkNotFound();
+  const org = yield* (yield* TenancyRepository).getOrganization(link.organizationId);
+  if (org === null) return yield* linkNotFound();
+  const now = yield* Clock.currentTimeMillis;
+  const refusal = linkRefusal(link, null, now);
+  return {
+    organization: {
+      id: org.id,
+      name: org.displayName ?? org.name,
+      logoUrl: org.logoUrl,
+      primaryColor: org.primaryColor,
+      supportEmail: org.supportEmail,
+      locale: org.locale,
+      appUrl: org.appUrl,
+    },
+    role: link.role,
+    expiresAt: link.expiresAt,
+    remainingUses: link.maxUses === null ? null : Math.max(0, link.maxUses - link.uses),
+    allowedEmailDomains: link.allowedEmailDomains,
+    usable: refusal === null,
+    reason: refusal,
+  };
 });

@@ -2,7 +2,24 @@ import { Context, type Effect } from "effect";
 import type { RepositoryError } from "../errors/Errors.ts";
 import type { Page, PageRequest } from "../members/MembershipRepository.ts";
 
-export interface OrganizationView {
+/** How an organization presents itself to the people it invites, and where its product lives. */
+export interface OrganizationSettings {
+  /** The name people see in emails and pages; `name` when absent. */
+  readonly displayName: string | null;
+  readonly logoUrl: string | null;
+  /** `#rrggbb`. */
+  readonly primaryColor: string | null;
+  readonly supportEmail: string | null;
+  readonly locale: string | null;
+  /** Origins an invite's `redirectUrl` may lead to. */
+  readonly allowedRedirectOrigins: ReadonlyArray<string>;
+  /** Where people go after accepting when the invite names no `redirectUrl`; where link invites hand over. */
+  readonly appUrl: string | null;
+  /** The organization's email-invite quota; null means the platform default. */
+  readonly emailInvitesPerHour: number | null;
+}
+
+export interface OrganizationView extends OrganizationSettings {
   readonly id: string;
   readonly name: string;
   readonly createdAt: Date;
@@ -31,6 +48,13 @@ export class TenancyRepository extends Context.Service<
   {
     createOrganization(org: { id: string; name: string }): Effect.Effect<OrganizationView, RepositoryError>;
     getOrganization(id: string): Effect.Effect<OrganizationView | null, RepositoryError>;
+    /** The organizations among these ids that exist, in one lookup. */
+    getOrganizations(ids: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<OrganizationView>, RepositoryError>;
+    /** Applies the given changes (absent fields stay); null when there is no such organization. */
+    updateOrganization(
+      id: string,
+      changes: Partial<OrganizationSettings> & { readonly name?: string },
+    ): Effect.Effect<OrganizationView | null, RepositoryError>;
     /** All organizations, or only `onlyId` when given. */
     listOrganizations(page: PageRequest, onlyId: string | null): Effect.Effect<Page<OrganizationView>, RepositoryError>;
     createWebsite(site: {

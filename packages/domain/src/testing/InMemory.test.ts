@@ -266,6 +266,8 @@ describe("InMemory adapters (the semantics domain tests rely on)", () => {
           firstName: null,
           lastName: null,
           expiresAt: new Date(1000),
+          redirectUrl: null,
+          locale: null,
           ...overrides,
         });
         const invites = yield* InviteRepository;
@@ -428,6 +430,8 @@ describe("InMemory adapters (the semantics domain tests rely on)", () => {
             firstName: null,
             lastName: null,
             expiresAt: new Date(expiresAt),
+            redirectUrl: null,
+            locale: null,
           });
           const orgT = { type: "organization" as const, id: org.id, organizationId: org.id };
           const siteT = { type: "website" as const, id: site.id, organizationId: org.id };
@@ -591,6 +595,7 @@ describe("InMemory adapters (the semantics domain tests rely on)", () => {
             maxUses: 2,
             allowedEmailDomains: ["example.com"],
             createdBy: { kind: "root", id: null, name: "Admit" },
+            code: `code-of-${codeHash}`,
             codeHash,
           });
           const created = yield* links.create(newLink("l1", "h:code-1"));

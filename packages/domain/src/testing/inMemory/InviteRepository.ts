@@ -24,6 +24,8 @@ export const InviteRepositoryTest = Layer.effect(
               firstName: invite.firstName,
               lastName: invite.lastName,
               expiresAt: invite.expiresAt,
+              redirectUrl: invite.redirectUrl,
+              locale: invite.locale,
               updatedAt: at,
             };
             const existing = rows[index];

@@ -4,6 +4,7 @@ import {
   checkedLink,
   type LinkInviteRow,
   linkRecord,
+  sealCode,
   paginateNewestFirst,
   read,
   Store,
@@ -19,6 +20,12 @@ export const LinkInviteRepositoryTest = Layer.effect(
     const w = write(store);
     const live = (s: StoreState, organizationId: string, id: string) =>
       s.linkInvites.find((l) => l.id === id && l.organizationId === organizationId && l.revokedAt === null);
+    const byCode = (s: StoreState, organizationId: string, codeHash: string) => {
+      const row = s.linkInvites.find(
+        (l) => l.codeHash === codeHash && l.organizationId === organizationId && l.revokedAt === null,
+      );
+      return row ? linkRecord(row) : null;
+    };
     const replace = (s: StoreState, row: LinkInviteRow): StoreState => ({
       ...s,
       linkInvites: s.linkInvites.map((l) => (l.id === row.id ? row : l)),
@@ -33,8 +40,10 @@ export const LinkInviteRepositoryTest = Layer.effect(
           if (s.linkInvites.some((l) => l.codeHash === link.codeHash)) {
             throw new Error("link_invites.code_hash: duplicate");
           }
+          const { code, ...fields } = link;
           const row = checkedLink({
-            ...link,
+            ...fields,
+            codeSealed: sealCode(code),
             allowedEmailDomains: [...link.allowedEmailDomains],
             uses: 0,
             disabled: false,
@@ -51,12 +60,9 @@ export const LinkInviteRepositoryTest = Layer.effect(
           return row ? linkRecord(row) : null;
         }),
       lockByCodeHash: (organizationId, codeHash) =>
-        r("LinkInviteRepository.lockByCodeHash", (s) => {
-          const row = s.linkInvites.find(
-            (l) => l.codeHash === codeHash && l.organizationId === organizationId && l.revokedAt === null,
-          );
-          return row ? linkRecord(row) : null;
-        }),
+        r("LinkInviteRepository.lockByCodeHash", (s) => byCode(s, organizationId, codeHash)),
+      findByCodeHash: (organizationId, codeHash) =>
+        r("LinkInviteRepository.findByCodeHash", (s) => byCode(s, organizationId, codeHash)),
       list: (organizationId, page) =>
         r("LinkInviteRepository.list", (s) => {
           const p = paginateNewestFirst(

@@ -71,6 +71,8 @@ export interface InviteRow {
   readonly firstName: string | null;
   readonly lastName: string | null;
   readonly expiresAt: Date;
+  readonly redirectUrl: string | null;
+  readonly locale: string | null;
   /** The user who accepted or declined, when known. */
   readonly respondedBy: string | null;
   readonly createdAt: Date;
@@ -97,9 +99,10 @@ export interface UserTokenRow {
   readonly expiresAt: Date;
 }
 
-export interface LinkInviteRow extends LinkInviteRecord {
-  /** Only the hash of the join code is stored. */
+export interface LinkInviteRow extends Omit<LinkInviteRecord, "code"> {
   readonly codeHash: string;
+  /** The join code sealed (here: reversed, as a stand-in for encryption); never in clear. */
+  readonly codeSealed: string | null;
   /** A revoked link is gone for every lookup; the row stays for the record. */
   readonly revokedAt: Date | null;
   readonly updatedAt: Date;
@@ -315,6 +318,8 @@ export const inviteRecord = (s: StoreState, row: InviteRow): InviteRecord => {
     expiresAt: row.expiresAt,
     createdAt: row.createdAt,
     inviter: row.inviter,
+    redirectUrl: row.redirectUrl,
+    locale: row.locale,
     delivery: { id: row.deliveryId, status: delivery?.status ?? "queued", lastError: delivery?.lastError ?? null },
   };
 };
@@ -326,12 +331,18 @@ export const matchesFilter = (row: InviteRow, filter: InviteFilter): boolean =>
   (filter.email === undefined || row.email === filter.email) &&
   (filter.status === undefined || statusAt(row, filter.now.getTime()) === filter.status);
 
+/** The in-memory stand-in for sealing: reversible, and the code never appears as such. */
+export const sealCode = (code: string): string => `sealed:${[...code].reverse().join("")}`;
+const openCode = (sealed: string | null): string | null =>
+  sealed === null ? null : [...sealed.slice("sealed:".length)].reverse().join("");
+
 export const linkRecord = ({
   codeHash: _,
+  codeSealed,
   revokedAt: __,
   updatedAt: ___,
   ...record
-}: LinkInviteRow): LinkInviteRecord => record;
+}: LinkInviteRow): LinkInviteRecord => ({ ...record, code: openCode(codeSealed) });
 
 /** The `link_invites` checks: `max_uses > 0` and `uses <= max_uses`. */
 export const checkedLink = (row: LinkInviteRow): LinkInviteRow => {

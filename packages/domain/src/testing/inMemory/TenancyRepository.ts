@@ -1,4 +1,5 @@
 import { Effect, Layer } from "effect";
+import { NO_SETTINGS } from "../../organizations/OrganizationSettings.ts";
 import {
   type GroupView,
   type OrganizationView,
@@ -16,11 +17,20 @@ export const TenancyRepositoryTest = Layer.effect(
     return TenancyRepository.of({
       createOrganization: (org) =>
         w("TenancyRepository.createOrganization", (s, at) => {
-          const row: OrganizationView = { id: org.id, name: org.name, createdAt: at };
+          const row: OrganizationView = { id: org.id, name: org.name, ...NO_SETTINGS, createdAt: at };
           return [row, { ...s, organizations: [...s.organizations, row] }];
         }),
       getOrganization: (id) =>
         r("TenancyRepository.getOrganization", (s) => s.organizations.find((o) => o.id === id) ?? null),
+      getOrganizations: (ids) =>
+        r("TenancyRepository.getOrganizations", (s) => s.organizations.filter((o) => ids.includes(o.id))),
+      updateOrganization: (id, changes) =>
+        w("TenancyRepository.updateOrganization", (s) => {
+          const org = s.organizations.find((o) => o.id === id);
+          if (!org) return [null, s];
+          const updated: OrganizationView = { ...org, ...changes };
+          return [updated, { ...s, organizations: s.organizations.map((o) => (o.id === id ? updated : o)) }];
+        }),
       listOrganizations: (page, onlyId) =>
         r("TenancyRepository.listOrganizations", (s) =>
           paginate(

@@ -7,13 +7,20 @@ import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import type { Target } from "../../targets/Target.ts";
 import type { ApiKeyKind } from "../../tenancy/ApiKeyRepository.ts";
-import type { GroupView, OrganizationView, WebsiteView } from "../../tenancy/TenancyRepository.ts";
+import { NO_SETTINGS } from "../../organizations/OrganizationSettings.ts";
+import type {
+  GroupView,
+  OrganizationSettings,
+  OrganizationView,
+  WebsiteView,
+} from "../../tenancy/TenancyRepository.ts";
 import {
   type ApiKeyRow,
   type GroupWebsiteRow,
   groupDetail,
   type LinkInviteRow,
   linkRecord,
+  sealCode,
   type MembershipRow,
   now,
   publicKey,
@@ -32,10 +39,18 @@ const seed = <A>(f: (s: StoreState, at: Date) => readonly [A, StoreState]): Effe
 const idOr = (id: string | undefined) =>
   id === undefined ? Effect.flatMap(Effect.service(IdGenerator), (g) => g.next) : Effect.succeed(id);
 
-export const seedOrganization = (options: { readonly id?: string; readonly name?: string } = {}) =>
+export const seedOrganization = (
+  options: { readonly id?: string; readonly name?: string; readonly settings?: Partial<OrganizationSettings> } = {},
+) =>
   Effect.flatMap(idOr(options.id), (id) =>
     seed((s, at) => {
-      const row: OrganizationView = { id, name: options.name ?? `Organization ${id}`, createdAt: at };
+      const row: OrganizationView = {
+        id,
+        name: options.name ?? `Organization ${id}`,
+        ...NO_SETTINGS,
+        ...options.settings,
+        createdAt: at,
+      };
       return [row, { ...s, organizations: [...s.organizations, row] }];
     }),
   );
@@ -157,6 +172,7 @@ export const seedLinkInvite = (
       createdBy: options.createdBy ?? { kind: "root", id: null, name: "Admit" },
       createdAt: at,
       codeHash: code.hash,
+      codeSealed: sealCode(code.token),
       revokedAt: options.revoked ? at : null,
       updatedAt: at,
     };
