@@ -1,5 +1,5 @@
 import { decodeCursor } from "@admit/db";
-import { parseEmail, ROLES, TARGET_TYPES } from "@admit/domain";
+import { parseEmail, ROLES, SUPPORTED_LOCALES, TARGET_TYPES } from "@admit/domain";
 import { z } from "zod";
 
 /**
@@ -53,3 +53,5 @@ export const cursor = text()
 export const limit = z.number().int().min(1).max(1000).default(50);
 
 export const page = { cursor, limit };
+
+export const locale = z.enum(SUPPORTED_LOCALES, { error: `Must be one of: ${SUPPORTED_LOCALES.join(", ")}` });

@@ -36,6 +36,7 @@ export const ATHENA_FIELDS = {
   group_ids: "groupIds",
   first_name: "firstName",
   last_name: "lastName",
+  redirect_url: "redirectUrl",
 } as const;
 
 /** AthenaHQ roles: `admin`, and `viewer` meaning `read`. */

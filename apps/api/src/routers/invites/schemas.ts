@@ -1,6 +1,9 @@
 import { INVITE_STATUSES, MAX_BULK_TARGETS } from "@admit/domain";
 import { z } from "zod";
-import { email, id, page, personName, role, targetType, text } from "../../schemas.ts";
+import { email, id, locale, page, personName, role, targetType, text } from "../../schemas.ts";
+
+/** Its origin is checked against the organization's allowed origins by the domain. */
+const redirectUrl = text().max(2000, "At most 2000 characters");
 
 const method = z.enum(["direct", "email"], { error: "Must be direct or email" });
 
@@ -14,6 +17,8 @@ export const createInviteInput = z.strictObject({
   groupId: id.optional(),
   firstName: personName.optional(),
   lastName: personName.optional(),
+  redirectUrl: redirectUrl.optional(),
+  locale: locale.optional(),
 });
 
 const targetIds = z
@@ -30,6 +35,8 @@ export const createBulkInviteInput = z.strictObject({
   groupIds: targetIds.optional(),
   firstName: personName.optional(),
   lastName: personName.optional(),
+  redirectUrl: redirectUrl.optional(),
+  locale: locale.optional(),
 });
 
 export const inviteIdInput = z.strictObject({ inviteId: id });

@@ -4,6 +4,7 @@ import {
   joinLinkInvite,
   type LinkInviteRecord,
   listLinkInvites,
+  previewLinkInvite,
   revokeLinkInvite,
   updateLinkInvite,
 } from "@admit/domain";
@@ -11,7 +12,7 @@ import { z } from "zod";
 import { runEffect } from "../../effect.ts";
 import { toJson } from "../../json.ts";
 import { id, page, role, text } from "../../schemas.ts";
-import { principalProcedure, router } from "../../trpc.ts";
+import { principalProcedure, publicProcedure, router } from "../../trpc.ts";
 
 const timestamp = z.iso
   .datetime({ offset: true, error: "Must be an ISO-8601 timestamp" })
@@ -27,11 +28,16 @@ const domain = text()
 
 const linkRef = { organizationId: id, inviteId: id };
 
+/** The page a link's url opens; the code in it is the secret that lets people join. */
+export const linkUrl = (publicUrl: string, organizationId: string, code: string) =>
+  `${publicUrl}/join/${organizationId}/${encodeURIComponent(code)}`;
+
 /**
- * What callers see of a link. The join code is a secret: it appears once, in the `url` answered
- * by `create`; afterwards only its hash exists, and `url` is null.
+ * What managers see of a link: its `url`, rebuilt from the sealed join code (null for links made
+ * before codes were kept). The code itself is never a field of its own.
  */
-const view = (link: LinkInviteRecord, url: string | null = null) => toJson({ ...link, url });
+const view = (publicUrl: string, { code, ...link }: LinkInviteRecord) =>
+  toJson({ ...link, url: code === null ? null : linkUrl(publicUrl, link.organizationId, code) });
 
 export const linkInvitesRouter = router({
   create: principalProcedure
@@ -47,15 +53,15 @@ export const linkInvitesRouter = router({
     )
     .mutation(async ({ ctx, input }) => {
       const { link, code } = await runEffect(ctx, createLinkInvite(ctx.principal, input));
-      return view(link, `${ctx.publicUrl}/join/${link.organizationId}/${code}`);
+      return view(ctx.publicUrl, { ...link, code });
     }),
   list: principalProcedure.input(z.strictObject({ organizationId: id, ...page })).query(async ({ ctx, input }) => {
     const result = await runEffect(ctx, listLinkInvites(ctx.principal, input));
-    return { items: result.items.map((l) => view(l)), nextCursor: result.nextCursor };
+    return { items: result.items.map((l) => view(ctx.publicUrl, l)), nextCursor: result.nextCursor };
   }),
   get: principalProcedure
     .input(z.strictObject(linkRef))
-    .query(async ({ ctx, input }) => view(await runEffect(ctx, getLinkInvite(ctx.principal, input)))),
+    .query(async ({ ctx, input }) => view(ctx.publicUrl, await runEffect(ctx, getLinkInvite(ctx.principal, input)))),
   update: principalProcedure
     .input(
       z.strictObject({
@@ -66,10 +72,16 @@ export const linkInvitesRouter = router({
         disabled: z.boolean().optional(),
       }),
     )
-    .mutation(async ({ ctx, input }) => view(await runEffect(ctx, updateLinkInvite(ctx.principal, input)))),
+    .mutation(async ({ ctx, input }) =>
+      view(ctx.publicUrl, await runEffect(ctx, updateLinkInvite(ctx.principal, input))),
+    ),
   revoke: principalProcedure
     .input(z.strictObject(linkRef))
     .mutation(({ ctx, input }) => runEffect(ctx, revokeLinkInvite(ctx.principal, input))),
+  /** Public and read-only: what the link's page shows. Never counts a use. */
+  preview: publicProcedure
+    .input(z.strictObject({ organizationId: id, code: text().min(1, "Required").max(200) }))
+    .query(async ({ ctx, input }) => toJson(await runEffect(ctx, previewLinkInvite(input)))),
   /** `inviteId` here is the join code from the link's url. */
   join: principalProcedure
     .input(z.strictObject({ organizationId: id, inviteId: text().min(1, "Required").max(200) }))

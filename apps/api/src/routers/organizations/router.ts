@@ -1,8 +1,12 @@
-import { inviteUsers, MAX_ORGANIZATION_INVITE_EMAILS, Tenancy } from "@admit/domain";
+import { inviteUsers, MAX_ORGANIZATION_INVITE_EMAILS, Tenancy, updateOrganization } from "@admit/domain";
 import { z } from "zod";
 import { runEffect } from "../../effect.ts";
 import { toJson } from "../../json.ts";
-import { displayName, id, page, role, text } from "../../schemas.ts";
+import { displayName, id, locale, page, role, text } from "../../schemas.ts";
+
+/** Shapes only: what makes a URL, an origin or a colour acceptable is the domain's rule. */
+const setting = (max: number) => text().max(max, `At most ${max} characters`);
+
 import { keyProcedure, principalProcedure, router } from "../../trpc.ts";
 
 export const organizationsRouter = router({
@@ -26,6 +30,23 @@ export const organizationsRouter = router({
   get: keyProcedure
     .input(z.strictObject({ organizationId: id }))
     .query(async ({ ctx, input }) => toJson(await runEffect(ctx, Tenancy.getOrganization(ctx.principal, input)))),
+  /** Branding and product settings; `null` clears a setting. */
+  update: keyProcedure
+    .input(
+      z.strictObject({
+        organizationId: id,
+        name: displayName.optional(),
+        displayName: setting(200).nullable().optional(),
+        logoUrl: setting(2000).nullable().optional(),
+        primaryColor: setting(20).nullable().optional(),
+        supportEmail: setting(254).nullable().optional(),
+        locale: locale.nullable().optional(),
+        allowedRedirectOrigins: z.array(setting(300)).max(20, "At most 20 origins").optional(),
+        appUrl: setting(2000).nullable().optional(),
+        emailInvitesPerHour: z.number().int("Must be a whole number").min(0).max(1_000_000).nullable().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input }) => toJson(await runEffect(ctx, updateOrganization(ctx.principal, input)))),
   list: keyProcedure
     .input(z.strictObject(page).default({ cursor: null, limit: 50 }))
     .query(async ({ ctx, input }) => toJson(await runEffect(ctx, Tenancy.listOrganizations(ctx.principal, input)))),
