@@ -1,0 +1,29 @@
+/** The colour of buttons and accents when an organization has chosen none. */
+export const DEFAULT_COLOR = "#2454d6";
+
+const channel = (v: number) => {
+  const c = v / 255;
+  return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+};
+
+/** WCAG relative luminance of `#rrggbb`. */
+export const luminance = (hex: string): number => {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return 0.2126 * channel((n >> 16) & 255) + 0.7152 * channel((n >> 8) & 255) + 0.0722 * channel(n & 255);
+};
+
+export const contrast = (a: string, b: string): number => {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+};
+
+/**
+ * A brand colour made safe to use: `#rrggbb` or the default. With it, the text colour that reads
+ * on it (white, or near-black on light colours), so that any colour an organization picks keeps
+ * its button legible.
+ */
+export const brandColors = (color: string | null | undefined): { accent: string; onAccent: string } => {
+  const accent = color && /^#[0-9a-f]{6}$/i.test(color) ? color.toLowerCase() : DEFAULT_COLOR;
+  const onAccent = contrast(accent, "#ffffff") >= 4.5 ? "#ffffff" : "#111827";
+  return { accent, onAccent };
+};
