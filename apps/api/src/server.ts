@@ -5,7 +5,9 @@ import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
 import { type EdgeReason, ErrorDetails, RETRY_AFTER_SECONDS } from "./errors.ts";
-import { acceptPage, answerPage } from "./pages/accept.ts";
+import { answerPage, declinePage, invitePage } from "./pages/invite.ts";
+import { joinPage } from "./pages/join.ts";
+import type { Page } from "./pages/layout.ts";
 import { handleRest, type RestResponse, restError } from "./rest/handler.ts";
 import { openApiDocument } from "./rest/openapi.ts";
 import { appRouter } from "./router.ts";
@@ -123,6 +125,23 @@ const bearer = (header: string | undefined): string | null => {
 const TRPC_METHODS = new Set(["GET", "POST"]);
 const READ_METHODS = new Set(["GET", "HEAD"]);
 
+/** A link invite's page: `/join/<organizationId>/<code>`. */
+const JOIN_PATH = /^\/join\/([^/]+)\/([^/]+)$/;
+
+const pathSegment = (segment: string | undefined): string => {
+  try {
+    return decodeURIComponent(segment ?? "");
+  } catch {
+    return "";
+  }
+};
+
+const METHOD_NOT_ALLOWED_PAGE: Page = {
+  status: 405,
+  html: "Method not allowed",
+  csp: "default-src 'none'; frame-ancestors 'none'",
+};
+
 export interface ApiServer {
   readonly server: Server;
   readonly url: string;
@@ -168,26 +187,37 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     sendJson(res, status === "ready" ? 200 : 503, { status });
   };
 
-  const page = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+  /** The invitee's pages: the email's link (accept, decline), the answers to their forms, and link invites. */
+  const servePage = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<Page> => {
     const ctx = context(req, res);
-    const raw = await body(req);
-    const answer =
-      req.method === "POST"
-        ? await answerPage(
-            ctx,
-            url.pathname === "/invites/accept" ? "accept" : "decline",
-            new URLSearchParams(raw?.toString("utf8") ?? ""),
-          )
-        : url.pathname === "/invites/accept" && READ_METHODS.has(req.method ?? "")
-          ? await acceptPage(ctx, url.searchParams.get("token") ?? "")
-          : { status: 405, html: "Method not allowed" };
+    const request = { acceptLanguage: req.headers["accept-language"] ?? null };
+    const read = READ_METHODS.has(req.method ?? "");
+    const joinPath = JOIN_PATH.exec(url.pathname);
+    if (joinPath !== null) {
+      if (!read) return METHOD_NOT_ALLOWED_PAGE;
+      return joinPage(ctx, pathSegment(joinPath[1]), pathSegment(joinPath[2]), request);
+    }
+    const action = url.pathname === "/invites/accept" ? "accept" : "decline";
+    if (req.method === "POST") {
+      const raw = await body(req);
+      return answerPage(ctx, action, new URLSearchParams(raw?.toString("utf8") ?? ""), request);
+    }
+    if (!read) return METHOD_NOT_ALLOWED_PAGE;
+    const token = url.searchParams.get("token") ?? "";
+    return action === "accept" ? invitePage(ctx, token, request) : declinePage(ctx, token, request);
+  };
+
+  const page = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const answer = await servePage(req, res, url);
     res.writeHead(answer.status, {
       "content-type": "text/html; charset=utf-8",
       "content-length": Buffer.byteLength(answer.html),
-      "content-security-policy":
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      "content-security-policy": answer.csp,
+      "x-content-type-options": "nosniff",
+      // The token or link code is in the url: no other site may learn it from a Referer.
       "referrer-policy": "no-referrer",
       "cache-control": "no-store",
+      ...(answer.status === 405 ? { allow: JOIN_PATH.test(url.pathname) ? "GET, HEAD" : "GET, HEAD, POST" } : {}),
       ...(answer.status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {}),
     });
     res.end(req.method === "HEAD" ? undefined : answer.html);
@@ -255,7 +285,11 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       protocol: "rest",
       handle: (_q, res) => sendJson(res, 200, openApiDocument(config.publicUrl)),
     },
-    { match: (p) => p === "/invites/accept" || p === "/invites/decline", protocol: "rest", handle: page },
+    {
+      match: (p) => p === "/invites/accept" || p === "/invites/decline" || JOIN_PATH.test(p),
+      protocol: "rest",
+      handle: page,
+    },
     { match: (p) => p.startsWith("/v1/"), protocol: "rest", handle: rest },
     { match: (p) => p.startsWith("/trpc/"), protocol: "trpc", handle: trpc },
   ];
