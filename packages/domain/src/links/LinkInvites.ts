@@ -127,7 +127,11 @@ export const revokeLinkInvite = Effect.fn("LinkInvites.revoke")(function* (
 });
 
 /** Why a link cannot be used now, if it cannot; without an email, whoever would use it is not checked. */
-export const linkRefusal = (link: LinkInviteRecord, email: string | null, now: number): "link_invite_disabled" | "email_domain_not_allowed" | "link_invite_expired" | "link_invite_used_up" | null => {
+export const linkRefusal = (
+  link: LinkInviteRecord,
+  email: string | null,
+  now: number,
+): "link_invite_disabled" | "email_domain_not_allowed" | "link_invite_expired" | "link_invite_used_up" | null => {
   if (link.disabled) return "link_invite_disabled";
   if (link.expiresAt !== null && link.expiresAt.getTime() <= now) return "link_invite_expired";
   if (link.maxUses !== null && link.uses >= link.maxUses) return "link_invite_used_up";

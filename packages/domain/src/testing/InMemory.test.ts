@@ -611,8 +611,10 @@ describe("InMemory adapters (the semantics domain tests rely on)", () => {
             disabled: false,
             createdBy: { kind: "root", id: null, name: "Admit" },
             createdAt: new Date(0),
+            code: "code-of-h:code-1",
           });
           expect(created).not.toHaveProperty("codeHash");
+          expect(JSON.stringify(yield* InMemory.snapshot)).not.toContain('"code-of-h:code-1"');
           expect(yield* links.get(org.id, "l1", { lock: true })).toEqual(created);
           expect(yield* links.get(other.id, "l1")).toBeNull();
           expect(yield* links.lockByCodeHash(org.id, "h:code-1")).toEqual(created);

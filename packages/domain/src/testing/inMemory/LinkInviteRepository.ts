@@ -4,11 +4,11 @@ import {
   checkedLink,
   type LinkInviteRow,
   linkRecord,
-  sealCode,
   paginateNewestFirst,
   read,
   Store,
   type StoreState,
+  sealCode,
   write,
 } from "./Store.ts";
 

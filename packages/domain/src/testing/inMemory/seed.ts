@@ -2,12 +2,12 @@
 import { Effect, Ref } from "effect";
 import type { Inviter } from "../../access/Principal.ts";
 import type { Role } from "../../access/Role.ts";
+import { NO_SETTINGS } from "../../organizations/OrganizationSettings.ts";
 import { normalizeEmail } from "../../shared/Email.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import type { Target } from "../../targets/Target.ts";
 import type { ApiKeyKind } from "../../tenancy/ApiKeyRepository.ts";
-import { NO_SETTINGS } from "../../organizations/OrganizationSettings.ts";
 import type {
   GroupView,
   OrganizationSettings,
@@ -20,12 +20,12 @@ import {
   groupDetail,
   type LinkInviteRow,
   linkRecord,
-  sealCode,
   type MembershipRow,
   now,
   publicKey,
   Store,
   type StoreState,
+  sealCode,
   type UserRow,
 } from "./Store.ts";
 
