@@ -51,6 +51,10 @@ export const parseWebUrl = (raw: string): Parsed<URL> => {
   }
   if (url.username !== "" || url.password !== "")
     return { ok: false, message: "Must not contain a user name or password" };
+  // Host names are letters, digits, dots and hyphens (IDNs arrive as punycode); no wildcards.
+  if (!/^[a-z0-9.-]+$/.test(url.hostname) && !url.hostname.startsWith("[")) {
+    return { ok: false, message: "Must name one host (no wildcards)" };
+  }
   return { ok: true, value: url };
 };
 
