@@ -25,12 +25,12 @@ describe("the accept page behind the email's link", () => {
       body: new URLSearchParams({ token, firstName: "Kim" }).toString(),
     });
     expect(accepted.status).toBe(200);
-    expect(await accepted.text()).toContain("Welcome");
+    expect(await accepted.text()).toContain("You’re in");
     expect((await h.root.invites.get.query({ inviteId })).status).toBe("accepted");
 
     const again = await fetch(`${h.url}/invites/accept?token=${encodeURIComponent(token)}`);
     expect(again.status).toBe(409);
-    expect(await again.text()).toContain("already been accepted");
+    expect(await again.text()).toContain("This invitation was already used");
   });
 
   it("decline from the page, and an unknown token says so", async () => {
