@@ -44,7 +44,7 @@ export const de: Record<MessageId, string> = {
   "page.invite.expires": "Diese Einladung läuft am {date} ab.",
   "page.invite.declineTitle": "Diese Einladung ablehnen?",
   "page.invite.declineLead":
-    "{inviter} kann diesen Link danach nicht mehr verwenden. Sie können später eine neue Einladung anfragen.",
+    "Danach können Sie diese Einladung nicht mehr verwenden. Wenn Sie es sich anders überlegen, kann {inviter} Ihnen eine neue senden.",
   "page.invite.declineConfirm": "Ja, ablehnen",
   "page.invite.declineCancel": "Zurück",
 

@@ -48,7 +48,7 @@ export const en = {
   "page.invite.expires": "This invitation expires on {date}.",
   "page.invite.declineTitle": "Decline this invitation?",
   "page.invite.declineLead":
-    "{inviter} will not be able to use this link again. You can still ask for a new invitation later.",
+    "You won’t be able to use this invitation afterwards. If you change your mind, {inviter} can send you a new one.",
   "page.invite.declineConfirm": "Yes, decline",
   "page.invite.declineCancel": "Go back",
 

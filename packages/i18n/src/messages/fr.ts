@@ -44,7 +44,7 @@ export const fr: Record<MessageId, string> = {
   "page.invite.expires": "Cette invitation expire le {date}.",
   "page.invite.declineTitle": "Refuser cette invitation ?",
   "page.invite.declineLead":
-    "{inviter} ne pourra plus utiliser ce lien. Vous pourrez toujours demander une nouvelle invitation.",
+    "Vous ne pourrez plus utiliser cette invitation ensuite. Si vous changez d’avis, {inviter} pourra vous en envoyer une nouvelle.",
   "page.invite.declineConfirm": "Oui, refuser",
   "page.invite.declineCancel": "Retour",
 
