@@ -63,14 +63,16 @@ describe("the invitation email", () => {
     expect(mail.parsed.messageId).toBe(`<${d.id}@admit.test>`);
     expect(mail.parsed.headers.get("x-admit-delivery")).toBe(d.id);
 
-    // Plain text and HTML, each with exactly one link, the same one.
+    // Plain text with exactly one link; every link of the HTML (the button and the address to
+    // copy) is that same one.
     const text = mail.parsed.text ?? "";
     const html = textOf(mail.parsed.html);
-    expect(text).toContain(`the organization ${t.org.name}, as read`);
+    expect(text).toContain(`- ${t.org.name} · Organization · can view`);
     expect(html).toContain(`<strong>${t.org.name}</strong>`);
     const link = onlyLink(text);
-    expect(onlyLink(html).href).toBe(link.href);
-    expect(html.match(/<a\s/g)).toHaveLength(1);
+    const htmlLinks = new Set((html.match(/https?:\/\/[^\s"'<>]+/g) ?? []).map((u) => u.replace(/&amp;/g, "&")));
+    expect([...htmlLinks]).toEqual([link.href]);
+    expect(html.match(/<a\s/g)).toHaveLength(2);
     expect(`${link.origin}${link.pathname}`).toBe(`${PUBLIC_URL}/invites/accept`);
 
     // The link's token is the invite's: it previews and accepts it.
@@ -102,14 +104,15 @@ describe("the invitation email", () => {
     const mails = smtp.to(email);
     expect(mails).toHaveLength(1);
     const text = mails[0]!.parsed.text ?? "";
-    for (const site of ["Blog", "Shop", "Docs"]) expect(text).toContain(`the website ${site} (${t.org.name}), as edit`);
-    expect(mails[0]!.parsed.subject).toBe(`Bulkco team invited you to join ${t.org.name}`);
+    for (const site of ["Blog", "Shop", "Docs"])
+      expect(text).toContain(`- ${site} (${t.org.name}) · Website · can edit`);
+    expect(mails[0]!.parsed.subject).toBe(`Bulkco team invited you to 3 places at ${t.org.name}`);
     const token = onlyLink(text).searchParams.get("token")!;
     const accepted = await w.client().invites.accept.mutate({ token });
     expect(accepted.memberships).toHaveLength(3);
   });
 
-  it("a bulk invite to groups lists every group and names them in the subject", async () => {
+  it("a bulk invite to groups lists every group and counts them in the subject", async () => {
     const a = await makeTenant(w, "Agency A");
     const groups = await Promise.all(
       [`Portfolio ${randomUUID().slice(0, 6)}`, `Clients ${randomUUID().slice(0, 6)}`].map((name) =>
@@ -122,8 +125,8 @@ describe("the invitation email", () => {
     await settled(w, res.results[0]!.inviteId!);
     const [mail, ...more] = smtp.to(email);
     expect(more).toEqual([]);
-    expect(mail!.parsed.subject).toMatch(/^Admit invited you to join (Portfolio|Clients) \S+ and 1 more$/);
-    for (const g of groups) expect(mail!.parsed.text).toContain(`the group ${g.name}, as read`);
+    expect(mail!.parsed.subject).toBe("Admit invited you to 2 places");
+    for (const g of groups) expect(mail!.parsed.text).toContain(`- ${g.name} · Group · can view`);
   });
 });
 
@@ -171,13 +174,13 @@ describe("what is sent, and what is not", () => {
     // One email each, carrying the current token and role.
     const [replacedMail, ...extra] = smtp.to(replaced.email);
     expect(extra).toEqual([]);
-    expect(replacedMail!.parsed.text).toContain("as admin");
+    expect(replacedMail!.parsed.text).toContain("· can manage");
     const token = onlyLink(replacedMail!.parsed.text ?? "").searchParams.get("token")!;
     expect((await w.client().invites.preview.query({ token })).targets[0]).toMatchObject({ role: "admin" });
     expect(smtp.to(resent.email)).toHaveLength(1);
     expect(smtp.to(revoked.email)).toHaveLength(0);
     const [bulkMail] = smtp.to(bulkEmail);
-    expect(bulkMail!.parsed.text).toContain(`the website ${t.website.name}`);
+    expect(bulkMail!.parsed.text).toContain(`- ${t.website.name} (${t.org.name}) · Website`);
     expect(bulkMail!.parsed.text).not.toContain("Second site");
   });
 
@@ -307,7 +310,7 @@ describe("header and address injection", () => {
     const html = textOf(mail!.parsed.html);
     expect(html).not.toContain("<script>");
     expect(html).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
-    expect(html.match(/<a\s/g)).toHaveLength(1);
+    expect(html.match(/<a\s/g)).toHaveLength(2);
   });
 
   it("a recipient that is not one plain address is refused before any transport sees it", async () => {
