@@ -33,6 +33,8 @@ describe("get and list", () => {
       createdAt: expect.any(String),
       invitedBy: { kind: "root", id: null, name: expect.any(String) },
       delivery: { id: expect.any(String), status: "queued", lastError: null },
+      redirectUrl: null,
+      locale: null,
     });
     const ttl = new Date(view.expiresAt).getTime() - new Date(view.createdAt).getTime();
     expect(Math.abs(ttl - 7 * 86_400_000)).toBeLessThan(60_000);
@@ -134,6 +136,8 @@ describe("preview, accept, decline", () => {
     expect(preview).toEqual({
       invitedBy: expect.any(String),
       expiresAt: expect.any(String),
+      locale: null,
+      organization: { id: org.id, name: org.name, logoUrl: null, primaryColor: null, supportEmail: null },
       targets: [
         {
           type: "website",
@@ -162,6 +166,7 @@ describe("preview, accept, decline", () => {
     expect(res).toEqual({
       userId: expect.any(String),
       memberships: sites.map((id) => ({ target: { type: "website", id }, role: "comment" })),
+      redirectUrl: null,
     });
     const { rows } = await h.db.query("select email_verified, first_name from users where id = $1", [res.userId]);
     expect(rows).toEqual([{ email_verified: true, first_name: "Bea" }]);

@@ -154,7 +154,7 @@ describe("GitBook: organization invites and link invites", () => {
     expect(created.body).toMatchObject({ role: "review", maxUses: 3, uses: 0, url: expect.stringContaining("/join/") });
     const id = created.body.id;
     const read = await rest("GET", `/v1/orgs/${org.id}/link-invites/${id}`, undefined, key.secret);
-    expect(read.body).toMatchObject({ id, role: "review", url: null });
+    expect(read.body).toMatchObject({ id, role: "review", url: created.body.url });
     const patched = await rest("PATCH", `/v1/orgs/${org.id}/link-invites/${id}`, { maxUses: 2 }, key.secret);
     expect(patched.body.maxUses).toBe(2);
 

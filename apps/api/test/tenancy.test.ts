@@ -13,7 +13,19 @@ describe("organizations", () => {
       reason: "global_key_required",
     });
     const org = await h.root.organizations.create.mutate({ name: "  Globex  " });
-    expect(org).toEqual({ id: expect.any(String), name: "Globex", createdAt: expect.any(String) });
+    expect(org).toEqual({
+      id: expect.any(String),
+      name: "Globex",
+      displayName: null,
+      logoUrl: null,
+      primaryColor: null,
+      supportEmail: null,
+      locale: null,
+      allowedRedirectOrigins: [],
+      appUrl: null,
+      emailInvitesPerHour: null,
+      createdAt: expect.any(String),
+    });
     expect(new Date(org.createdAt).toISOString()).toBe(org.createdAt);
   });
 

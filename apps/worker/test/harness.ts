@@ -177,6 +177,11 @@ export const onlyLink = (body: string): URL => {
   return new URL((links[0] as string).replace(/&amp;/g, "&"));
 };
 
+/** The distinct links of a body: in the HTML, the button and the address to copy are one link. */
+export const distinctLinks = (body: string): string[] => [
+  ...new Set((body.match(/https?:\/\/[^\s"'<>]+/g) ?? []).map((u) => u.replace(/&amp;/g, "&"))),
+];
+
 export interface WorkerProcess {
   readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;

@@ -5,6 +5,7 @@ import type { RunningWorker } from "../src/index.ts";
 import {
   deliveryById,
   deliveryOf,
+  distinctLinks,
   emailInvite,
   makeTenant,
   onlyLink,
@@ -70,8 +71,7 @@ describe("the invitation email", () => {
     expect(text).toContain(`- ${t.org.name} · Organization · can view`);
     expect(html).toContain(`<strong>${t.org.name}</strong>`);
     const link = onlyLink(text);
-    const htmlLinks = new Set((html.match(/https?:\/\/[^\s"'<>]+/g) ?? []).map((u) => u.replace(/&amp;/g, "&")));
-    expect([...htmlLinks]).toEqual([link.href]);
+    expect(distinctLinks(html)).toEqual([link.href]);
     expect(html.match(/<a\s/g)).toHaveLength(2);
     expect(`${link.origin}${link.pathname}`).toBe(`${PUBLIC_URL}/invites/accept`);
 
@@ -304,7 +304,7 @@ describe("header and address injection", () => {
     const subject = mail!.parsed.subject ?? "";
     expect(subject).not.toMatch(/[\r\n\u202e]/);
     expect(subject).toBe(
-      'Support <help@attacker.test> Reply-To: "x" <reply@attacker.test> invited you to join Evil Corp Bcc: stolen@attacker.test X-Injected: org',
+      'Support <help@attacker.test> Reply-To: "x" <reply@attacker.test> invited you to the <script>alert(1)</script> Cc: cc@attacker.test website at Evil Corp Bcc: stolen@attacker.test X-Injected: org',
     );
     expect(mail!.parsed.from?.value).toEqual([{ address: "invites@admit.test", name: "Admit Invitations" }]);
     const html = textOf(mail!.parsed.html);
