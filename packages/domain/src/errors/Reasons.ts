@@ -41,7 +41,7 @@ export const REASONS = {
     "link_invite_used_up",
   ],
   Unauthorized: ["missing_credentials", "invalid_credentials"],
-  TooManyRequests: ["resend_throttled"],
+  TooManyRequests: ["resend_throttled", "email_quota_exceeded"],
 } as const;
 
 /** The error tags that carry a reason, and the reasons of each. */
