@@ -53,6 +53,7 @@ describe("API processes", () => {
     const idempotencyKey = randomUUID();
     const body = { organizationId: org.id, method: "email", email };
 
+    const [first, second] = await Promise.all([start(), start()]);
     // Hold the invites table so that the request stops inside its transaction, after its key,
     // delivery and job are written and before the invite is.
     const blocker = new pg.Client({ connectionString: inject("databaseUrl") });
@@ -60,7 +61,6 @@ describe("API processes", () => {
     try {
       await blocker.query("begin");
       await blocker.query("lock table invites in share mode");
-      const first = await start();
       const pending = createInvite(first.url, key.secret, body, idempotencyKey).then(
         (r) => r.status,
         () => "connection lost",
@@ -82,7 +82,6 @@ describe("API processes", () => {
     expect(await effectsFor(email)).toEqual({ invites: 0, deliveries: 0, jobs: 0 });
     expect(await count(h, "select 1 from idempotency_keys where key = $1", [idempotencyKey])).toBe(0);
 
-    const second = await start();
     const retry = await createInvite(second.url, key.secret, body, idempotencyKey);
     const retried = await retry.text();
     expect(retry.status).toBe(200);
@@ -96,7 +95,7 @@ describe("API processes", () => {
     expect(await effectsFor(email)).toEqual({ invites: 1, deliveries: 1, jobs: 1 });
     second.child.kill("SIGTERM");
     expect(await second.exited).toEqual({ code: 0, signal: null });
-  });
+  }, 240_000);
 
   it("an hourly limit of 20, 40 concurrent email invites over two processes: 20 accepted, 20 refused with retryAfter", async () => {
     const { org, key } = await makeTenant(h);
@@ -147,5 +146,5 @@ describe("API processes", () => {
     expect(rows).toEqual([{ used: 20 }]);
     for (const p of [a, b]) p.child.kill("SIGTERM");
     await Promise.all([a.exited, b.exited]);
-  });
+  }, 240_000);
 });
