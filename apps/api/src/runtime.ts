@@ -7,7 +7,11 @@ export const makeLayer = (orm: Orm, config: ApiConfig) =>
   dbLayer(orm, { tokenKey: config.tokenEncryptionKey }).pipe(
     Layer.merge(
       Layer.mergeAll(
-        Layer.succeed(InviteSettings, { inviteTtlMs: config.inviteTtlMs, resendsPerRecipientPerHour: 3 }),
+        Layer.succeed(InviteSettings, {
+          inviteTtlMs: config.inviteTtlMs,
+          resendsPerRecipientPerHour: 3,
+          emailInvitesPerHour: config.emailInvitesPerHour,
+        }),
         Layer.succeed(RootKeyHash, config.rootKey === null ? null : sha256Hex(config.rootKey)),
       ),
     ),

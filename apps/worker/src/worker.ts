@@ -3,6 +3,8 @@ import {
   DELIVERY_QUEUE,
   type DeliveryJob,
   layer as dbLayer,
+  deleteExpiredIdempotencyKeys,
+  IDEMPOTENCY_CLEANUP_QUEUE,
   initOrm,
   type Orm,
 } from "@admit/db";
@@ -55,7 +57,8 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
     connectionString: config.databaseUrl,
     max: 4,
     migrate: false,
-    schedule: false,
+    // Workers keep the schedules (the cleanup of expired idempotency keys); pg-boss lets one act at a time.
+    schedule: true,
     supervise: true,
     superviseIntervalSeconds: config.maintenanceSeconds,
     monitorIntervalSeconds: config.maintenanceSeconds,
@@ -109,6 +112,10 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
         }
       },
     );
+    await boss.work(IDEMPOTENCY_CLEANUP_QUEUE, { pollingIntervalSeconds: 60 }, async () => {
+      const deleted = await deleteExpiredIdempotencyKeys(orm);
+      if (deleted > 0) log(`[worker] deleted ${deleted} expired idempotency keys`);
+    });
   } catch (error) {
     await boss.stop({ graceful: false, close: true }).catch(() => {});
     await runtime.dispose();

@@ -3,6 +3,7 @@ import { Layer } from "effect";
 import { ApiKeyRepositoryMikro } from "./adapters/ApiKeyRepositoryMikro.ts";
 import { DeliveryOutboxMikro } from "./adapters/DeliveryOutboxMikro.ts";
 import { DeliveryRepositoryMikro } from "./adapters/DeliveryRepositoryMikro.ts";
+import { EmailQuotaCounterMikro } from "./adapters/EmailQuotaCounterMikro.ts";
 import { InviteRepositoryMikro } from "./adapters/InviteRepositoryMikro.ts";
 import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
 import { LinkInviteRepositoryMikro } from "./adapters/LinkInviteRepositoryMikro.ts";
@@ -30,6 +31,7 @@ export const layer = (orm: Orm, options: { tokenKey: string }) =>
     InviteRepositoryMikro,
     DeliveryRepositoryMikro,
     DeliveryOutboxMikro,
+    EmailQuotaCounterMikro,
     TenancyRepositoryMikro,
     ApiKeyRepositoryMikro,
     UserTokenRepositoryMikro,

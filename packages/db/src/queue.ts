@@ -7,6 +7,11 @@ export const DELIVERY_QUEUE = "invite-delivery";
 /** Where a delivery job lands once its retries are used up, so that the delivery is marked failed. */
 export const DELIVERY_DEAD_LETTER_QUEUE = "invite-delivery-dead";
 
+/** A scheduled job that deletes expired idempotency keys (every worker handles it; one run at a time). */
+export const IDEMPOTENCY_CLEANUP_QUEUE = "idempotency-cleanup";
+/** Every 15 minutes: keys live 24 hours, so an expired key waits at most that long to go. */
+export const IDEMPOTENCY_CLEANUP_CRON = "*/15 * * * *";
+
 export interface DeliveryJob {
   readonly deliveryId: string;
 }
@@ -63,6 +68,9 @@ export async function installDeliveryQueue(
     const existed = (await boss.getQueue(DELIVERY_QUEUE)) !== null;
     await boss.createQueue(DELIVERY_QUEUE, queueOptions(settings));
     await boss.updateQueue(DELIVERY_QUEUE, queueOptions(settings));
+    // A singleton policy: a run still going when the next is due is not doubled.
+    await boss.createQueue(IDEMPOTENCY_CLEANUP_QUEUE, { policy: "singleton", retryLimit: 2, expireInSeconds: 600 });
+    await boss.schedule(IDEMPOTENCY_CLEANUP_QUEUE, IDEMPOTENCY_CLEANUP_CRON);
     if (!existed) {
       const { rows } = await boss
         .getDb()

@@ -18,6 +18,8 @@ export * from "./links/LinkInvites.ts";
 export * from "./members/Members.ts";
 export * from "./members/MembershipRepository.ts";
 export * from "./organizations/Organizations.ts";
+export * from "./quotas/EmailQuota.ts";
+export * from "./quotas/EmailQuotaCounter.ts";
 export * from "./shared/Email.ts";
 export * from "./shared/IdGenerator.ts";
 export * from "./shared/TokenGenerator.ts";

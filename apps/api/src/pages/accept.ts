@@ -55,6 +55,10 @@ const SENTENCES = {
   missing_credentials: null,
   invalid_credentials: null,
   resend_throttled: null,
+  email_quota_exceeded: null,
+  invalid_idempotency_key: null,
+  idempotency_key_reused: null,
+  idempotency_request_in_progress: null,
 } as const satisfies Record<Reason, string | null>;
 
 const sentenceFor = (reason: string): string | null =>

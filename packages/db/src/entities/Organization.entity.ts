@@ -8,6 +8,8 @@ export const Organization = defineEntity({
     id: p.uuid().primary(),
     name: p.text(),
     createdAt: p.datetime(3).defaultRaw("now()"),
+    /** Invitation emails allowed per hour; null means the service default. */
+    emailInvitesPerHour: p.integer().nullable(),
   },
   checks: [nameLengthCheck("organizations")],
   indexes: [keysetIndex("organizations", "organizations_keyset", [])],

@@ -1,7 +1,9 @@
 import { ApiKey } from "./ApiKey.entity.ts";
 import { Delivery } from "./Delivery.entity.ts";
+import { EmailQuotaWindow } from "./EmailQuotaWindow.entity.ts";
 import { Group } from "./Group.entity.ts";
 import { GroupWebsite } from "./GroupWebsite.entity.ts";
+import { IdempotencyKey } from "./IdempotencyKey.entity.ts";
 import { Invite } from "./Invite.entity.ts";
 import { LinkInvite } from "./LinkInvite.entity.ts";
 import { Membership } from "./Membership.entity.ts";
@@ -13,8 +15,10 @@ import { Website } from "./Website.entity.ts";
 export {
   ApiKey,
   Delivery,
+  EmailQuotaWindow,
   Group,
   GroupWebsite,
+  IdempotencyKey,
   Invite,
   LinkInvite,
   Membership,
@@ -37,4 +41,6 @@ export const entities = [
   Delivery,
   Invite,
   LinkInvite,
+  IdempotencyKey,
+  EmailQuotaWindow,
 ];

@@ -364,6 +364,8 @@ describe("access rules (property-based)", () => {
               memberships: [],
               invites: [],
               deliveries: [],
+              // An email counts against the organization's quota (see quotas/EmailQuota.test.ts).
+              emailQuotaWindows: [],
             });
             expect(unchanged(after)).toEqual(unchanged(before));
 

@@ -8,7 +8,7 @@
  * errors.
  */
 export const REASONS = {
-  InvalidInput: ["invalid_input"],
+  InvalidInput: ["invalid_input", "invalid_idempotency_key"],
   AlreadyMember: ["already_member"],
   NotFound: [
     "organization_not_found",
@@ -39,9 +39,11 @@ export const REASONS = {
     "invite_expired",
     "link_invite_expired",
     "link_invite_used_up",
+    "idempotency_key_reused",
+    "idempotency_request_in_progress",
   ],
   Unauthorized: ["missing_credentials", "invalid_credentials"],
-  TooManyRequests: ["resend_throttled"],
+  TooManyRequests: ["resend_throttled", "email_quota_exceeded"],
 } as const;
 
 /** The error tags that carry a reason, and the reasons of each. */

@@ -6,6 +6,7 @@ import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
 import { Conflict, Forbidden, NotFound, TooManyRequests } from "../errors/Errors.ts";
 import type { ConflictReason } from "../errors/Reasons.ts";
 import { MembershipRepository, type PageRequest } from "../members/MembershipRepository.ts";
+import { chargeEmailQuota } from "../quotas/EmailQuota.ts";
 import { normalizeEmail } from "../shared/Email.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
@@ -116,6 +117,7 @@ export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Pr
       const deliveryId = yield* queueDelivery(invite.email, invite.inviter.name, "resend");
       const expiresAt = new Date(now + settings.inviteTtlMs);
       yield* invites.redeliver(invite.id, deliveryId, expiresAt);
+      yield* chargeEmailQuota(invite.target.organizationId === null ? [] : [invite.target.organizationId]);
       return toInviteView(
         { ...invite, expiresAt, delivery: { id: deliveryId, status: "queued", lastError: null } },
         now,

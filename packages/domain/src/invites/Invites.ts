@@ -6,6 +6,7 @@ import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
 import { AlreadyMember, InvalidInput } from "../errors/Errors.ts";
 import type { RefusalReason } from "../errors/Reasons.ts";
 import { MembershipRepository } from "../members/MembershipRepository.ts";
+import { chargeEmailQuota } from "../quotas/EmailQuota.ts";
 import { parseEmail } from "../shared/Email.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
@@ -150,6 +151,7 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
           expiresAt: new Date(now + settings.inviteTtlMs),
         },
       ]);
+      yield* chargeEmailQuota(target.organizationId === null ? [] : [target.organizationId]);
       return { success: true, message: "Invitation sent", inviteId: inviteId as string } as CreateInviteResult;
     }),
   );
@@ -273,6 +275,8 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
           });
         }
         const inviteIds = yield* invites.upsertPending(rows);
+        // One consolidated email, counted once against every organization it invites to.
+        yield* chargeEmailQuota(invitable.flatMap((t) => (t.organizationId === null ? [] : [t.organizationId])));
         invitable.forEach((t, i) => {
           outcome.set(targetKey(t), { status: "invited", inviteId: inviteIds[i] as string });
         });

@@ -6,6 +6,7 @@
 import { Layer } from "effect";
 import { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 import { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
+import { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 import { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
 import { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 import { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
@@ -20,6 +21,7 @@ import { UserTokenRepositoryTest } from "./inMemory/UserTokenRepository.ts";
 
 export { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 export { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
+export { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 export { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
 export { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 export { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
@@ -28,6 +30,7 @@ export {
   type ApiKeyRow,
   clearFaults,
   type DeliveryRow,
+  type EmailQuotaWindowRow,
   emptyState,
   failOn,
   type GroupWebsiteRow,
@@ -55,6 +58,7 @@ export { UserTokenRepositoryTest } from "./inMemory/UserTokenRepository.ts";
 /** The repositories and the transactor, over one store; needs `Store` and `IdGenerator`. */
 export const layerRepositories = Layer.mergeAll(
   TransactorTest,
+  EmailQuotaCounterTest,
   TargetRepositoryTest,
   UserRepositoryTest,
   MembershipRepositoryTest,

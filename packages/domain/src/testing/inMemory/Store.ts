@@ -117,6 +117,15 @@ export interface StoreState {
   readonly deliveries: ReadonlyArray<DeliveryRow>;
   readonly userTokens: ReadonlyArray<UserTokenRow>;
   readonly linkInvites: ReadonlyArray<LinkInviteRow>;
+  readonly emailQuotaWindows: ReadonlyArray<EmailQuotaWindowRow>;
+  /** Organizations' own hourly email limits, by organization id. */
+  readonly emailQuotaLimits: Readonly<Record<string, number>>;
+}
+
+export interface EmailQuotaWindowRow {
+  readonly organizationId: string;
+  readonly windowStartedAt: Date;
+  readonly used: number;
 }
 
 export const emptyState: StoreState = {
@@ -131,6 +140,8 @@ export const emptyState: StoreState = {
   deliveries: [],
   userTokens: [],
   linkInvites: [],
+  emailQuotaWindows: [],
+  emailQuotaLimits: {},
 };
 
 type OperationsOf<Name extends string, S> = `${Name}.${Extract<keyof S, string>}`;
