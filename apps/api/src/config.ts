@@ -1,3 +1,4 @@
+import { parseAllowedHosts } from "@admit/db";
 import { DEFAULT_INVITE_TTL_MS } from "@admit/domain";
 
 export interface ApiConfig {
@@ -11,6 +12,8 @@ export interface ApiConfig {
   readonly tokenEncryptionKey: string;
   /** How long SIGTERM waits for requests in flight before cutting their connections. */
   readonly shutdownTimeoutMs: number;
+  /** Hosts webhooks may reach over plain http or at private addresses (`WEBHOOK_ALLOWED_HOSTS`). */
+  readonly webhookAllowedHosts: ReadonlySet<string>;
 }
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -84,5 +87,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
     rootKey,
     inviteTtlMs: env.INVITE_TTL ? parseDuration("INVITE_TTL", env.INVITE_TTL) : DEFAULT_INVITE_TTL_MS,
     shutdownTimeoutMs: parseShutdownTimeout(env.SHUTDOWN_TIMEOUT),
+    webhookAllowedHosts: parseAllowedHosts(env.WEBHOOK_ALLOWED_HOSTS),
   };
 };

@@ -4,7 +4,9 @@ import {
   type DeliveryJob,
   layer as dbLayer,
   initOrm,
+  makeTokenSealer,
   type Orm,
+  WebhookUrlPolicyDns,
 } from "@admit/db";
 import { abandonDelivery, type DeliveryOutcome, deliverInvitation, type OutgoingDelivery } from "@admit/domain";
 import { Cause, Exit, Layer, ManagedRuntime } from "effect";
@@ -12,6 +14,7 @@ import { type JobResult, PgBoss } from "pg-boss";
 import type { WorkerConfig } from "./config.ts";
 import { renderInvitation } from "./email/invitation.ts";
 import { mailerLayer } from "./mailers/index.ts";
+import { startWebhookDispatcher, type WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
 export interface WorkerOptions {
   readonly log?: (line: string) => void;
@@ -48,14 +51,24 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
   const log = options.log ?? ((line: string) => console.log(line));
   // One connection per delivery being sent (its row stays locked while the provider answers).
   const orm = await initOrm({ databaseUrl: config.databaseUrl, poolSize: config.concurrency + 2 });
+  // Webhook work has a pool of its own: a slow receiver never takes a connection an email needs.
+  const webhookOrm = await initOrm({
+    databaseUrl: config.databaseUrl,
+    poolSize: Math.min(config.webhooks.concurrency, 4) + 1,
+  });
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(dbLayer(orm, { tokenKey: config.tokenEncryptionKey }), mailerLayer(config)),
+    Layer.mergeAll(
+      dbLayer(orm, { tokenKey: config.tokenEncryptionKey }),
+      mailerLayer(config),
+      WebhookUrlPolicyDns(config.webhooks),
+    ),
   );
   const boss = new PgBoss({
     connectionString: config.databaseUrl,
     max: 4,
     migrate: false,
-    schedule: false,
+    // The clock that fires scheduled jobs (invite expiry); pg-boss lets one process fire each.
+    schedule: true,
     supervise: true,
     superviseIntervalSeconds: config.maintenanceSeconds,
     monitorIntervalSeconds: config.maintenanceSeconds,
@@ -65,6 +78,7 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
   boss.on("error", (error) => log(`[worker] queue error: ${error instanceof Error ? error.message : String(error)}`));
 
   const render = (delivery: OutgoingDelivery) => renderInvitation(delivery, { publicUrl: config.publicUrl });
+  let webhooks: WebhookDispatcher | undefined;
 
   try {
     await boss.start();
@@ -109,10 +123,22 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
         }
       },
     );
+    webhooks = await startWebhookDispatcher({
+      databaseUrl: config.databaseUrl,
+      orm: webhookOrm,
+      boss,
+      sealer: makeTokenSealer(config.tokenEncryptionKey),
+      runtime,
+      settings: config.webhooks,
+      pollSeconds: config.pollSeconds,
+      log,
+    });
   } catch (error) {
+    await webhooks?.stop().catch(() => {});
     await boss.stop({ graceful: false, close: true }).catch(() => {});
     await runtime.dispose();
     await orm.close();
+    await webhookOrm.close();
     throw error;
   }
 
@@ -123,9 +149,11 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
       // worker retries them after the queue's retry delay) and their handlers aborted. A second
       // before the process deadline, so that releasing them and closing connections fits in it.
       const deadline = options.drainTimeoutMs ?? config.shutdownTimeoutMs;
+      await webhooks?.stop();
       await boss.stop({ graceful: true, close: true, timeout: Math.max(1_000, deadline - 1_000) });
       await runtime.dispose();
       await orm.close();
+      await webhookOrm.close();
     })();
     return stopping;
   };

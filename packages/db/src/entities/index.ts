@@ -1,5 +1,6 @@
 import { ApiKey } from "./ApiKey.entity.ts";
 import { Delivery } from "./Delivery.entity.ts";
+import { Event } from "./Event.entity.ts";
 import { Group } from "./Group.entity.ts";
 import { GroupWebsite } from "./GroupWebsite.entity.ts";
 import { Invite } from "./Invite.entity.ts";
@@ -8,11 +9,13 @@ import { Membership } from "./Membership.entity.ts";
 import { Organization } from "./Organization.entity.ts";
 import { User } from "./User.entity.ts";
 import { UserToken } from "./UserToken.entity.ts";
+import { WebhookAttempt, WebhookEndpoint } from "./Webhook.entity.ts";
 import { Website } from "./Website.entity.ts";
 
 export {
   ApiKey,
   Delivery,
+  Event,
   Group,
   GroupWebsite,
   Invite,
@@ -21,6 +24,8 @@ export {
   Organization,
   User,
   UserToken,
+  WebhookAttempt,
+  WebhookEndpoint,
   Website,
 };
 
@@ -37,4 +42,7 @@ export const entities = [
   Delivery,
   Invite,
   LinkInvite,
+  Event,
+  WebhookEndpoint,
+  WebhookAttempt,
 ];
