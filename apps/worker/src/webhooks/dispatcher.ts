@@ -65,7 +65,6 @@ export const startWebhookDispatcher = async (options: {
   readonly orm: Orm;
   readonly boss: PgBoss;
   readonly sealer: TokenSealer;
-  // biome-ignore lint/suspicious/noExplicitAny: the runtime's services are whatever the worker's layer provides.
   readonly runtime: ManagedRuntime.ManagedRuntime<any, any>;
   readonly settings: WebhookSettings;
   readonly pollSeconds: number;
