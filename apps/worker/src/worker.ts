@@ -54,7 +54,7 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
   // Webhook work has a pool of its own: a slow receiver never takes a connection an email needs.
   const webhookOrm = await initOrm({
     databaseUrl: config.databaseUrl,
-    poolSize: Math.min(config.webhooks.concurrency, 4) + 1,
+    poolSize: config.webhooks.concurrency + 2,
   });
   const runtime = ManagedRuntime.make(
     Layer.mergeAll(
