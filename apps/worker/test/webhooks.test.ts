@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import type { AdmitClient } from "@admit/client";
-import { WEBHOOK_QUEUE } from "@admit/db";
+import { INVITE_EXPIRY_QUEUE, WEBHOOK_QUEUE } from "@admit/db";
 import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../src/index.ts";
-import { makeTenant, sleep, spawnWorker, useWorld, type WorkerProcess, waitFor } from "./harness.ts";
+import { emailInvite, makeTenant, sleep, spawnWorker, useWorld, type WorkerProcess, waitFor } from "./harness.ts";
 import { type ReceivedWebhook, type Receiver, startReceiver } from "./receiver.ts";
 
 /** Short waits between attempts, so a test sees several retries within seconds. */
@@ -35,7 +35,10 @@ const startWorker = (extra: Record<string, string> = {}): Promise<RunningWorker>
 const endpoint = async (
   client: AdmitClient,
   path: string,
-  options: { organizationId?: string; eventTypes?: Array<"link_invite.created" | "webhook.test"> } = {},
+  options: {
+    organizationId?: string;
+    eventTypes?: Array<"link_invite.created" | "webhook.test" | "invite.expired">;
+  } = {},
 ) => {
   const created = await client.webhooks.create.mutate({ url: `${receiver.url}${path}`, ...options });
   endpointIds.push(created.id);
@@ -244,6 +247,60 @@ describe("webhooks delivered by the worker", () => {
       await rescuer.exited;
     } finally {
       receiver.delayMs = 0;
+    }
+  });
+
+  it("an endpoint whose attempts have failed for 5 days is disabled, and an event says so", async () => {
+    const t = await makeTenant(w, "Failing");
+    const hook = await endpoint(t.client, "/failing", { eventTypes: ["link_invite.created"] });
+    // Five days of failures, without waiting five days.
+    await w.db.query("update webhook_endpoints set failing_since = now() - interval '6 days' where id = $1", [hook.id]);
+    receiver.mode = "error";
+    const worker = await startWorker();
+    try {
+      await createLinks(t.client, t.org.id, 1);
+      const disabled = await waitFor("the endpoint to be disabled", async () => {
+        const e = await t.client.webhooks.get.query({ webhookId: hook.id });
+        return e.enabled ? null : e;
+      });
+      expect(disabled.disabledReason).toMatch(/^every attempt failed since /);
+      const events = await t.client.audit.list.query({ types: ["webhook.disabled"] });
+      expect(events.items).toHaveLength(1);
+      expect(events.items[0]).toMatchObject({ actor: { kind: "system", id: null }, subject: { id: hook.id } });
+      const attempts = await t.client.webhooks.attempts.query({ webhookId: hook.id });
+      expect(attempts.items[0]).toMatchObject({ statusCode: 503, error: "http 503" });
+    } finally {
+      receiver.mode = "ok";
+      await worker.stop();
+    }
+  });
+
+  it("invite.expired is recorded once per invite by the scheduled job, and delivered", async () => {
+    const t = await makeTenant(w, "Expiry");
+    await endpoint(t.client, "/expired", { eventTypes: ["invite.expired"] });
+    const { inviteId } = await emailInvite(t.client, t.org.id);
+    await w.db.query("update invites set expires_at = now() - interval '1 minute' where id = $1", [inviteId]);
+    const worker = await startWorker();
+    try {
+      // What pg-boss's schedule sends every minute, sent now, twice.
+      await w.boss.send(INVITE_EXPIRY_QUEUE, {});
+      await w.boss.send(INVITE_EXPIRY_QUEUE, {});
+      const got = await waitFor("the invite.expired webhook", () =>
+        on("/expired").find((r) => bodyOf(r).data.subject.id === inviteId),
+      );
+      expect(bodyOf(got).type).toBe("invite.expired");
+      await waitFor("both expiry jobs to finish", async () => {
+        const { rows } = await w.db.query(
+          "select count(*) as n from pgboss.job where name = $1 and state in ('created', 'active', 'retry')",
+          [INVITE_EXPIRY_QUEUE],
+        );
+        return Number(rows[0].n) === 0;
+      });
+      const events = await t.client.audit.list.query({ types: ["invite.expired"] });
+      expect(events.items.map((e) => e.subject.id)).toEqual([inviteId]);
+      expect((await t.client.invites.get.query({ inviteId })).status).toBe("expired");
+    } finally {
+      await worker.stop();
     }
   });
 });

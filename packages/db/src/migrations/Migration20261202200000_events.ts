@@ -68,7 +68,8 @@ export class Migration20261202200000_events extends Migration {
     this.addSql("create index webhook_attempts_keyset on webhook_attempts (webhook_id, created_at desc, id desc)");
 
     // The expiry an invite.expired event was recorded for: a resent invite gets a new expiry and is due again.
-    this.addSql("alter table invites add column expiry_recorded_for timestamptz(3)");
+    // Same type as expires_at (full precision), so that the two compare exactly.
+    this.addSql("alter table invites add column expiry_recorded_for timestamptz");
     this.addSql(
       `create index invites_expiry_due on invites (expires_at)
        where status = 'pending' and expiry_recorded_for is distinct from expires_at`,
