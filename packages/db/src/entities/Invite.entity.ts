@@ -31,7 +31,7 @@ export const Invite = defineEntity({
     updatedAt: p.datetime(3).defaultRaw("now()"),
     respondedAt: p.datetime(3).nullable(),
     // Full precision, as expires_at: the expiry an invite.expired event was recorded for.
-    expiryRecordedFor: p.datetime(3).nullable(),
+    expiryRecordedFor: p.datetime().nullable(),
     acceptedUser: p
       .manyToOne(User)
       .fieldName("accepted_user_id")
