@@ -1,3 +1,4 @@
+import { parseAllowedHosts } from "@admit/db";
 import { DEFAULT_EMAIL_INVITES_PER_HOUR, DEFAULT_INVITE_TTL_MS } from "@admit/domain";
 
 export interface ApiConfig {
@@ -13,6 +14,8 @@ export interface ApiConfig {
   readonly tokenEncryptionKey: string;
   /** How long SIGTERM waits for requests in flight before cutting their connections. */
   readonly shutdownTimeoutMs: number;
+  /** Hosts webhooks may reach over plain http or at private addresses (`WEBHOOK_ALLOWED_HOSTS`). */
+  readonly webhookAllowedHosts: ReadonlySet<string>;
 }
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -97,5 +100,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
     emailInvitesPerHour: env.EMAIL_INVITES_PER_HOUR
       ? parseCount("EMAIL_INVITES_PER_HOUR", env.EMAIL_INVITES_PER_HOUR)
       : DEFAULT_EMAIL_INVITES_PER_HOUR,
+    webhookAllowedHosts: parseAllowedHosts(env.WEBHOOK_ALLOWED_HOSTS),
   };
 };

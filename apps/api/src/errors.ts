@@ -91,6 +91,7 @@ export const REASON_MESSAGES = {
   api_key_not_found: "Api key not found",
   invite_not_found: "Invite not found",
   link_invite_not_found: "Link invite not found",
+  webhook_not_found: "Webhook endpoint not found",
   global_key_required: "Global key required",
   api_key_required: "An API key is required",
   user_token_required: "User token required",

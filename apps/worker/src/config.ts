@@ -1,4 +1,6 @@
+import { parseAllowedHosts, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_SCHEDULE_SECONDS } from "@admit/db";
 import { parseEmail } from "@admit/domain";
+import type { WebhookSettings } from "./webhooks/dispatcher.ts";
 
 export interface MailFrom {
   readonly name: string | null;
@@ -31,6 +33,7 @@ export interface WorkerConfig {
   readonly maintenanceSeconds: number;
   /** SIGTERM waits this long for deliveries in flight; what is still running then goes back to the queue. */
   readonly shutdownTimeoutMs: number;
+  readonly webhooks: WebhookSettings;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +119,26 @@ const mailTransport = (env: NodeJS.ProcessEnv): MailTransportConfig => {
   }
 };
 
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `WEBHOOK_RETRY_SCHEDULE`: the waits after each failed attempt, e.g. `5s,5m,30m,2h,5h,10h,10h`. */
+export const parseRetrySchedule = (raw: string | undefined): ReadonlyArray<number> => {
+  if (raw === undefined || raw.trim() === "") return WEBHOOK_RETRY_SCHEDULE_SECONDS;
+  const steps = raw.split(",").map((part) => {
+    const match = DURATION.exec(part.trim());
+    const seconds = match ? Number(match[1]) * (UNIT_SECONDS[match[2] ?? "s"] ?? 1) : Number.NaN;
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 7 * 86_400) {
+      throw new ConfigError(
+        `WEBHOOK_RETRY_SCHEDULE must be a comma-separated list of durations such as 5s,5m,30m,2h (got "${raw}")`,
+      );
+    }
+    return seconds;
+  });
+  if (steps.length > 20) throw new ConfigError("WEBHOOK_RETRY_SCHEDULE may list at most 20 retries");
+  return steps;
+};
+
 /** Reads and validates the worker's environment; every problem names its variable. */
 export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerConfig => {
   const databaseUrl = env.DATABASE_URL;
@@ -142,5 +165,11 @@ export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerCo
     pollSeconds: number("WORKER_POLL_SECONDS", env.WORKER_POLL_SECONDS, 5, 0.5, 300),
     maintenanceSeconds: Math.ceil(number("WORKER_MAINTENANCE_SECONDS", env.WORKER_MAINTENANCE_SECONDS, 15, 1, 3600)),
     shutdownTimeoutMs: Math.round(number("SHUTDOWN_TIMEOUT", env.SHUTDOWN_TIMEOUT, 10, 1, 3600) * 1000),
+    webhooks: {
+      allowedHosts: parseAllowedHosts(env.WEBHOOK_ALLOWED_HOSTS),
+      concurrency: Math.floor(number("WEBHOOK_CONCURRENCY", env.WEBHOOK_CONCURRENCY, 10, 1, 100)),
+      retryScheduleSeconds: parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
+      disableAfterMs: WEBHOOK_DISABLE_AFTER_MS,
+    },
   };
 };

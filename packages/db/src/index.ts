@@ -17,7 +17,31 @@ export {
   type DeliveryJob,
   type DeliveryQueueSettings,
   IDEMPOTENCY_CLEANUP_QUEUE,
+  INVITE_EXPIRY_QUEUE,
   installDeliveryQueue,
 } from "./queue.ts";
 export { makeTokenSealer, type TokenSealer } from "./sealing.ts";
 export { CurrentEntityManager, Database, type TransactionManager, withTransaction } from "./sql.ts";
+export { listenForEvents } from "./webhooks/listen.ts";
+export {
+  type AttemptOutcome,
+  fanOutEvents,
+  loadWebhookDelivery,
+  recordWebhookAttempt,
+  WEBHOOK_DISABLE_AFTER_MS,
+  WEBHOOK_QUEUE,
+  WEBHOOK_RETRY_SCHEDULE_SECONDS,
+  type WebhookDelivery,
+  type WebhookJob,
+  webhookJobId,
+} from "./webhooks/outbox.ts";
+export {
+  checkUrlShape,
+  checkWebhookUrl,
+  isAllowedHost,
+  isPublicAddress,
+  parseAllowedHosts,
+  resolveHost,
+  type WebhookHostRules,
+  WebhookUrlPolicyDns,
+} from "./webhooks/policy.ts";

@@ -42,6 +42,7 @@ const SENTENCES = {
   user_not_found: null,
   api_key_not_found: null,
   link_invite_not_found: null,
+  webhook_not_found: null,
   global_key_required: null,
   api_key_required: null,
   user_token_required: null,

@@ -32,7 +32,9 @@ export const DeliveryOutboxMikro = Layer.effect(
         Effect.gen(function* () {
           const [row] = yield* query(
             `select id, email, status, token_sealed as "tokenSealed", inviter_name as "inviterName", kind, attempts,
-                    exists (select 1 from invites where delivery_id = d.id) as "referenced"
+                    exists (select 1 from invites where delivery_id = d.id) as "referenced",
+                    (select coalesce(json_agg(distinct organization_id), '[]'::json) from invites
+                     where delivery_id = d.id) as "organizationIds"
              from deliveries d where id = ?::uuid for update`,
             [deliveryId],
           );
@@ -63,6 +65,9 @@ export const DeliveryOutboxMikro = Layer.effect(
               kind: row.kind === "resend" ? "resend" : "invite",
               attempts: Number(row.attempts),
               referenced: Boolean(row.referenced),
+              organizationIds: (Array.isArray(row.organizationIds) ? row.organizationIds : []).map((o: unknown) =>
+                o === null ? null : String(o),
+              ),
               targets: targets.map(
                 (t): InvitedTarget => ({
                   type: t.type as TargetType,

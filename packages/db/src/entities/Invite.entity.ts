@@ -30,6 +30,8 @@ export const Invite = defineEntity({
     createdAt: p.datetime(3).defaultRaw("now()"),
     updatedAt: p.datetime(3).defaultRaw("now()"),
     respondedAt: p.datetime(3).nullable(),
+    // Full precision, as expires_at: the expiry an invite.expired event was recorded for.
+    expiryRecordedFor: p.datetime().nullable(),
     acceptedUser: p
       .manyToOne(User)
       .fieldName("accepted_user_id")
@@ -56,6 +58,11 @@ export const Invite = defineEntity({
     keysetIndex("invites", "invites_target_keyset", ["target_type", "target_id"]),
     keysetIndex("invites", "invites_email_keyset", ["email"]),
     { name: "invites_delivery", properties: ["delivery"] },
+    {
+      name: "invites_expiry_due",
+      expression:
+        'create index "invites_expiry_due" on "invites" ("expires_at") where ((status = \'pending\'::text) and (expiry_recorded_for is distinct from expires_at))',
+    },
   ],
 });
 export type Invite = InferEntity<typeof Invite>;

@@ -1,6 +1,7 @@
 import { ApiKey } from "./ApiKey.entity.ts";
 import { Delivery } from "./Delivery.entity.ts";
 import { EmailQuotaWindow } from "./EmailQuotaWindow.entity.ts";
+import { Event } from "./Event.entity.ts";
 import { Group } from "./Group.entity.ts";
 import { GroupWebsite } from "./GroupWebsite.entity.ts";
 import { IdempotencyKey } from "./IdempotencyKey.entity.ts";
@@ -10,12 +11,14 @@ import { Membership } from "./Membership.entity.ts";
 import { Organization } from "./Organization.entity.ts";
 import { User } from "./User.entity.ts";
 import { UserToken } from "./UserToken.entity.ts";
+import { WebhookAttempt, WebhookEndpoint } from "./Webhook.entity.ts";
 import { Website } from "./Website.entity.ts";
 
 export {
   ApiKey,
   Delivery,
   EmailQuotaWindow,
+  Event,
   Group,
   GroupWebsite,
   IdempotencyKey,
@@ -25,6 +28,8 @@ export {
   Organization,
   User,
   UserToken,
+  WebhookAttempt,
+  WebhookEndpoint,
   Website,
 };
 
@@ -43,4 +48,7 @@ export const entities = [
   LinkInvite,
   IdempotencyKey,
   EmailQuotaWindow,
+  Event,
+  WebhookEndpoint,
+  WebhookAttempt,
 ];

@@ -19,6 +19,7 @@ export const REASONS = {
     "api_key_not_found",
     "invite_not_found",
     "link_invite_not_found",
+    "webhook_not_found",
   ],
   Forbidden: [
     "global_key_required",

@@ -5,6 +5,8 @@ import type { Role } from "../access/Role.ts";
 import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
 import { AlreadyMember, InvalidInput } from "../errors/Errors.ts";
 import type { RefusalReason } from "../errors/Reasons.ts";
+import { actorOf, inviteEvent, memberEvent } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
 import { MembershipRepository } from "../members/MembershipRepository.ts";
 import { chargeEmailQuota } from "../quotas/EmailQuota.ts";
 import { parseEmail } from "../shared/Email.ts";
@@ -123,6 +125,9 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
         const user = yield* users.findOrCreate({ email, firstName, lastName });
         const added = yield* memberships.addMany(user.id, [target], input.role, false);
         if (added.length === 0) return yield* new AlreadyMember();
+        yield* emit([
+          memberEvent("member.added", actorOf(principal), { userId: user.id, target, role: input.role }, { email }),
+        ]);
         return { success: true, message: "User added", userId: user.id } as CreateInviteResult;
       }),
     );
@@ -138,18 +143,19 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
       const already = yield* memberships.memberTargetsByEmail(email, [target]);
       if (already.length > 0) return yield* new AlreadyMember();
       const deliveryId = yield* queueDelivery(email, inviter.name, "invite");
+      const expiresAt = new Date(now + settings.inviteTtlMs);
       const [inviteId] = yield* invites.upsertPending([
-        {
-          id: yield* ids.next,
-          email,
-          target,
-          role: input.role,
-          deliveryId,
-          inviter,
-          firstName,
-          lastName,
-          expiresAt: new Date(now + settings.inviteTtlMs),
-        },
+        { id: yield* ids.next, email, target, role: input.role, deliveryId, inviter, firstName, lastName, expiresAt },
+      ]);
+      yield* emit([
+        inviteEvent(
+          "invite.created",
+          actorOf(principal),
+          { id: inviteId as string, email, target, role: input.role },
+          {
+            expiresAt: expiresAt.toISOString(),
+          },
+        ),
       ]);
       yield* chargeEmailQuota(target.organizationId === null ? [] : [target.organizationId]);
       return { success: true, message: "Invitation sent", inviteId: inviteId as string } as CreateInviteResult;
@@ -244,6 +250,14 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
         const added = new Set((yield* memberships.addMany(user.id, allowed, input.role, false)).map(targetKey));
         for (const t of allowed)
           outcome.set(targetKey(t), { status: added.has(targetKey(t)) ? "added" : "already_member" });
+        const actor = actorOf(principal);
+        yield* emit(
+          allowed
+            .filter((t) => added.has(targetKey(t)))
+            .map((target) =>
+              memberEvent("member.added", actor, { userId: user.id, target, role: input.role }, { email }),
+            ),
+        );
       }),
     );
   } else if (allowed.length > 0) {
@@ -280,6 +294,19 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
         invitable.forEach((t, i) => {
           outcome.set(targetKey(t), { status: "invited", inviteId: inviteIds[i] as string });
         });
+        const actor = actorOf(principal);
+        yield* emit(
+          invitable.map((target, i) =>
+            inviteEvent(
+              "invite.created",
+              actor,
+              { id: inviteIds[i] as string, email, target, role: input.role },
+              {
+                expiresAt: expiresAt.toISOString(),
+              },
+            ),
+          ),
+        );
       }),
     );
   }

@@ -7,6 +7,8 @@ import { Layer } from "effect";
 import { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 import { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 import { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
+import { EventLogTest } from "./inMemory/EventLog.ts";
+import { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
 import { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
 import { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 import { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
@@ -18,10 +20,14 @@ import { TokenGeneratorTest } from "./inMemory/TokenGenerator.ts";
 import { TransactorTest } from "./inMemory/Transactor.ts";
 import { UserRepositoryTest } from "./inMemory/UserRepository.ts";
 import { UserTokenRepositoryTest } from "./inMemory/UserTokenRepository.ts";
+import { WebhookRepositoryTest } from "./inMemory/WebhookRepository.ts";
+import { WebhookUrlPolicyTest } from "./inMemory/WebhookUrlPolicy.ts";
 
 export { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 export { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 export { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
+export { EventLogTest } from "./inMemory/EventLog.ts";
+export { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
 export { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
 export { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 export { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
@@ -46,6 +52,7 @@ export {
   snapshot,
   type UserRow,
   type UserTokenRow,
+  type WebhookRow,
 } from "./inMemory/Store.ts";
 export * from "./inMemory/seed.ts";
 export { TargetRepositoryTest } from "./inMemory/TargetRepository.ts";
@@ -54,6 +61,8 @@ export { TokenGeneratorTest } from "./inMemory/TokenGenerator.ts";
 export { TransactorTest } from "./inMemory/Transactor.ts";
 export { UserRepositoryTest } from "./inMemory/UserRepository.ts";
 export { UserTokenRepositoryTest } from "./inMemory/UserTokenRepository.ts";
+export { WebhookRepositoryTest } from "./inMemory/WebhookRepository.ts";
+export { WebhookUrlPolicyTest } from "./inMemory/WebhookUrlPolicy.ts";
 
 /** The repositories and the transactor, over one store; needs `Store` and `IdGenerator`. */
 export const layerRepositories = Layer.mergeAll(
@@ -68,6 +77,10 @@ export const layerRepositories = Layer.mergeAll(
   ApiKeyRepositoryTest,
   UserTokenRepositoryTest,
   LinkInviteRepositoryTest,
+  EventLogTest,
+  ExpiredInvitesTest,
+  WebhookRepositoryTest,
+  WebhookUrlPolicyTest,
 );
 
 /** Every port over one fresh, empty store, plus the `Store` itself for reading and seeding. */

@@ -17,6 +17,9 @@ import type { Inviter } from "../../access/Principal.ts";
 import type { Role } from "../../access/Role.ts";
 import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
 import { RepositoryError } from "../../errors/Errors.ts";
+import type { EventRecord } from "../../events/Event.ts";
+import type { EventLog } from "../../events/EventLog.ts";
+import type { ExpiredInvites } from "../../invites/ExpiredInvites.ts";
 import { type DeliveryStatus, type InviteRecord, type StoredInviteStatus, statusAt } from "../../invites/Invite.ts";
 import type { InviteFilter, InviteRepository } from "../../invites/InviteRepository.ts";
 import type { LinkInviteRecord, LinkInviteRepository } from "../../links/LinkInviteRepository.ts";
@@ -28,6 +31,7 @@ import type { ApiKeyRepository, ApiKeyView } from "../../tenancy/ApiKeyRepositor
 import type { GroupView, OrganizationView, TenancyRepository, WebsiteView } from "../../tenancy/TenancyRepository.ts";
 import type { UserRepository, UserView } from "../../users/UserRepository.ts";
 import type { UserTokenRepository } from "../../users/UserTokenRepository.ts";
+import type { WebhookAttempt, WebhookEndpoint, WebhookRepository } from "../../webhooks/WebhookRepository.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The store
@@ -120,12 +124,25 @@ export interface StoreState {
   readonly emailQuotaWindows: ReadonlyArray<EmailQuotaWindowRow>;
   /** Organizations' own hourly email limits, by organization id. */
   readonly emailQuotaLimits: Readonly<Record<string, number>>;
+  /** The event log, in the order written. */
+  readonly events: ReadonlyArray<EventRecord>;
+  /** `<invite id>@<expiry ms>` of each expiry recorded (`invite.expired`): a new expiry is due again. */
+  readonly expiryRecorded: ReadonlyArray<string>;
+  readonly webhooks: ReadonlyArray<WebhookRow>;
+  readonly webhookAttempts: ReadonlyArray<WebhookAttempt & { readonly webhookId: string }>;
 }
 
 export interface EmailQuotaWindowRow {
   readonly organizationId: string;
   readonly windowStartedAt: Date;
   readonly used: number;
+}
+
+export interface WebhookRow extends WebhookEndpoint {
+  /** Kept in clear here; the PostgreSQL adapter seals it. */
+  readonly secret: string;
+  readonly previousSecret: string | null;
+  readonly previousSecretExpiresAt: Date | null;
 }
 
 export const emptyState: StoreState = {
@@ -142,6 +159,10 @@ export const emptyState: StoreState = {
   linkInvites: [],
   emailQuotaWindows: [],
   emailQuotaLimits: {},
+  events: [],
+  expiryRecorded: [],
+  webhooks: [],
+  webhookAttempts: [],
 };
 
 type OperationsOf<Name extends string, S> = `${Name}.${Extract<keyof S, string>}`;
@@ -157,6 +178,9 @@ export type Operation =
   | OperationsOf<"TenancyRepository", TenancyRepository["Service"]>
   | OperationsOf<"UserRepository", UserRepository["Service"]>
   | OperationsOf<"UserTokenRepository", UserTokenRepository["Service"]>
+  | OperationsOf<"EventLog", EventLog["Service"]>
+  | OperationsOf<"ExpiredInvites", ExpiredInvites["Service"]>
+  | OperationsOf<"WebhookRepository", WebhookRepository["Service"]>
   | "Transactor.commit";
 
 /** The shared state of all in-memory adapters, and the operations told to fail. */
