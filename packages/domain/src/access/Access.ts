@@ -5,6 +5,7 @@ import { MembershipRepository } from "../members/MembershipRepository.ts";
 import { notFoundReason, type ResolvedTarget, type Target, targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
 import { ApiKeyRepository } from "../tenancy/ApiKeyRepository.ts";
+import { effectiveRoles } from "./EffectiveRoles.ts";
 import type { Inviter, Principal } from "./Principal.ts";
 import { type Role, roleAtLeast } from "./Role.ts";
 
@@ -34,7 +35,7 @@ export const checkTargets = Effect.fn("Access.checkTargets")(function* (
 
   let userRoles: ReadonlyMap<string, Role> = new Map();
   if (principal.kind === "user" && resolved.length > 0) {
-    userRoles = yield* (yield* MembershipRepository).effectiveRoles(principal.userId, resolved);
+    userRoles = yield* effectiveRoles(principal.userId, resolved);
   }
 
   return targets.map((target): TargetAccess => {
@@ -69,7 +70,7 @@ export interface Grant {
  */
 export const stillAuthorized = Effect.fn("Access.stillAuthorized")(function* (grants: ReadonlyArray<Grant>) {
   const keys = yield* ApiKeyRepository;
-  const memberships = yield* MembershipRepository;
+  const _memberships = yield* MembershipRepository;
   const ok: boolean[] = grants.map(() => false);
   const byInviter = new Map<string, number[]>();
   grants.forEach((g, i) => {
@@ -90,7 +91,7 @@ export const stillAuthorized = Effect.fn("Access.stillAuthorized")(function* (gr
           (key.kind === "global" || (target.type !== "group" && key.organizationId === target.organizationId));
       }
     } else if (inviter.kind === "user" && inviter.id !== null) {
-      const roles = yield* memberships.effectiveRoles(
+      const roles = yield* effectiveRoles(
         inviter.id,
         indexes.map((i) => (grants[i] as Grant).target),
       );

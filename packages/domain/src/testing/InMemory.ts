@@ -36,7 +36,6 @@ export {
   type LinkInviteRow,
   type MembershipRow,
   type Operation,
-  paginate,
   paginateNewestFirst,
   Store,
   type StoreState,

@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect";
 import { ApiKeyRepository } from "../../tenancy/ApiKeyRepository.ts";
-import { type ApiKeyRow, paginate, publicKey, read, Store, write } from "./Store.ts";
+import { type ApiKeyRow, paginateNewestFirst, publicKey, read, Store, write } from "./Store.ts";
 
 export const ApiKeyRepositoryTest = Layer.effect(
   ApiKeyRepository,
@@ -31,7 +31,7 @@ export const ApiKeyRepositoryTest = Layer.effect(
         }),
       list: (organizationId, page) =>
         r("ApiKeyRepository.list", (s) =>
-          paginate(
+          paginateNewestFirst(
             s.apiKeys.filter((k) => organizationId === null || k.organizationId === organizationId).map(publicKey),
             page,
           ),

@@ -1,8 +1,15 @@
 import { Effect, Layer } from "effect";
-import { highestRole, type Role } from "../../access/Role.ts";
 import { MembershipRepository } from "../../members/MembershipRepository.ts";
-import { type Target, targetKey } from "../../targets/Target.ts";
-import { type MembershipRow, memberView, paginate, read, Store, sameTarget, uniqueTargets, write } from "./Store.ts";
+import {
+  type MembershipRow,
+  memberView,
+  paginateNewestFirst,
+  read,
+  Store,
+  sameTarget,
+  uniqueTargets,
+  write,
+} from "./Store.ts";
 
 export const MembershipRepositoryTest = Layer.effect(
   MembershipRepository,
@@ -59,30 +66,22 @@ export const MembershipRepositoryTest = Layer.effect(
             s.memberships.some((m) => m.userId === user.id && sameTarget(m.target, t)),
           );
         }),
-      effectiveRoles: (userId, targets) =>
-        r("MembershipRepository.effectiveRoles", (s) => {
-          const roleOn = (t: Target) => s.memberships.find((m) => m.userId === userId && sameTarget(m.target, t))?.role;
-          const roles = new Map<string, Role>();
-          for (const t of targets) {
-            const own = roleOn(t);
-            const viaOrganization =
-              t.type === "website" && t.organizationId !== null
-                ? roleOn({ type: "organization", id: t.organizationId })
-                : undefined;
-            const best = highestRole([own, viaOrganization].filter((x): x is Role => x !== undefined));
-            if (best !== null) roles.set(targetKey(t), best);
-          }
-          return roles as ReadonlyMap<string, Role>;
-        }),
+      rolesOn: (userId, targets) =>
+        r("MembershipRepository.rolesOn", (s) =>
+          uniqueTargets(targets).flatMap((t) => {
+            const m = s.memberships.find((x) => x.userId === userId && sameTarget(x.target, t));
+            return m ? [{ target: { type: t.type, id: t.id }, role: m.role }] : [];
+          }),
+        ),
       list: (target, page) =>
         r("MembershipRepository.list", (s) => {
           const members = s.memberships
             .filter((m) => sameTarget(m.target, target))
             .flatMap((m) => {
               const view = memberView(s, m);
-              return view ? [{ id: view.userId, view }] : [];
+              return view ? [{ id: view.userId, createdAt: view.createdAt, view }] : [];
             });
-          const p = paginate(members, page);
+          const p = paginateNewestFirst(members, page);
           return { items: p.items.map((m) => m.view), nextCursor: p.nextCursor };
         }),
       roleOf: (target, userId) =>

@@ -233,15 +233,6 @@ export const uniqueTargets = (targets: ReadonlyArray<Target>): ReadonlyArray<Tar
   return [...seen.values()];
 };
 
-/** Keyset pagination over ids, ascending: the cursor is the last id of the previous page. */
-export const paginate = <T extends { readonly id: string }>(items: ReadonlyArray<T>, page: PageRequest): Page<T> => {
-  const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const after = page.cursor === null ? sorted : sorted.filter((i) => i.id > (page.cursor as string));
-  const items_ = after.slice(0, Math.max(0, page.limit));
-  const last = items_[items_.length - 1];
-  return { items: items_, nextCursor: after.length > items_.length && last !== undefined ? last.id : null };
-};
-
 /** The organization owning an existing target (itself for an organization, none for a group); undefined when missing. */
 export const ownerOf = (s: StoreState, t: Target): string | null | undefined => {
   if (t.type === "organization") return s.organizations.some((o) => o.id === t.id) ? t.id : undefined;

@@ -5,7 +5,7 @@ import {
   TenancyRepository,
   type WebsiteView,
 } from "../../tenancy/TenancyRepository.ts";
-import { groupDetail, paginate, read, Store, write } from "./Store.ts";
+import { groupDetail, paginateNewestFirst, read, Store, write } from "./Store.ts";
 
 export const TenancyRepositoryTest = Layer.effect(
   TenancyRepository,
@@ -23,7 +23,7 @@ export const TenancyRepositoryTest = Layer.effect(
         r("TenancyRepository.getOrganization", (s) => s.organizations.find((o) => o.id === id) ?? null),
       listOrganizations: (page, onlyId) =>
         r("TenancyRepository.listOrganizations", (s) =>
-          paginate(
+          paginateNewestFirst(
             s.organizations.filter((o) => onlyId === null || o.id === onlyId),
             page,
           ),
@@ -39,7 +39,7 @@ export const TenancyRepositoryTest = Layer.effect(
       getWebsite: (id) => r("TenancyRepository.getWebsite", (s) => s.websites.find((x) => x.id === id) ?? null),
       listWebsites: (organizationId, page) =>
         r("TenancyRepository.listWebsites", (s) =>
-          paginate(
+          paginateNewestFirst(
             s.websites.filter((x) => x.organizationId === organizationId),
             page,
           ),
@@ -54,7 +54,7 @@ export const TenancyRepositoryTest = Layer.effect(
           const group = s.groups.find((g) => g.id === id);
           return group ? groupDetail(s, group) : null;
         }),
-      listGroups: (page) => r("TenancyRepository.listGroups", (s) => paginate(s.groups, page)),
+      listGroups: (page) => r("TenancyRepository.listGroups", (s) => paginateNewestFirst(s.groups, page)),
       existingWebsites: (ids) =>
         r("TenancyRepository.existingWebsites", (s) =>
           [...new Set(ids)].filter((id) => s.websites.some((x) => x.id === id)),
