@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import { MembershipRepository } from "../members/MembershipRepository.ts";
-import { type ResolvedTarget, type Target, targetKey } from "../targets/Target.ts";
+import { type ResolvedTarget, TARGETS, type Target, targetKey } from "../targets/Target.ts";
 import { highestRole, type Role } from "./Role.ts";
 
 /**
@@ -13,7 +13,9 @@ export const effectiveRoles = Effect.fn("Access.effectiveRoles")(function* (
   targets: ReadonlyArray<ResolvedTarget>,
 ) {
   const owner = (t: ResolvedTarget): Target | null =>
-    t.type === "website" && t.organizationId !== null ? { type: "organization", id: t.organizationId } : null;
+    TARGETS[t.type].owner === "organization" && t.organizationId !== null
+      ? { type: "organization", id: t.organizationId }
+      : null;
   const wanted = new Map<string, Target>();
   for (const t of targets) {
     wanted.set(targetKey(t), { type: t.type, id: t.id });

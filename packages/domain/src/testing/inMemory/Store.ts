@@ -22,7 +22,7 @@ import type { InviteFilter, InviteRepository } from "../../invites/InviteReposit
 import type { LinkInviteRecord, LinkInviteRepository } from "../../links/LinkInviteRepository.ts";
 import type { MembershipRepository, MemberView, Page, PageRequest } from "../../members/MembershipRepository.ts";
 import { normalizeEmail } from "../../shared/Email.ts";
-import { type ResolvedTarget, type Target, targetKey } from "../../targets/Target.ts";
+import { type ResolvedTarget, TARGETS, type Target, type TargetType, targetKey } from "../../targets/Target.ts";
 import type { TargetRepository } from "../../targets/TargetRepository.ts";
 import type { ApiKeyRepository, ApiKeyView } from "../../tenancy/ApiKeyRepository.ts";
 import type { GroupView, OrganizationView, TenancyRepository, WebsiteView } from "../../tenancy/TenancyRepository.ts";
@@ -235,10 +235,23 @@ export const uniqueTargets = (targets: ReadonlyArray<Target>): ReadonlyArray<Tar
 
 /** The organization owning an existing target (itself for an organization, none for a group); undefined when missing. */
 export const ownerOf = (s: StoreState, t: Target): string | null | undefined => {
-  if (t.type === "organization") return s.organizations.some((o) => o.id === t.id) ? t.id : undefined;
-  if (t.type === "website") return s.websites.find((w) => w.id === t.id)?.organizationId;
-  return s.groups.some((g) => g.id === t.id) ? null : undefined;
+  const row = rowsOf(s, t.type).find((x) => x.id === t.id);
+  if (row === undefined) return undefined;
+  const owner = TARGETS[t.type].owner;
+  return owner === "itself" ? row.id : owner === "organization" ? (row.organizationId ?? null) : null;
 };
+
+/** The rows of each kind of target, as the database's table of targets names their tables. */
+const TARGET_ROWS: Record<
+  TargetType,
+  (s: StoreState) => ReadonlyArray<{ readonly id: string; readonly name: string; readonly organizationId?: string }>
+> = {
+  organization: (s) => s.organizations,
+  website: (s) => s.websites,
+  group: (s) => s.groups,
+};
+
+export const rowsOf = (s: StoreState, type: TargetType) => TARGET_ROWS[type](s);
 
 export const publicKey = ({ secretHash: _, ...view }: ApiKeyRow): ApiKeyView => view;
 
