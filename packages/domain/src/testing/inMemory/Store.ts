@@ -225,6 +225,19 @@ export const write =
       return yield* Effect.fromResult(outcome);
     });
 
+/**
+ * An adapter over the store whose operations only read and write it: `make` gets the guarded
+ * `read` (`r`) and atomic `write` (`w`).
+ */
+export const storeAdapter = <I, S>(
+  service: Context.Key<I, S>,
+  make: (store: { readonly r: ReturnType<typeof read>; readonly w: ReturnType<typeof write> }) => S,
+): Layer.Layer<I, never, Store> =>
+  Layer.effect(
+    service,
+    Effect.map(Effect.service(Store), (store) => make({ r: read(store), w: write(store) })),
+  );
+
 export const sameTarget = (a: Target, b: Target) => a.type === b.type && a.id === b.id;
 
 export const uniqueTargets = (targets: ReadonlyArray<Target>): ReadonlyArray<Target> => {
