@@ -1,22 +1,16 @@
 import { parseAllowedHosts, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_SCHEDULE_SECONDS } from "@admit/db";
 import { parseEmail } from "@admit/domain";
+import { ConfigError, httpUrl } from "./env.ts";
+import { type MailTransportConfig, TRANSPORTS } from "./mailers/registry.ts";
 import type { WebhookSettings } from "./webhooks/dispatcher.ts";
+
+export type { MailTransportConfig };
+export { ConfigError };
 
 export interface MailFrom {
   readonly name: string | null;
   readonly address: string;
 }
-
-export type MailTransportConfig =
-  | { readonly transport: "log" }
-  | { readonly transport: "smtp"; readonly url: string }
-  | {
-      readonly transport: "postmark";
-      readonly serverToken: string;
-      readonly messageStream: string;
-      /** Where the Postmark API lives; a local stand-in in tests. */
-      readonly apiUrl: string;
-    };
 
 export interface WorkerConfig {
   readonly databaseUrl: string;
@@ -36,21 +30,7 @@ export interface WorkerConfig {
   readonly webhooks: WebhookSettings;
 }
 
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
-
 const DEFAULT_FROM = "Admit <invites@admit.localhost>";
-
-const httpUrl = (name: string, raw: string): string => {
-  try {
-    const url = new URL(raw);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
-    return url.toString().replace(/\/$/, "");
-  } catch {
-    throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
-  }
-};
 
 const number = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
   if (raw === undefined || raw.trim() === "") return fallback;
@@ -82,41 +62,17 @@ export const parseMailFrom = (raw: string): MailFrom => {
   return { name: name || null, address: parsed.email };
 };
 
+const transportNames = (): string => {
+  const ids = TRANSPORTS.map((t) => t.id);
+  return ids.length > 1 ? `${ids.slice(0, -1).join(", ")} or ${ids.at(-1)}` : ids.join("");
+};
+
 const mailTransport = (env: NodeJS.ProcessEnv): MailTransportConfig => {
-  const transport = env.MAIL_TRANSPORT?.trim();
-  switch (transport) {
-    case "log":
-      return { transport };
-    case "smtp": {
-      const url = env.SMTP_URL?.trim();
-      if (!url)
-        throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT is smtp (e.g. smtp://user:pass@host:587)");
-      let protocol: string;
-      try {
-        protocol = new URL(url).protocol;
-      } catch {
-        throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
-      }
-      if (protocol !== "smtp:" && protocol !== "smtps:")
-        throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
-      return { transport, url };
-    }
-    case "postmark": {
-      const serverToken = env.POSTMARK_SERVER_TOKEN?.trim();
-      if (!serverToken) throw new ConfigError("POSTMARK_SERVER_TOKEN is required when MAIL_TRANSPORT is postmark");
-      const messageStream = env.POSTMARK_MESSAGE_STREAM?.trim() || "outbound";
-      if (!/^[a-z0-9-_]{1,30}$/i.test(messageStream)) {
-        throw new ConfigError(`POSTMARK_MESSAGE_STREAM must be a message stream id (got "${messageStream}")`);
-      }
-      const apiUrl = httpUrl("POSTMARK_API_URL", env.POSTMARK_API_URL?.trim() || "https://api.postmarkapp.com");
-      return { transport, serverToken, messageStream, apiUrl };
-    }
-    case undefined:
-    case "":
-      throw new ConfigError("MAIL_TRANSPORT is required: postmark, smtp or log");
-    default:
-      throw new ConfigError(`MAIL_TRANSPORT must be postmark, smtp or log (got "${transport}")`);
-  }
+  const id = env.MAIL_TRANSPORT?.trim();
+  if (!id) throw new ConfigError(`MAIL_TRANSPORT is required: ${transportNames()}`);
+  const transport = TRANSPORTS.find((t) => t.id === id);
+  if (transport === undefined) throw new ConfigError(`MAIL_TRANSPORT must be ${transportNames()} (got "${id}")`);
+  return { transport: transport.id, ...transport.configure(env) } as MailTransportConfig;
 };
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
@@ -152,8 +108,9 @@ export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerCo
   }
   const mail = mailTransport(env);
   const rawFrom = env.MAIL_FROM?.trim();
-  if (!rawFrom && mail.transport === "postmark") {
-    throw new ConfigError("MAIL_FROM is required when MAIL_TRANSPORT is postmark: a confirmed sender signature");
+  const requiresFrom = TRANSPORTS.find((t) => t.id === mail.transport)?.requiresFrom;
+  if (!rawFrom && requiresFrom !== undefined) {
+    throw new ConfigError(`MAIL_FROM is required when MAIL_TRANSPORT is ${mail.transport}: ${requiresFrom}`);
   }
   return {
     databaseUrl,

@@ -1,4 +1,5 @@
 export * from "./access/Access.ts";
+export * from "./access/EffectiveRoles.ts";
 export * from "./access/Principal.ts";
 export * from "./access/Role.ts";
 export * from "./auth/Auth.ts";

@@ -1,4 +1,4 @@
-import type { Reason } from "@admit/domain";
+import { type Reason, TARGETS } from "@admit/domain";
 import { getTRPCErrorFromUnknown } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { errorData } from "../errors.ts";
@@ -84,7 +84,7 @@ export const acceptPage = async (ctx: Context, token: string): Promise<Page> => 
     const items = preview.targets
       .map((t) => {
         const where =
-          t.organization && t.type !== "organization"
+          t.organization && TARGETS[t.type].owner !== "itself"
             ? ` <span class="muted">(${escapeHtml(t.organization.name)})</span>`
             : "";
         return `<li><strong>${escapeHtml(t.name)}</strong>${where} — ${escapeHtml(t.role)}</li>`;

@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { inviterKindCheck, keysetIndex, oneOf, roleCheck, targetTypeCheck } from "./columns.ts";
 import { Delivery } from "./Delivery.entity.ts";
-import { Organization } from "./Organization.entity.ts";
+import { belongsToOrganization } from "./Organization.entity.ts";
 import { User } from "./User.entity.ts";
 
 /** An invite of one email to one target (polymorphic: no foreign key to the target itself). */
@@ -13,12 +13,7 @@ export const Invite = defineEntity({
     email: p.text(),
     targetType: p.text(),
     targetId: p.uuid(),
-    organization: p
-      .manyToOne(Organization)
-      .fieldName("organization_id")
-      .nullable()
-      .deleteRule("cascade")
-      .foreignKeyName("invites_organization_id_fkey"),
+    organization: belongsToOrganization("invites").nullable(),
     role: p.text(),
     status: p.text().default("pending"),
     delivery: p.manyToOne(Delivery).fieldName("delivery_id").foreignKeyName("invites_delivery_id_fkey"),

@@ -15,3 +15,11 @@ export const Organization = defineEntity({
   indexes: [keysetIndex("organizations", "organizations_keyset", [])],
 });
 export type Organization = InferEntity<typeof Organization>;
+
+/** The organization a row belongs to, in `organization_id`: the row goes when the organization goes. */
+export const belongsToOrganization = (table: string) =>
+  p
+    .manyToOne(Organization)
+    .fieldName("organization_id")
+    .deleteRule("cascade")
+    .foreignKeyName(`${table}_organization_id_fkey`);

@@ -13,7 +13,7 @@ import { parseEmail } from "../shared/Email.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
-import { type Target, type TargetType, targetKey } from "../targets/Target.ts";
+import { TARGET_TYPES, TARGETS, type Target, type TargetType, targetKey } from "../targets/Target.ts";
 import { UserRepository } from "../users/UserRepository.ts";
 import { InviteRepository } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
@@ -215,7 +215,7 @@ export const bulkTargetsOf = (
     return fail({ [field]: [`Between 1 and ${MAX_BULK_TARGETS} ids`] });
   }
   if (new Set(ids).size !== ids.length) return fail({ [field]: ["Ids must be distinct"] });
-  const type = field === "websiteIds" ? "website" : "group";
+  const type = TARGET_TYPES.find((t) => TARGETS[t].idsField === field) as TargetType;
   return { ok: true, targets: ids.map((id) => ({ type, id })) };
 };
 

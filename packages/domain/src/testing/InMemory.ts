@@ -45,7 +45,6 @@ export {
   type LinkInviteRow,
   type MembershipRow,
   type Operation,
-  paginate,
   paginateNewestFirst,
   Store,
   type StoreState,

@@ -25,7 +25,7 @@ import type { InviteFilter, InviteRepository } from "../../invites/InviteReposit
 import type { LinkInviteRecord, LinkInviteRepository } from "../../links/LinkInviteRepository.ts";
 import type { MembershipRepository, MemberView, Page, PageRequest } from "../../members/MembershipRepository.ts";
 import { normalizeEmail } from "../../shared/Email.ts";
-import { type ResolvedTarget, type Target, targetKey } from "../../targets/Target.ts";
+import { type ResolvedTarget, TARGETS, type Target, type TargetType, targetKey } from "../../targets/Target.ts";
 import type { TargetRepository } from "../../targets/TargetRepository.ts";
 import type { ApiKeyRepository, ApiKeyView } from "../../tenancy/ApiKeyRepository.ts";
 import type { GroupView, OrganizationView, TenancyRepository, WebsiteView } from "../../tenancy/TenancyRepository.ts";
@@ -260,6 +260,19 @@ export const write =
       return yield* Effect.fromResult(outcome);
     });
 
+/**
+ * An adapter over the store whose operations only read and write it: `make` gets the guarded
+ * `read` (`r`) and atomic `write` (`w`).
+ */
+export const storeAdapter = <I, S>(
+  service: Context.Key<I, S>,
+  make: (store: { readonly r: ReturnType<typeof read>; readonly w: ReturnType<typeof write> }) => S,
+): Layer.Layer<I, never, Store> =>
+  Layer.effect(
+    service,
+    Effect.map(Effect.service(Store), (store) => make({ r: read(store), w: write(store) })),
+  );
+
 export const sameTarget = (a: Target, b: Target) => a.type === b.type && a.id === b.id;
 
 export const uniqueTargets = (targets: ReadonlyArray<Target>): ReadonlyArray<Target> => {
@@ -268,21 +281,25 @@ export const uniqueTargets = (targets: ReadonlyArray<Target>): ReadonlyArray<Tar
   return [...seen.values()];
 };
 
-/** Keyset pagination over ids, ascending: the cursor is the last id of the previous page. */
-export const paginate = <T extends { readonly id: string }>(items: ReadonlyArray<T>, page: PageRequest): Page<T> => {
-  const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const after = page.cursor === null ? sorted : sorted.filter((i) => i.id > (page.cursor as string));
-  const items_ = after.slice(0, Math.max(0, page.limit));
-  const last = items_[items_.length - 1];
-  return { items: items_, nextCursor: after.length > items_.length && last !== undefined ? last.id : null };
-};
-
 /** The organization owning an existing target (itself for an organization, none for a group); undefined when missing. */
 export const ownerOf = (s: StoreState, t: Target): string | null | undefined => {
-  if (t.type === "organization") return s.organizations.some((o) => o.id === t.id) ? t.id : undefined;
-  if (t.type === "website") return s.websites.find((w) => w.id === t.id)?.organizationId;
-  return s.groups.some((g) => g.id === t.id) ? null : undefined;
+  const row = rowsOf(s, t.type).find((x) => x.id === t.id);
+  if (row === undefined) return undefined;
+  const owner = TARGETS[t.type].owner;
+  return owner === "itself" ? row.id : owner === "organization" ? (row.organizationId ?? null) : null;
 };
+
+/** The rows of each kind of target, as the database's table of targets names their tables. */
+const TARGET_ROWS: Record<
+  TargetType,
+  (s: StoreState) => ReadonlyArray<{ readonly id: string; readonly name: string; readonly organizationId?: string }>
+> = {
+  organization: (s) => s.organizations,
+  website: (s) => s.websites,
+  group: (s) => s.groups,
+};
+
+export const rowsOf = (s: StoreState, type: TargetType) => TARGET_ROWS[type](s);
 
 export const publicKey = ({ secretHash: _, ...view }: ApiKeyRow): ApiKeyView => view;
 
