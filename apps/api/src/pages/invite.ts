@@ -1,4 +1,4 @@
-import type { Reason } from "@admit/domain";
+import { type Reason, TARGETS } from "@admit/domain";
 import { chooseLocale, type MessageId, type Translator, translator } from "@admit/i18n";
 import { getTRPCErrorFromUnknown } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
@@ -39,6 +39,7 @@ const SENTENCES = {
   member_not_found: null,
   user_not_found: null,
   api_key_not_found: null,
+  webhook_not_found: null,
   global_key_required: null,
   api_key_required: null,
   user_token_required: null,
@@ -49,6 +50,10 @@ const SENTENCES = {
   missing_credentials: null,
   invalid_credentials: null,
   resend_throttled: null,
+  email_quota_exceeded: null,
+  invalid_idempotency_key: null,
+  idempotency_key_reused: null,
+  idempotency_request_in_progress: null,
 } as const satisfies Record<Reason, MessageId | null>;
 
 const TITLES: Partial<Record<string, MessageId>> = {
@@ -125,8 +130,8 @@ const placeOf = (tr: Translator, preview: Preview): string => {
 const placesList = (tr: Translator, targets: ReadonlyArray<PreviewTarget>, brand: string | null): string =>
   `<ul class="places">${targets
     .map((t) => {
-      const owner = t.type === "website" ? (brand ?? t.organization?.name ?? null) : null;
-      const name = t.type === "organization" ? (brand ?? nameOf(t)) : nameOf(t);
+      const owner = TARGETS[t.type].owner === "organization" ? (brand ?? t.organization?.name ?? null) : null;
+      const name = TARGETS[t.type].owner === "itself" ? (brand ?? nameOf(t)) : nameOf(t);
       return `<li><span class="name">${e(name)}<span class="kind">${e(tr.t(`kind.${t.type}`))}${
         owner ? ` · ${e(owner)}` : ""
       }</span></span><span class="role">${e(tr.t(`role.${t.role}`))}</span></li>`;
@@ -250,7 +255,9 @@ export const answerPage = async (
     });
     const granted = new Set(result.memberships.map((m) => `${m.target.type}:${m.target.id}`));
     const targets = (preview?.targets ?? []).filter((t) => granted.has(`${t.type}:${t.id}`));
-    const places = tr.list(targets.map((t) => (t.type === "organization" ? (brand?.name ?? nameOf(t)) : nameOf(t))));
+    const places = tr.list(
+      targets.map((t) => (TARGETS[t.type].owner === "itself" ? (brand?.name ?? nameOf(t)) : nameOf(t))),
+    );
     const title = tr.t("page.done.title");
     const next = result.redirectUrl;
     const app = brand?.name ?? (next ? new URL(next).host : "");

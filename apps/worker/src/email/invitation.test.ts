@@ -24,6 +24,7 @@ const delivery = (over: Partial<OutgoingDelivery> = {}): OutgoingDelivery => ({
   firstName: null,
   locale: null,
   brand: null,
+  organizationIds: [],
   targets: [{ type: "website", id: "w1", name: "Blog", organizationName: "Acme", role: "edit", expiresAt: at }],
   ...over,
 });

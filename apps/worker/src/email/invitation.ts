@@ -1,4 +1,4 @@
-import type { InvitedTarget, MailMessage, OutgoingDelivery } from "@admit/domain";
+import { type InvitedTarget, type MailMessage, type OutgoingDelivery, TARGETS } from "@admit/domain";
 import { brandColors, chooseLocale, type Translator, translator } from "@admit/i18n";
 import { escapeHtml, plain } from "./text.ts";
 
@@ -22,7 +22,7 @@ interface Item {
 
 /** The organization's name as people know it: the display name when the email speaks for it. */
 const orgName = (t: InvitedTarget, brand: string | null): string | null =>
-  t.type === "group" ? null : plain(brand ?? t.organizationName ?? "", NAME_MAX) || null;
+  TARGETS[t.type].owner === "none" ? null : plain(brand ?? t.organizationName ?? "", NAME_MAX) || null;
 
 /**
  * "the Blog website at Acme", "Acme", "the Partners group", or "3 places at Acme": the exact
@@ -36,15 +36,15 @@ const placeOf = (
   const [only] = targets;
   if (targets.length === 1 && only !== undefined) {
     const name = plain(only.name, NAME_MAX) || "—";
-    if (only.type === "organization") return { text: orgName(only, brand) ?? name, join: true };
-    if (only.type === "group") return { text: tr.t("place.group", { name }), join: false };
+    if (TARGETS[only.type].owner === "itself") return { text: orgName(only, brand) ?? name, join: true };
+    if (TARGETS[only.type].owner === "none") return { text: tr.t("place.group", { name }), join: false };
     const org = orgName(only, brand);
     return {
       text: org ? tr.t("place.websiteAt", { name, org }) : tr.t("place.website", { name }),
       join: false,
     };
   }
-  const orgs = new Set(targets.map((t) => (t.type === "group" ? null : t.organizationName)));
+  const orgs = new Set(targets.map((t) => (TARGETS[t.type].owner === "none" ? null : t.organizationName)));
   const [org] = [...orgs];
   const shared = orgs.size === 1 && org ? (orgName(targets[0] as InvitedTarget, brand) ?? null) : null;
   return {
@@ -57,8 +57,8 @@ const placeOf = (
 
 const itemOf = (tr: Translator, t: InvitedTarget, brand: string | null): Item => ({
   kind: tr.t(`kind.${t.type}`),
-  name: (t.type === "organization" ? orgName(t, brand) : null) ?? (plain(t.name, NAME_MAX) || "—"),
-  owner: t.type === "website" ? orgName(t, brand) : null,
+  name: (TARGETS[t.type].owner === "itself" ? orgName(t, brand) : null) ?? (plain(t.name, NAME_MAX) || "—"),
+  owner: TARGETS[t.type].owner === "organization" ? orgName(t, brand) : null,
   role: tr.t(`role.${t.role}`),
 });
 

@@ -42,6 +42,8 @@ export interface OutgoingDelivery {
   readonly locale: string | null;
   /** The organization the email speaks for; null for an invite to groups only. */
   readonly brand: SenderBrand | null;
+  /** The organizations of every invite that points at this delivery (null for a group), for its events. */
+  readonly organizationIds: ReadonlyArray<string | null>;
 }
 
 export type ClaimedDelivery =

@@ -2,7 +2,10 @@ import { Effect } from "effect";
 import { canActInOrganization } from "../access/Access.ts";
 import type { Principal } from "../access/Principal.ts";
 import { Forbidden, InvalidInput, NotFound } from "../errors/Errors.ts";
+import { actorOf } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
 import { parseEmail } from "../shared/Email.ts";
+import { Transactor } from "../shared/Transactor.ts";
 import { type OrganizationSettings, TenancyRepository } from "../tenancy/TenancyRepository.ts";
 
 /** The languages Admit's emails and pages speak; the message catalogue has exactly these. */
@@ -210,7 +213,22 @@ export const updateOrganization = Effect.fn("Organizations.update")(function* (
     return yield* new Forbidden({ reason: "global_key_required" });
   const parsed = parseOrganizationChanges(input);
   if (!parsed.ok) return yield* parsed.error;
-  const updated = yield* (yield* TenancyRepository).updateOrganization(input.organizationId, parsed.changes);
-  if (updated === null) return yield* new NotFound({ reason: "organization_not_found" });
-  return updated;
+  const tenancy = yield* TenancyRepository;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const updated = yield* tenancy.updateOrganization(input.organizationId, parsed.changes);
+      if (updated === null) return yield* new NotFound({ reason: "organization_not_found" });
+      // The event names what the request set, with the values it set (none of them is a secret).
+      yield* emit([
+        {
+          type: "organization.updated",
+          organizationId: updated.id,
+          actor: actorOf(principal),
+          subject: { type: "organization", id: updated.id },
+          data: { organizationId: updated.id, changes: parsed.changes },
+        },
+      ]);
+      return updated;
+    }),
+  );
 });
