@@ -6,6 +6,7 @@ import { acceptInvite, declineInvite, resendInvite, revokeInvite } from "../invi
 import { createBulkInvite, createInvite } from "../invites/Invites.ts";
 import { createLinkInvite, joinLinkInvite, revokeLinkInvite, updateLinkInvite } from "../links/LinkInvites.ts";
 import { removeMember, updateMemberRole } from "../members/Members.ts";
+import { updateOrganization } from "../organizations/OrganizationSettings.ts";
 import { inviteUsers } from "../organizations/Organizations.ts";
 import { createApiKey, revokeApiKey } from "../tenancy/Tenancy.ts";
 import * as InMemory from "../testing/InMemory.ts";
@@ -209,6 +210,29 @@ describe("events: each change records exactly its events in its transaction", ()
     ),
   );
 
+  it.effect("organizations.update: organization.updated with the settings it set; a failed log keeps the old ones", () =>
+    inTestStore(
+      Effect.gen(function* () {
+        const { orgA, keyA } = yield* world;
+        const keyId = keyA.kind === "organization" ? keyA.apiKeyId : "";
+        const updated = yield* recorded(
+          updateOrganization(keyA, { organizationId: orgA.id, displayName: "Acme", primaryColor: "#0F766E" }),
+        );
+        expect(updated.lines).toEqual([`organization.updated organization:${orgA.id}`]);
+        expect(updated.events[0]).toMatchObject({
+          organizationId: orgA.id,
+          actor: { kind: "api_key", id: keyId },
+          data: { organizationId: orgA.id, changes: { displayName: "Acme", primaryColor: "#0f766e" } },
+        });
+        yield* InMemory.failOn("EventLog.append");
+        yield* refusal(updateOrganization(keyA, { organizationId: orgA.id, displayName: "Other" }));
+        yield* InMemory.clearFaults;
+        const after = yield* recorded(updateOrganization(keyA, { organizationId: orgA.id, locale: "de" }));
+        expect(after.result).toMatchObject({ displayName: "Acme", locale: "de" });
+      }),
+    ),
+  );
+
   it.effect("invite.expired is recorded once per invite, by the system, after its expiry", () =>
     inTestStore(
       Effect.gen(function* () {
@@ -234,7 +258,7 @@ describe("events: each change records exactly its events in its transaction", ()
   it.effect("a refused request records no event", () =>
     inTestStore(
       Effect.gen(function* () {
-        const { orgB, siteB, keyA } = yield* world;
+        const { orgA, orgB, siteB, keyA } = yield* world;
         yield* refusal(
           createInvite(keyA, { type: "website", method: "email", email: "a@x.io", websiteId: siteB.id, role: "read" }),
         );
@@ -242,6 +266,8 @@ describe("events: each change records exactly its events in its transaction", ()
           createInvite(keyA, { type: "organization", method: "email", email: "not an email", role: "read" }),
         );
         yield* refusal(createLinkInvite(keyA, { organizationId: orgB.id, role: "read", sso: false }));
+        yield* refusal(updateOrganization(keyA, { organizationId: orgB.id, displayName: "Mine" }));
+        yield* refusal(updateOrganization(keyA, { organizationId: orgA.id, primaryColor: "teal" }));
         yield* refusal(revokeApiKey(keyA, { apiKeyId: MISSING }));
         yield* refusal(removeMember(keyA, { type: "organization", id: orgB.id, userId: MISSING }));
         // A failure after the change was written rolls both back: the change and its event.
