@@ -248,7 +248,7 @@ describe("webhooks delivered by the worker", () => {
     } finally {
       receiver.delayMs = 0;
     }
-  });
+  }, 240_000);
 
   it("an endpoint whose attempts have failed for 5 days is disabled, and an event says so", async () => {
     const t = await makeTenant(w, "Failing");
