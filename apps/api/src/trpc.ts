@@ -12,7 +12,10 @@ export interface Context {
   readonly signal: AbortSignal | undefined;
 }
 
-const t = initTRPC.context<Context>().create({
+// The router is typed with an empty context so that its type, which `@admit/client` publishes,
+// carries procedures and errors only, never the server's runtime; the base procedure below gives
+// every handler the real Context.
+const t = initTRPC.context<object>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     const data = errorData(error);
@@ -27,10 +30,10 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure;
+export const publicProcedure = t.procedure.use(({ ctx, next }) => next({ ctx: ctx as Context }));
 
 /** Authenticated by an API key (global or organization), the root key, or a user token. */
-export const principalProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const principalProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const principal: Principal = await runEffect(ctx, authenticate(ctx.secret));
   return next({ ctx: { ...ctx, principal } });
 });

@@ -1,10 +1,10 @@
+// A type-only import: the client carries the router's types, never the server's code. The built
+// declarations (dist/index.d.mts) inline them, so an app needs no `@admit/api`.
+import type { AppRouter } from "@admit/api/router";
 import { createTRPCClient, httpBatchLink, httpLink } from "@trpc/client";
-// A type-only import: the client carries the router's types, never the server's code, and the
-// API's tests can use this client without a package cycle.
-import type { AppRouter } from "../../../apps/api/src/router.ts";
 
+export type { AppRouter, RouterInputs, RouterOutputs } from "@admit/api/router";
 export { TRPCClientError } from "@trpc/client";
-export type { AppRouter, RouterInputs, RouterOutputs } from "../../../apps/api/src/router.ts";
 
 export interface AdmitClientOptions {
   /** Base URL of the Admit API, e.g. `http://localhost:3000`. */
