@@ -12,34 +12,44 @@ export interface Context {
   readonly signal: AbortSignal | undefined;
 }
 
+/** Who may call a procedure; read by the generated reference (docs/reference.md). */
+export interface ProcedureMeta {
+  readonly access?: "public" | "principal" | "key";
+}
+
 // The router is typed with an empty context so that its type, which `@admit/client` publishes,
 // carries procedures and errors only, never the server's runtime; the base procedure below gives
 // every handler the real Context.
-const t = initTRPC.context<object>().create({
-  isDev: false,
-  errorFormatter({ shape, error }) {
-    const data = errorData(error);
-    return {
-      ...shape,
-      message: publicMessage(error, data),
-      data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...data },
-    };
-  },
-});
+const t = initTRPC
+  .context<object>()
+  .meta<ProcedureMeta>()
+  .create({
+    isDev: false,
+    errorFormatter({ shape, error }) {
+      const data = errorData(error);
+      return {
+        ...shape,
+        message: publicMessage(error, data),
+        data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, ...data },
+      };
+    },
+  });
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure.use(({ ctx, next }) => next({ ctx: ctx as Context }));
+export const publicProcedure = t.procedure
+  .meta({ access: "public" })
+  .use(({ ctx, next }) => next({ ctx: ctx as Context }));
 
 /** Authenticated by an API key (global or organization), the root key, or a user token. */
-export const principalProcedure = publicProcedure.use(async ({ ctx, next }) => {
+export const principalProcedure = publicProcedure.meta({ access: "principal" }).use(async ({ ctx, next }) => {
   const principal: Principal = await runEffect(ctx, authenticate(ctx.secret));
   return next({ ctx: { ...ctx, principal } });
 });
 
 /** Authenticated by an API key or the root key: user tokens are refused. */
-export const keyProcedure = principalProcedure.use(({ ctx, next }) => {
+export const keyProcedure = principalProcedure.meta({ access: "key" }).use(({ ctx, next }) => {
   if (ctx.principal.kind === "user") {
     throw reasonError("api_key_required");
   }
