@@ -1,7 +1,7 @@
 // A type-only import: the client carries the router's types, never the server's code. The built
 // declarations (dist/index.d.mts) inline them, so an app needs no `@admit/api`.
 import type { AppRouter } from "@admit/api/router";
-import { createTRPCClient, httpBatchLink, httpLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, type TRPCClient } from "@trpc/client";
 
 export type { AppRouter, RouterInputs, RouterOutputs } from "@admit/api/router";
 export { TRPCClientError } from "@trpc/client";
@@ -19,7 +19,7 @@ export interface AdmitClientOptions {
 }
 
 /** The typed client internal apps use: `client.invites.create.mutate({ ... })`. */
-export const createAdmitClient = (options: AdmitClientOptions) => {
+export const createAdmitClient = (options: AdmitClientOptions): AdmitClient => {
   const link = options.batch === false ? httpLink : httpBatchLink;
   return createTRPCClient<AppRouter>({
     links: [
@@ -35,4 +35,4 @@ export const createAdmitClient = (options: AdmitClientOptions) => {
   });
 };
 
-export type AdmitClient = ReturnType<typeof createAdmitClient>;
+export type AdmitClient = TRPCClient<AppRouter>;
