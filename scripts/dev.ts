@@ -8,9 +8,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { createAdmitClient } from "@admit/client";
-import { freePort, migrate, startEmbeddedPostgres } from "@admit/db";
-import pg from "pg";
 
 const root = resolve(import.meta.dirname, "..");
 const dataDir = resolve(root, ".data");
@@ -36,6 +33,11 @@ if (portError) {
   );
   process.exit(1);
 }
+
+// Loaded after the checks above, which must answer at once.
+const { freePort, migrate, startEmbeddedPostgres } = await import("@admit/db");
+const { default: pg } = await import("pg");
+const { createAdmitClient } = await import("@admit/client");
 
 let stopPostgres = async () => {};
 let databaseUrl = process.env.DATABASE_URL;
