@@ -14,7 +14,7 @@ import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { z } from "zod";
 import { ERROR_CODES } from "../src/errors.ts";
 import { appRouter } from "../src/router.ts";
-import type { ProcedureMeta } from "../src/trpc.ts";
+import type { ProcedureMeta } from "../src/meta.ts";
 
 const root = resolve(import.meta.dirname, "../../..");
 const target = join(root, "docs/reference.md");

@@ -2,6 +2,7 @@ import { authenticate, type Principal } from "@admit/domain";
 import { initTRPC } from "@trpc/server";
 import { runEffect } from "./effect.ts";
 import { errorData, publicMessage, reasonError } from "./errors.ts";
+import type { ProcedureMeta } from "./meta.ts";
 import type { AppRuntime } from "./runtime.ts";
 
 export interface Context {
@@ -10,11 +11,6 @@ export interface Context {
   /** The bearer secret of the request, if any. */
   readonly secret: string | null;
   readonly signal: AbortSignal | undefined;
-}
-
-/** Who may call a procedure; read by the generated reference (docs/reference.md). */
-export interface ProcedureMeta {
-  readonly access?: "public" | "principal" | "key";
 }
 
 // The router is typed with an empty context so that its type, which `@admit/client` publishes,
