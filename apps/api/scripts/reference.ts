@@ -9,12 +9,13 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
+import type { Reason } from "@admit/domain";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { z } from "zod";
-import { ERROR_CODES } from "../src/errors.ts";
-import { appRouter } from "../src/router.ts";
+import { REASON_CODES, REASON_MESSAGES } from "../src/errors.ts";
 import type { ProcedureMeta } from "../src/meta.ts";
+import { appRouter } from "../src/router.ts";
 
 const root = resolve(import.meta.dirname, "../../..");
 const target = join(root, "docs/reference.md");
@@ -187,68 +188,41 @@ const inputSection = (p: Procedure): string => {
   ].join("\n");
 };
 
-// ---- errors: every reason in the sources, with its code and status ------------------------------
+// ---- errors: the reason catalogue, and the HTTP layer's own reasons -----------------------------
 
+const httpStatus = (code: TRPCError["code"]) => getHTTPStatusCodeFromError(new TRPCError({ code }));
+const reasons = new Map<string, { code: TRPCError["code"]; message: string }>(
+  (Object.keys(REASON_CODES) as Reason[]).map((r) => [r, { code: REASON_CODES[r], message: REASON_MESSAGES[r] }]),
+);
+// Reasons answered before any procedure runs (routing, body parsing, size): found where
+// apps/api/src raises them, `error(404, "NOT_FOUND", "route_not_found", "No such route")` or
+// `{ code: "PAYLOAD_TOO_LARGE", reason: "payload_too_large", message: ... }`.
 const sourceFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const path = join(dir, e.name);
-    if (e.isDirectory()) return e.name === "testing" ? [] : sourceFiles(path);
+    if (e.isDirectory()) return sourceFiles(path);
     return e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? [path] : [];
   });
-
-const httpStatus = (code: TRPCError["code"]) => getHTTPStatusCodeFromError(new TRPCError({ code }));
-const reasons = new Map<string, { code: TRPCError["code"]; where: Set<string> }>();
-const addReason = (reason: string, code: TRPCError["code"], file: string) => {
-  const entry = reasons.get(reason) ?? { code, where: new Set<string>() };
-  entry.where.add(relative(root, file).split("/src/")[0] ?? file);
-  reasons.set(reason, entry);
-};
-for (const file of [...sourceFiles(join(root, "packages/domain/src")), ...sourceFiles(join(root, "apps/api/src"))]) {
+for (const file of sourceFiles(join(root, "apps/api/src"))) {
   const text = readFileSync(file, "utf8");
-  for (const m of text.matchAll(/new (\w+)\(\{\s*reason:\s*"([a-z_]+)"/g)) {
-    const code = ERROR_CODES[m[1] as keyof typeof ERROR_CODES];
-    if (code) addReason(m[2] as string, code, file);
-  }
-  // A table of reasons raised through one error: `new Conflict({ reason: CLOSED_REASON[status] })`.
-  for (const m of text.matchAll(/new (\w+)\(\{\s*reason:\s*([A-Z_]+)\[/g)) {
-    const code = ERROR_CODES[m[1] as keyof typeof ERROR_CODES];
-    const table = new RegExp(`const ${m[2]}[^=]*=\\s*\\{([^}]*)\\}`).exec(text)?.[1] ?? "";
-    if (code) for (const r of table.matchAll(/:\s*"([a-z_]+)"/g)) addReason(r[1] as string, code, file);
-  }
-  // Target access refusals: `refused("forbidden", "insufficient_role")`.
-  for (const m of text.matchAll(/refused\("(forbidden|not_found)",\s*"([a-z_]+)"\)/g)) {
-    addReason(m[2] as string, m[1] === "forbidden" ? "FORBIDDEN" : "NOT_FOUND", file);
-  }
-  // The API's own: `code: "FORBIDDEN", ... cause: new ErrorDetails("api_key_required")`, and the
-  // HTTP layer's `error(404, "NOT_FOUND", "route_not_found", ...)` / `code: "X", reason: "y"`.
-  for (const m of text.matchAll(/code: "([A-Z_]+)",\s*message: [^,]+,\s*cause: new ErrorDetails\("([a-z_]+)"\)/g)) {
-    addReason(m[2] as string, m[1] as TRPCError["code"], file);
-  }
-  for (const m of text.matchAll(/error\(\s*\d+,\s*"([A-Z_]+)",\s*"([a-z_]+)"/g)) {
-    addReason(m[2] as string, m[1] as TRPCError["code"], file);
-  }
-  for (const m of text.matchAll(/code: "([A-Z_]+)",\s*reason: "([a-z_]+)"/g)) {
-    addReason(m[2] as string, m[1] as TRPCError["code"], file);
+  const found = [
+    ...[...text.matchAll(/error\(\s*\d+,\s*"([A-Z_]+)",\s*"([a-z_]+)",\s*(?:"([^"]*)"|`([^`]*)`)?/g)].map((m) => ({
+      code: m[1],
+      reason: m[2],
+      message: m[3] ?? m[4] ?? "",
+    })),
+    ...[...text.matchAll(/code: "([A-Z_]+)",\s*reason: "([a-z_]+)",\s*message: (?:"([^"]*)"|`([^`]*)`)?/g)].map(
+      (m) => ({
+        code: m[1],
+        reason: m[2],
+        message: m[3] ?? m[4] ?? "",
+      }),
+    ),
+  ];
+  for (const { code, reason, message } of found) {
+    if (reason && code && !reasons.has(reason)) reasons.set(reason, { code: code as TRPCError["code"], message });
   }
 }
-// Reasons computed before they are raised (a link's refusal), which no pattern above can see. Each
-// must still occur in the sources: a renamed reason fails the generator instead of going stale.
-const COMPUTED: Record<string, { code: TRPCError["code"]; file: string }> = {
-  link_invite_disabled: { code: "FORBIDDEN", file: "LinkInvites.ts" },
-  email_domain_not_allowed: { code: "FORBIDDEN", file: "LinkInvites.ts" },
-  link_invite_expired: { code: "CONFLICT", file: "LinkInvites.ts" },
-  link_invite_used_up: { code: "CONFLICT", file: "LinkInvites.ts" },
-};
-const domainFiles = sourceFiles(join(root, "packages/domain/src"));
-for (const [reason, { code, file }] of Object.entries(COMPUTED)) {
-  const found = domainFiles.find((f) => f.endsWith(`/${file}`) && readFileSync(f, "utf8").includes(`"${reason}"`));
-  if (!found) throw new Error(`reason ${reason} is no longer in packages/domain/src/**/${file}: update COMPUTED`);
-  addReason(reason, code, found);
-}
-addReason("invalid_input", "BAD_REQUEST", join(root, "apps/api/src/errors.ts"));
-addReason("already_member", ERROR_CODES.AlreadyMember, join(root, "packages/domain/src/Errors.ts"));
-addReason("too_many_requests", "TOO_MANY_REQUESTS", join(root, "apps/api/src/errors.ts"));
-addReason("internal_error", "INTERNAL_SERVER_ERROR", join(root, "apps/api/src/errors.ts"));
 
 const ACCESS: Record<Procedure["access"], { who: string; errors: string }> = {
   public: { who: "anyone: no credentials (the secret is in the input)", errors: "" },
@@ -326,16 +300,17 @@ out.push(
   "",
   "## Errors",
   "",
-  "The `reason`s raised in the sources (found at the places that raise them), with their tRPC code",
-  "and HTTP status. REST endpoints answer the same reasons in `error.reason`.",
+  "Every `reason`: the domain's catalogue (`REASONS`) and the HTTP layer's own, with the tRPC code,",
+  "the HTTP status and the `message` that comes with it. REST endpoints answer the same in",
+  "`error.reason`.",
   "",
-  "| reason | code | HTTP | raised in |",
+  "| reason | code | HTTP | message |",
   "| --- | --- | --- | --- |",
   ...[...reasons.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(
-      ([reason, { code, where }]) =>
-        `| \`${reason}\` | ${code} | ${httpStatus(code)} | ${[...where].sort().join(", ")} |`,
+      ([reason, { code, message }]) =>
+        `| \`${reason}\` | ${code} | ${httpStatus(code)} | ${message.replaceAll("|", "\\|").replaceAll("<", "&lt;").replace(/\$\{[^}]*\}/g, "…")} |`,
     ),
   "",
 );
