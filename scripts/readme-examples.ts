@@ -30,7 +30,9 @@ writeFileSync(
 );
 try {
   execFileSync(join(root, "node_modules/.bin/tsc"), ["-p", join(dir, "tsconfig.json")], { stdio: "inherit" });
-  console.log(`README.md: ${blocks.length} TypeScript example(s) type-check (lines ${blocks.map((b) => b.line).join(", ")})`);
+  console.log(
+    `README.md: ${blocks.length} TypeScript example(s) type-check (lines ${blocks.map((b) => b.line).join(", ")})`,
+  );
 } catch {
   console.error("README.md: an example does not type-check (file names give the README line of the block)");
   process.exit(1);

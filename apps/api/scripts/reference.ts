@@ -6,6 +6,7 @@
  *
  * Run as `pnpm docs:reference` from the repository root, which builds the client first.
  */
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
@@ -310,11 +311,20 @@ out.push(
     .sort(([a], [b]) => a.localeCompare(b))
     .map(
       ([reason, { code, message }]) =>
-        `| \`${reason}\` | ${code} | ${httpStatus(code)} | ${message.replaceAll("|", "\\|").replaceAll("<", "&lt;").replace(/\$\{[^}]*\}/g, "…")} |`,
+        `| \`${reason}\` | ${code} | ${httpStatus(code)} | ${message
+          .replaceAll("|", "\\|")
+          .replaceAll("<", "&lt;")
+          .replace(/\$\{[^}]*\}/g, "…")} |`,
     ),
   "",
 );
-const text = out.join("\n");
+// In the form the repository's formatter (Biome, which formats Markdown) keeps, so that lint and
+// the drift check agree.
+const text = execFileSync(join(root, "node_modules/.bin/biome"), ["format", `--stdin-file-path=${target}`], {
+  input: out.join("\n"),
+  encoding: "utf8",
+  cwd: root,
+});
 
 if (process.argv.includes("--check")) {
   const current = readFileSync(target, "utf8").toString();
