@@ -123,9 +123,12 @@ const children = spawn("pnpm", ["exec", "turbo", "run", "dev", "--filter=@admit/
   stdio: "inherit",
 });
 
+let stopping = false;
 const apiUrl = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host}:${port}`;
 const demo = async () => {
-  for (let i = 0; i < 100; i++) {
+  // As long as the API takes to start (a cold start on a busy machine can take a minute or more);
+  // the port was free when dev began, so what answers here is this API.
+  for (let i = 0; i < 600 && !stopping; i++) {
     const ok = await fetch(`${apiUrl}/readyz`).then(
       (r) => r.ok,
       () => false,
@@ -133,6 +136,7 @@ const demo = async () => {
     if (ok) break;
     await new Promise((r) => setTimeout(r, 300));
   }
+  if (stopping) return;
   const client = createAdmitClient({ url: apiUrl, apiKey: rootKey });
   const existing = await client.organizations.list.query({ limit: 1000 });
   const org =
@@ -151,7 +155,6 @@ const demo = async () => {
 };
 demo().catch((error: unknown) => console.error("[dev] could not create the demo organization:", error));
 
-let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;
