@@ -7,14 +7,14 @@
  * Run as `pnpm docs:reference` from the repository root, which builds the client first.
  */
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { Reason } from "@admit/domain";
 import { TRPCError } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { z } from "zod";
-import { REASON_CODES, REASON_MESSAGES } from "../src/errors.ts";
+import { EDGE_REASONS, REASON_CODES, REASON_MESSAGES } from "../src/errors.ts";
 import type { ProcedureMeta } from "../src/meta.ts";
 import { appRouter } from "../src/router.ts";
 
@@ -195,34 +195,9 @@ const httpStatus = (code: TRPCError["code"]) => getHTTPStatusCodeFromError(new T
 const reasons = new Map<string, { code: TRPCError["code"]; message: string }>(
   (Object.keys(REASON_CODES) as Reason[]).map((r) => [r, { code: REASON_CODES[r], message: REASON_MESSAGES[r] }]),
 );
-// Reasons answered before any procedure runs (routing, body parsing, size): found where
-// apps/api/src raises them, `error(404, "NOT_FOUND", "route_not_found", "No such route")` or
-// `{ code: "PAYLOAD_TOO_LARGE", reason: "payload_too_large", message: ... }`.
-const sourceFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return sourceFiles(path);
-    return e.name.endsWith(".ts") && !e.name.endsWith(".test.ts") ? [path] : [];
-  });
-for (const file of sourceFiles(join(root, "apps/api/src"))) {
-  const text = readFileSync(file, "utf8");
-  const found = [
-    ...[...text.matchAll(/error\(\s*\d+,\s*"([A-Z_]+)",\s*"([a-z_]+)",\s*(?:"([^"]*)"|`([^`]*)`)?/g)].map((m) => ({
-      code: m[1],
-      reason: m[2],
-      message: m[3] ?? m[4] ?? "",
-    })),
-    ...[...text.matchAll(/code: "([A-Z_]+)",\s*reason: "([a-z_]+)",\s*message: (?:"([^"]*)"|`([^`]*)`)?/g)].map(
-      (m) => ({
-        code: m[1],
-        reason: m[2],
-        message: m[3] ?? m[4] ?? "",
-      }),
-    ),
-  ];
-  for (const { code, reason, message } of found) {
-    if (reason && code && !reasons.has(reason)) reasons.set(reason, { code: code as TRPCError["code"], message });
-  }
+// Reasons answered before any procedure runs (routing, body parsing, size, outages).
+for (const [reason, { code, message }] of Object.entries(EDGE_REASONS)) {
+  if (!reasons.has(reason)) reasons.set(reason, { code: code as TRPCError["code"], message });
 }
 
 const ACCESS: Record<Procedure["access"], { who: string; errors: string }> = {
@@ -301,7 +276,7 @@ out.push(
   "",
   "## Errors",
   "",
-  "Every `reason`: the domain's catalogue (`REASONS`) and the HTTP layer's own, with the tRPC code,",
+  "Every `reason`: the domain's catalogue (`REASONS`) and the edge's own (`EDGE_REASONS`), with the tRPC code,",
   "the HTTP status and the `message` that comes with it. REST endpoints answer the same in",
   "`error.reason`.",
   "",
