@@ -1,7 +1,9 @@
+import type { TransactionManager } from "@admit/db";
 import { authenticate, type Principal } from "@admit/domain";
 import { initTRPC } from "@trpc/server";
 import { runEffect } from "./effect.ts";
 import { errorData, publicMessage, reasonError } from "./errors.ts";
+import type { IdempotencyRefusal } from "./idempotency.ts";
 import type { ProcedureMeta } from "./meta.ts";
 import type { AppRuntime } from "./runtime.ts";
 
@@ -11,6 +13,10 @@ export interface Context {
   /** The bearer secret of the request, if any. */
   readonly secret: string | null;
   readonly signal: AbortSignal | undefined;
+  /** The transaction of a request sent with an Idempotency-Key: every use case of it joins this one. */
+  readonly transaction?: TransactionManager | undefined;
+  /** Why a keyed mutation is refused before it runs (bad key, key reused, request in progress). */
+  readonly idempotencyRefusal?: IdempotencyRefusal | undefined;
 }
 
 // The router is typed with an empty context so that its type, which `@admit/client` publishes,
@@ -34,9 +40,12 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure
-  .meta({ access: "public" })
-  .use(({ ctx, next }) => next({ ctx: ctx as Context }));
+/** Every procedure starts here: a mutation whose Idempotency-Key was refused stops before its input is read. */
+export const publicProcedure = t.procedure.meta({ access: "public" }).use(({ ctx, type, next }) => {
+  const context = ctx as Context;
+  if (type === "mutation" && context.idempotencyRefusal) throw context.idempotencyRefusal.toTRPCError();
+  return next({ ctx: context });
+});
 
 /** Authenticated by an API key (global or organization), the root key, or a user token. */
 export const principalProcedure = publicProcedure.meta({ access: "principal" }).use(async ({ ctx, next }) => {

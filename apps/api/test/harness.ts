@@ -46,6 +46,7 @@ export const useHarness = (options: { onQuery?: (sql: string) => void } = {}): H
       ADMIT_ROOT_KEY: rootKey,
       PUBLIC_URL: "http://admit.test",
       TOKEN_ENCRYPTION_KEY: tokenKey,
+      WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
     });
     const orm = options.onQuery
       ? await initOrm({ databaseUrl: config.databaseUrl, poolSize: 20, onQuery: options.onQuery })
@@ -114,6 +115,7 @@ export const snapshot = async (h: Harness) => {
   const { rows } = await h.db.query(
     `select (select count(*) from users) u, (select count(*) from memberships) m,
             (select count(*) from invites) i, (select count(*) from deliveries) d,
+            (select count(*) from events) e, (select count(*) from webhook_endpoints) wh,
             (select max(updated_at) from invites) iu`,
   );
   return rows[0];

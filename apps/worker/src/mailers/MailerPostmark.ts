@@ -2,7 +2,9 @@ import { type MailError, Mailer, permanentMailError, temporaryMailError } from "
 import { Effect, Layer } from "effect";
 import { Errors, Models, ServerClient } from "postmark";
 import type { MailFrom } from "../config.ts";
-import { checkRecipient, fromHeader, oneLine } from "./common.ts";
+import { ConfigError, httpUrl } from "../env.ts";
+import { fromHeader, oneLine } from "./common.ts";
+import { defineTransport, withRecipientCheck } from "./transport.ts";
 
 export interface PostmarkOptions {
   readonly serverToken: string;
@@ -37,7 +39,7 @@ export const classifyPostmarkError = (error: unknown): MailError => {
 };
 
 /** Sends through Postmark's official client, on the configured message stream. */
-export const MailerPostmark = (options: PostmarkOptions, from: MailFrom) =>
+const postmarkTransportLayer = (options: PostmarkOptions, from: MailFrom) =>
   Layer.sync(Mailer, () => {
     const api = new URL(options.apiUrl);
     const client = new ServerClient(options.serverToken, {
@@ -46,10 +48,8 @@ export const MailerPostmark = (options: PostmarkOptions, from: MailFrom) =>
       timeout: options.timeoutSeconds ?? 30,
     });
     return Mailer.of({
-      send: (message) => {
-        const invalid = checkRecipient(message);
-        if (invalid) return Effect.fail(invalid);
-        return Effect.tryPromise({
+      send: (message) =>
+        Effect.tryPromise({
           try: () =>
             client.sendEmail({
               From: fromHeader(from),
@@ -67,7 +67,26 @@ export const MailerPostmark = (options: PostmarkOptions, from: MailFrom) =>
               TrackOpens: false,
             }),
           catch: classifyPostmarkError,
-        }).pipe(Effect.map((response) => ({ messageId: response.MessageID ?? null })));
-      },
+        }).pipe(Effect.map((response) => ({ messageId: response.MessageID ?? null }))),
     });
   });
+
+export const postmarkTransport = defineTransport({
+  id: "postmark",
+  configure: (env) => {
+    const serverToken = env.POSTMARK_SERVER_TOKEN?.trim();
+    if (!serverToken) throw new ConfigError("POSTMARK_SERVER_TOKEN is required when MAIL_TRANSPORT is postmark");
+    const messageStream = env.POSTMARK_MESSAGE_STREAM?.trim() || "outbound";
+    if (!/^[a-z0-9-_]{1,30}$/i.test(messageStream)) {
+      throw new ConfigError(`POSTMARK_MESSAGE_STREAM must be a message stream id (got "${messageStream}")`);
+    }
+    const apiUrl = httpUrl("POSTMARK_API_URL", env.POSTMARK_API_URL?.trim() || "https://api.postmarkapp.com");
+    return { serverToken, messageStream, apiUrl };
+  },
+  requiresFrom: "a confirmed sender signature",
+  layer: (settings, { from }) => postmarkTransportLayer(settings, from),
+});
+
+/** Sends through Postmark, recipients checked. */
+export const MailerPostmark = (options: PostmarkOptions, from: MailFrom) =>
+  withRecipientCheck(postmarkTransportLayer(options, from));

@@ -2,7 +2,9 @@ import { type MailError, Mailer, permanentMailError, temporaryMailError } from "
 import { Effect, Layer } from "effect";
 import nodemailer from "nodemailer";
 import type { MailFrom } from "../config.ts";
-import { checkRecipient, oneLine } from "./common.ts";
+import { ConfigError } from "../env.ts";
+import { oneLine } from "./common.ts";
+import { defineTransport, withRecipientCheck } from "./transport.ts";
 
 export interface SmtpOptions {
   /** `smtp://user:pass@host:587` or `smtps://…`. */
@@ -29,7 +31,7 @@ export const classifySmtpError = (error: unknown): MailError => {
 };
 
 /** Sends over SMTP with nodemailer, through a small pool of connections. */
-export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
+const smtpTransportLayer = (options: SmtpOptions, from: MailFrom) =>
   Layer.effect(
     Mailer,
     Effect.acquireRelease(
@@ -48,8 +50,6 @@ export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
       Effect.map((transport) =>
         Mailer.of({
           send: (message) => {
-            const invalid = checkRecipient(message);
-            if (invalid) return Effect.fail(invalid);
             const domain = from.address.slice(from.address.lastIndexOf("@") + 1);
             return Effect.tryPromise({
               try: () =>
@@ -72,3 +72,26 @@ export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
       ),
     ),
   );
+
+export const smtpTransport = defineTransport({
+  id: "smtp",
+  configure: (env) => {
+    const url = env.SMTP_URL?.trim();
+    if (!url)
+      throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT is smtp (e.g. smtp://user:pass@host:587)");
+    let protocol: string;
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
+    }
+    if (protocol !== "smtp:" && protocol !== "smtps:")
+      throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
+    return { url };
+  },
+  layer: ({ url }, { from, concurrency }) => smtpTransportLayer({ url, maxConnections: concurrency }, from),
+});
+
+/** Sends over SMTP, recipients checked. */
+export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
+  withRecipientCheck(smtpTransportLayer(options, from));

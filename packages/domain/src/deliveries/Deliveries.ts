@@ -1,4 +1,6 @@
 import { Effect, Result } from "effect";
+import { type EventType, type NewEvent, SYSTEM_ACTOR } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
 import { Transactor } from "../shared/Transactor.ts";
 import { DeliveryOutbox, type OutgoingDelivery } from "./DeliveryOutbox.ts";
 import { Mailer, type MailMessage } from "./Mailer.ts";
@@ -23,6 +25,20 @@ export type DeliveryOutcome =
   | { readonly _tag: "Retry"; readonly reason: string };
 
 const outcome = (o: DeliveryOutcome): DeliveryOutcome => o;
+
+/** One event per organization the delivery's invites belong to, so each organization hears of its own. */
+const deliveryEvents = (
+  type: EventType,
+  delivery: OutgoingDelivery,
+  extra: Readonly<Record<string, unknown>> = {},
+): ReadonlyArray<NewEvent> =>
+  [...new Set(delivery.organizationIds)].map((organizationId) => ({
+    type,
+    organizationId,
+    actor: SYSTEM_ACTOR,
+    subject: { type: "delivery", id: delivery.id },
+    data: { deliveryId: delivery.id, email: delivery.email, kind: delivery.kind, ...extra },
+  }));
 
 /**
  * Sends one queued delivery. The delivery stays locked from the check to the record of the
@@ -54,16 +70,19 @@ export const deliverInvitation = Effect.fn("Deliveries.deliver")(function* (
             : null;
       if (notSent !== null) {
         yield* outbox.markFailed(deliveryId, notSent);
+        yield* emit(deliveryEvents("delivery.failed", delivery, { status: "failed", reason: notSent }));
         return outcome({ _tag: "Failed", reason: notSent });
       }
       const sent = yield* Effect.result(mailer.send(render(delivery)));
       if (Result.isSuccess(sent)) {
         yield* outbox.markSent(deliveryId);
+        yield* emit(deliveryEvents("delivery.sent", delivery, { status: "sent" }));
         return outcome({ _tag: "Sent", messageId: sent.success.messageId });
       }
       const error = sent.failure;
       if (error.permanent) {
         yield* outbox.markFailed(deliveryId, error.reason);
+        yield* emit(deliveryEvents("delivery.failed", delivery, { status: "failed", reason: error.reason }));
         return outcome({ _tag: "Failed", reason: error.reason });
       }
       yield* outbox.recordAttempt(deliveryId, error.reason);
@@ -74,5 +93,18 @@ export const deliverInvitation = Effect.fn("Deliveries.deliver")(function* (
 
 /** After the last retry: the delivery is marked failed with the last attempt's reason. */
 export const abandonDelivery = Effect.fn("Deliveries.abandon")(function* (deliveryId: string) {
-  return yield* (yield* DeliveryOutbox).giveUp(deliveryId);
+  const outbox = yield* DeliveryOutbox;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const claimed = yield* outbox.claim(deliveryId);
+      if (claimed._tag !== "Queued") return false;
+      const gaveUp = yield* outbox.giveUp(deliveryId);
+      if (gaveUp) {
+        yield* emit(
+          deliveryEvents("delivery.failed", claimed.delivery, { status: "failed", reason: "retries_exhausted" }),
+        );
+      }
+      return gaveUp;
+    }),
+  );
 });
