@@ -83,7 +83,8 @@ const auditIds = async (client: AdmitClient, organizationId: string): Promise<Se
   return ids;
 };
 
-describe("webhooks delivered by the worker", () => {
+// Each test drives real HTTP, queues and processes on a shared, busy machine: generous time, no timed assertions.
+describe("webhooks delivered by the worker", { timeout: 600_000 }, () => {
   it("signs with the Standard Webhooks scheme: the receiver verifies with standardwebhooks, and with both secrets after a rotation", async () => {
     const worker = await startWorker();
     try {
@@ -248,7 +249,7 @@ describe("webhooks delivered by the worker", () => {
     } finally {
       receiver.delayMs = 0;
     }
-  }, 240_000);
+  });
 
   it("an endpoint whose attempts have failed for 5 days is disabled, and an event says so", async () => {
     const t = await makeTenant(w, "Failing");
