@@ -210,27 +210,29 @@ describe("events: each change records exactly its events in its transaction", ()
     ),
   );
 
-  it.effect("organizations.update: organization.updated with the settings it set; a failed log keeps the old ones", () =>
-    inTestStore(
-      Effect.gen(function* () {
-        const { orgA, keyA } = yield* world;
-        const keyId = keyA.kind === "organization" ? keyA.apiKeyId : "";
-        const updated = yield* recorded(
-          updateOrganization(keyA, { organizationId: orgA.id, displayName: "Acme", primaryColor: "#0F766E" }),
-        );
-        expect(updated.lines).toEqual([`organization.updated organization:${orgA.id}`]);
-        expect(updated.events[0]).toMatchObject({
-          organizationId: orgA.id,
-          actor: { kind: "api_key", id: keyId },
-          data: { organizationId: orgA.id, changes: { displayName: "Acme", primaryColor: "#0f766e" } },
-        });
-        yield* InMemory.failOn("EventLog.append");
-        yield* refusal(updateOrganization(keyA, { organizationId: orgA.id, displayName: "Other" }));
-        yield* InMemory.clearFaults;
-        const after = yield* recorded(updateOrganization(keyA, { organizationId: orgA.id, locale: "de" }));
-        expect(after.result).toMatchObject({ displayName: "Acme", locale: "de" });
-      }),
-    ),
+  it.effect(
+    "organizations.update: organization.updated with the settings it set; a failed log keeps the old ones",
+    () =>
+      inTestStore(
+        Effect.gen(function* () {
+          const { orgA, keyA } = yield* world;
+          const keyId = keyA.kind === "organization" ? keyA.apiKeyId : "";
+          const updated = yield* recorded(
+            updateOrganization(keyA, { organizationId: orgA.id, displayName: "Acme", primaryColor: "#0F766E" }),
+          );
+          expect(updated.lines).toEqual([`organization.updated organization:${orgA.id}`]);
+          expect(updated.events[0]).toMatchObject({
+            organizationId: orgA.id,
+            actor: { kind: "api_key", id: keyId },
+            data: { organizationId: orgA.id, changes: { displayName: "Acme", primaryColor: "#0f766e" } },
+          });
+          yield* InMemory.failOn("EventLog.append");
+          yield* refusal(updateOrganization(keyA, { organizationId: orgA.id, displayName: "Other" }));
+          yield* InMemory.clearFaults;
+          const after = yield* recorded(updateOrganization(keyA, { organizationId: orgA.id, locale: "de" }));
+          expect(after.result).toMatchObject({ displayName: "Acme", locale: "de" });
+        }),
+      ),
   );
 
   it.effect("invite.expired is recorded once per invite, by the system, after its expiry", () =>
