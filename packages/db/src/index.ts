@@ -1,4 +1,10 @@
 export { sha256Hex, uuidv7 } from "./adapters/ids.ts";
+export {
+  CREDENTIALS_CHANNEL,
+  type CredentialCache,
+  type CredentialCacheOptions,
+  startCredentialCache,
+} from "./credentialCache.ts";
 export { decodeCursor, encodeCursor } from "./cursor.ts";
 export { freePort, type RunningPostgres, startEmbeddedPostgres } from "./embedded.ts";
 export {

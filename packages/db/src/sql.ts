@@ -1,13 +1,18 @@
 import { RepositoryError } from "@admit/domain";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Context, Effect, Exit } from "effect";
+import type { CredentialCache } from "./credentialCache.ts";
 import type { Orm } from "./orm.ts";
 import type { TokenSealer } from "./sealing.ts";
 
-/** The MikroORM instance of the process, and the sealer for tokens the mailer must read. */
-export class Database extends Context.Service<Database, { readonly orm: Orm; readonly sealer: TokenSealer }>()(
-  "@admit/db/Database",
-) {}
+/**
+ * The MikroORM instance of the process, the sealer for tokens the mailer must read, and the
+ * process's credential cache (null: every credential lookup reads the database).
+ */
+export class Database extends Context.Service<
+  Database,
+  { readonly orm: Orm; readonly sealer: TokenSealer; readonly credentials: CredentialCache | null }
+>()("@admit/db/Database") {}
 
 /** An entity manager inside a transaction, as handed to `CurrentEntityManager`. */
 export type TransactionManager = EntityManager;
