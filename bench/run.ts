@@ -373,37 +373,6 @@ try {
     const row = await runApi("create email", () => requests.email(freshEmail("email")));
     await runBaseline("create email", () => new Map([[captureEmail.email, freshEmail("email-base")]]), row);
   }
-  if (wanted("create email keyed")) await runApi("create email keyed", () => requests.emailKeyed(freshEmail("keyed")));
-  for (const n of [1, 10, 50]) {
-    if (wanted(`bulk-${n}`)) await runApi(`bulk-${n} email`, () => requests.bulk(n)(freshEmail(`bulk${n}`)));
-  }
-  if (wanted("list")) {
-    for (const n of [50, 1000]) await runApi(`list limit ${n}`, requests.list(n));
-    if (settings.listAlone)
-      for (const n of [50, 1000]) await runApi(`list limit ${n}`, requests.list(n), { concurrency: 1 });
-  }
-  if (wantAccept) {
-    const nextToken = sequence(acceptPools.api);
-    const row = await runApi("accept", () => {
-      const invite = nextToken();
-      return invite === null ? null : requests.accept(invite.token);
-    });
-    const nextInvite = sequence(acceptPools.baseline);
-    await runBaseline(
-      "accept",
-      () => {
-        const invite = nextInvite();
-        return invite === null
-          ? null
-          : new Map([
-              [accepted.tokenHash, invite.tokenHash],
-              [accepted.email, invite.email],
-              [accepted.inviteId, invite.inviteId],
-            ]);
-      },
-      row,
-    );
-  }
   // Better Auth's organization/invite-member beside Admit's invites.create by email (organization
   // target), alternating rounds on the same PostgreSQL at the same concurrency.
   const peer: { admit: Row[]; betterAuth: Row[] } = { admit: [], betterAuth: [] };
@@ -439,6 +408,37 @@ try {
     } finally {
       await betterAuth.stop();
     }
+  }
+  if (wanted("create email keyed")) await runApi("create email keyed", () => requests.emailKeyed(freshEmail("keyed")));
+  for (const n of [1, 10, 50]) {
+    if (wanted(`bulk-${n}`)) await runApi(`bulk-${n} email`, () => requests.bulk(n)(freshEmail(`bulk${n}`)));
+  }
+  if (wanted("list")) {
+    for (const n of [50, 1000]) await runApi(`list limit ${n}`, requests.list(n));
+    if (settings.listAlone)
+      for (const n of [50, 1000]) await runApi(`list limit ${n}`, requests.list(n), { concurrency: 1 });
+  }
+  if (wantAccept) {
+    const nextToken = sequence(acceptPools.api);
+    const row = await runApi("accept", () => {
+      const invite = nextToken();
+      return invite === null ? null : requests.accept(invite.token);
+    });
+    const nextInvite = sequence(acceptPools.baseline);
+    await runBaseline(
+      "accept",
+      () => {
+        const invite = nextInvite();
+        return invite === null
+          ? null
+          : new Map([
+              [accepted.tokenHash, invite.tokenHash],
+              [accepted.email, invite.email],
+              [accepted.inviteId, invite.inviteId],
+            ]);
+      },
+      row,
+    );
   }
   http.close();
   const idleRss = await apiProcess.rss();
