@@ -4,7 +4,7 @@
  * revoked through one and refused by the other on the very next request.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -155,6 +155,31 @@ describe("credential cache across processes", () => {
       await listener.end();
     }
     expect(await statusWith(b, key.secret)).toBe(401);
+  });
+
+  it("a user's changed name and its deletion notify; an upsert that changes nothing does not", async () => {
+    const listener = new pg.Client({ connectionString: inject("databaseUrl") });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on("notification", (n) => heard.push(n.payload ?? ""));
+    try {
+      await listener.query("listen admit_credentials");
+      const id = randomUUID();
+      const email = `cache-${id.slice(0, 8)}@example.com`;
+      await db.query("insert into users (id, email) values ($1, $2)", [id, email]);
+      await db.query(
+        `insert into users (id, email) values ($1, $2)
+         on conflict (email) do update set first_name = coalesce(users.first_name, excluded.first_name)`,
+        [randomUUID(), email],
+      );
+      await db.query("update users set first_name = 'Ada' where id = $1", [id]);
+      await db.query("delete from users where id = $1", [id]);
+      // A round trip on the listening connection: notifications committed before it have arrived.
+      await listener.query("select 1");
+      expect(heard.filter((p) => p === `u:${id}`)).toHaveLength(2);
+    } finally {
+      await listener.end();
+    }
   });
 
   it("drops and bypasses the cache while its listening connection is lost, then caches again", async () => {

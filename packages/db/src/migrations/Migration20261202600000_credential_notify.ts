@@ -1,49 +1,40 @@
 import { Migration } from "@mikro-orm/migrations";
 
 /**
- * Every change to a credential notifies `admit_credentials` in the changing transaction (delivered
- * when it commits), so that each API process drops what its credential cache holds for it:
- * `k:<secret hash>` for an API key, `t:<token hash>` for a user token, `u:<user id>` for a user
- * whose email or name changed.
+ * Credential changes notify `admit_credentials` in the changing transaction (delivered on commit),
+ * so that every API process's credential cache drops the entry: `k:<secret hash>` for an API key,
+ * `t:<token hash>` for a user token, `u:<user id>` for a user whose email or name changed.
  */
 export class Migration20261202600000_credential_notify extends Migration {
   override name = "Migration20261202600000_credential_notify";
 
   override up(): void {
-    this.addSql(`create function admit_notify_api_key() returns trigger language plpgsql as $$
-      begin
-        perform pg_notify('admit_credentials', 'k:' || encode(old.secret_hash, 'hex'));
-        return null;
-      end $$`);
-    this.addSql(`create trigger api_keys_notify after update or delete on api_keys
-      for each row execute function admit_notify_api_key()`);
-    this.addSql(`create function admit_notify_user_token() returns trigger language plpgsql as $$
-      begin
-        perform pg_notify('admit_credentials', 't:' || encode(old.token_hash, 'hex'));
-        return null;
-      end $$`);
-    this.addSql(`create trigger user_tokens_notify after update or delete on user_tokens
-      for each row execute function admit_notify_user_token()`);
-    this.addSql(`create function admit_notify_user() returns trigger language plpgsql as $$
-      begin
-        perform pg_notify('admit_credentials', 'u:' || old.id::text);
-        return null;
-      end $$`);
-    this.addSql(`create trigger users_notify after update of email, first_name, last_name on users
-      for each row when (old.email is distinct from new.email or old.first_name is distinct from new.first_name
-        or old.last_name is distinct from new.last_name)
-      execute function admit_notify_user()`);
-    this.addSql(`create trigger users_notify_delete after delete on users
-      for each row execute function admit_notify_user()`);
+    this.addSql(
+      `create or replace function "api_keys_api_keys_notify_fn"() returns trigger as $$ begin perform pg_notify('admit_credentials', 'k:' || encode(old.secret_hash, 'hex')); return null; end; $$ language plpgsql`,
+    );
+    this.addSql(
+      `create trigger "api_keys_notify" AFTER UPDATE OR DELETE on "api_keys" for each ROW execute function "api_keys_api_keys_notify_fn"()`,
+    );
+    this.addSql(
+      `create or replace function "users_users_notify_fn"() returns trigger as $$ begin if tg_op = 'DELETE' or old.email is distinct from new.email or old.first_name is distinct from new.first_name or old.last_name is distinct from new.last_name then perform pg_notify('admit_credentials', 'u:' || old.id::text); end if; return null; end; $$ language plpgsql`,
+    );
+    this.addSql(
+      `create trigger "users_notify" AFTER UPDATE OR DELETE on "users" for each ROW execute function "users_users_notify_fn"()`,
+    );
+    this.addSql(
+      `create or replace function "user_tokens_user_tokens_notify_fn"() returns trigger as $$ begin perform pg_notify('admit_credentials', 't:' || encode(old.token_hash, 'hex')); return null; end; $$ language plpgsql`,
+    );
+    this.addSql(
+      `create trigger "user_tokens_notify" AFTER UPDATE OR DELETE on "user_tokens" for each ROW execute function "user_tokens_user_tokens_notify_fn"()`,
+    );
   }
 
   override down(): void {
-    this.addSql("drop trigger if exists users_notify_delete on users");
-    this.addSql("drop trigger if exists users_notify on users");
-    this.addSql("drop trigger if exists user_tokens_notify on user_tokens");
-    this.addSql("drop trigger if exists api_keys_notify on api_keys");
-    this.addSql("drop function if exists admit_notify_user()");
-    this.addSql("drop function if exists admit_notify_user_token()");
-    this.addSql("drop function if exists admit_notify_api_key()");
+    this.addSql(`drop trigger if exists "api_keys_notify" on "api_keys"`);
+    this.addSql(`drop function if exists "api_keys_api_keys_notify_fn"()`);
+    this.addSql(`drop trigger if exists "user_tokens_notify" on "user_tokens"`);
+    this.addSql(`drop function if exists "user_tokens_user_tokens_notify_fn"()`);
+    this.addSql(`drop trigger if exists "users_notify" on "users"`);
+    this.addSql(`drop function if exists "users_users_notify_fn"()`);
   }
 }
