@@ -44,14 +44,25 @@ const startApi = (): Promise<string> => {
   });
 };
 
-const trpc = async (base: string, kind: "query" | "mutation", path: string, input: unknown, secret: string) => {
+const trpc = async (
+  base: string,
+  kind: "query" | "mutation",
+  path: string,
+  input: unknown,
+  secret: string,
+  idempotencyKey?: string,
+) => {
   const res = await fetch(
     kind === "query"
       ? `${base}/trpc/${path}?input=${encodeURIComponent(JSON.stringify(input))}`
       : `${base}/trpc/${path}`,
     {
       method: kind === "query" ? "GET" : "POST",
-      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      headers: {
+        authorization: `Bearer ${secret}`,
+        "content-type": "application/json",
+        ...(idempotencyKey === undefined ? {} : { "idempotency-key": idempotencyKey }),
+      },
       ...(kind === "mutation" ? { body: JSON.stringify(input) } : {}),
     },
   );
@@ -134,6 +145,17 @@ describe("credential cache across processes", () => {
     await provenCached(a, key.id, key.secret);
 
     const revoked = await trpc(a, "mutation", "apiKeys.revoke", { apiKeyId: key.id }, rootKey);
+    expect(revoked.status).toBe(200);
+    expect(await statusWith(b, key.secret)).toBe(401);
+    expect(await statusWith(a, key.secret)).toBe(401);
+  });
+
+  it("refuses it as well when the revocation is a keyed request, committed with its stored answer", async () => {
+    const key = await newKey();
+    await provenCached(b, key.id, key.secret);
+    await provenCached(a, key.id, key.secret);
+
+    const revoked = await trpc(a, "mutation", "apiKeys.revoke", { apiKeyId: key.id }, rootKey, randomUUID());
     expect(revoked.status).toBe(200);
     expect(await statusWith(b, key.secret)).toBe(401);
     expect(await statusWith(a, key.secret)).toBe(401);

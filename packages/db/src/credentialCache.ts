@@ -32,8 +32,9 @@ export interface CredentialCache {
   /**
    * Settles once this process's listener has received the notification of `kind` for `hash`
    * (PostgreSQL sends it to every listener at once) after `since` (a `begin()` ticket taken before
-   * the change), or after `timeoutMs`, or at once when not subscribed. For callers that changed a
-   * credential outside a transaction.
+   * the change), or after `timeoutMs` (5 s by default: a bound for a lost connection, far above
+   * a loaded machine's delivery time), or at once when not subscribed. Called once the change has
+   * committed, before the caller that made it is answered.
    */
   delivered(kind: "k" | "t", hash: string, since: number, timeoutMs?: number): Promise<void>;
   /** True while subscribed: entries are served only then. */
@@ -161,7 +162,7 @@ export const startCredentialCache = (options: CredentialCacheOptions): Credentia
       generation++;
       drop(`${kind}:${hash}`);
     },
-    delivered: (kind, hash, since, timeoutMs = 1_000) => {
+    delivered: (kind, hash, since, timeoutMs = 5_000) => {
       const key = `${kind}:${hash}`;
       if (!live || (recent.get(key) ?? -1) > since) return Promise.resolve();
       return new Promise<void>((resolve) => {

@@ -27,7 +27,15 @@ export {
   installDeliveryQueue,
 } from "./queue.ts";
 export { makeTokenSealer, type TokenSealer } from "./sealing.ts";
-export { CurrentEntityManager, Database, type TransactionManager, withTransaction } from "./sql.ts";
+export {
+  afterCommit,
+  CurrentEntityManager,
+  committed,
+  Database,
+  rolledBack,
+  type TransactionManager,
+  withTransaction,
+} from "./sql.ts";
 export { listenForEvents } from "./webhooks/listen.ts";
 export {
   type AttemptOutcome,

@@ -24,6 +24,32 @@ export const CurrentEntityManager = Context.Reference<EntityManager | null>("@ad
 
 export type Row = Record<string, unknown>;
 
+const commitHooks = new WeakMap<EntityManager, Array<() => Promise<void>>>();
+
+/**
+ * Runs `hook` once the transaction of `em` has committed, before whoever committed it answers
+ * (dropped if it rolls back). For what must hold when the caller hears back yet can only happen
+ * after the commit, such as other processes having seen a credential's change.
+ */
+export const afterCommit = (em: EntityManager, hook: () => Promise<void>): void => {
+  const hooks = commitHooks.get(em);
+  if (hooks) hooks.push(hook);
+  else commitHooks.set(em, [hook]);
+};
+
+/** Every place that commits a transaction calls this right after the commit succeeds. */
+export const committed = async (em: EntityManager): Promise<void> => {
+  const hooks = commitHooks.get(em);
+  if (hooks === undefined) return;
+  commitHooks.delete(em);
+  await Promise.all(hooks.map((hook) => hook()));
+};
+
+/** Every place that rolls a transaction back calls this, so its hooks never run. */
+export const rolledBack = (em: EntityManager): void => {
+  commitHooks.delete(em);
+};
+
 /**
  * Builds the adapters' query function: statements run on the current transaction when there is
  * one, otherwise on a fresh fork (autocommit). Placeholders are `?`; arrays go through `pgArray`.
@@ -54,8 +80,17 @@ export const withTransaction =
             yield* Effect.tryPromise({
               try: () => em.commit(),
               catch: (cause) => new RepositoryError({ cause }),
-            }).pipe(Effect.tapError(() => Effect.promise(() => em.rollback().catch(() => {}))));
+            }).pipe(
+              Effect.tapError(() =>
+                Effect.promise(() => {
+                  rolledBack(em);
+                  return em.rollback().catch(() => {});
+                }),
+              ),
+            );
+            yield* Effect.promise(() => committed(em));
           } else {
+            rolledBack(em);
             yield* Effect.promise(() => em.rollback().catch(() => {}));
           }
           return yield* exit;

@@ -1,6 +1,6 @@
 import { type ApiKeyKind, ApiKeyRepository, type ApiKeyView } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { CurrentEntityManager, Database, date, dateOrNull, makeQuery, type Row } from "../sql.ts";
+import { afterCommit, CurrentEntityManager, Database, date, dateOrNull, makeQuery, type Row } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
 
 const COLUMNS = `id, kind, organization_id as "organizationId", name, created_at as "createdAt", revoked_at as "revokedAt"`;
@@ -52,9 +52,11 @@ export const ApiKeyRepositoryMikro = Layer.effect(
           [organizationId, organizationId, ...k.params],
         ).pipe(Effect.map((rows) => toPage(rows, page, apiKey)));
       },
-      // The table's trigger notifies every process's credential cache when this commits. Outside a
-      // transaction (it has committed when the query answers) the revocation answers once the
-      // notification is out, so that no process still holds the key when the caller hears back.
+      // The table's trigger notifies every process's credential cache when the change commits. The
+      // revocation answers only once this process's listener has seen that notification (PostgreSQL
+      // sends it to every listener at once), so that no process still serves the key when the caller
+      // hears back: at once outside a transaction (the update has committed when it answers), and
+      // right after the commit inside one, before the request that committed it is answered.
       revoke: (id) =>
         Effect.gen(function* () {
           const since = credentials?.begin() ?? 0;
@@ -66,8 +68,10 @@ export const ApiKeyRepositoryMikro = Layer.effect(
           const hash = rows[0] ? String(rows[0].secretHash) : null;
           if (hash !== null && credentials !== null) {
             credentials.forget("k", hash);
-            if ((yield* CurrentEntityManager) === null)
-              yield* Effect.promise(() => credentials.delivered("k", hash, since));
+            const seen = () => credentials.delivered("k", hash, since);
+            const transaction = yield* CurrentEntityManager;
+            if (transaction === null) yield* Effect.promise(seen);
+            else afterCommit(transaction, seen);
           }
           return one(rows);
         }),
