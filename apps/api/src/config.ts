@@ -92,6 +92,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
     databaseUrl,
     tokenEncryptionKey,
     port,
+    // Every interface, as a service in a container needs; `pnpm dev` sets 127.0.0.1.
     host: env.HOST ?? "0.0.0.0",
     publicUrl: parseUrl("PUBLIC_URL", env.PUBLIC_URL ?? `http://localhost:${port}`),
     rootKey,

@@ -1,3 +1,4 @@
+import type { AddressInfo } from "node:net";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startApiServer } from "./server.ts";
 
@@ -12,8 +13,20 @@ try {
   throw error;
 }
 
-const api = await startApiServer(config);
-console.log(`[api] listening on ${api.url} (public URL ${config.publicUrl})`);
+let api: Awaited<ReturnType<typeof startApiServer>>;
+try {
+  api = await startApiServer(config);
+} catch (error) {
+  if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+    console.error(`[api] PORT ${config.port} is already in use on ${config.host}: stop that process or set PORT`);
+    process.exit(1);
+  }
+  throw error;
+}
+// The address actually bound, not a guess: 0.0.0.0 means every interface.
+const bound = api.server.address() as AddressInfo;
+const shown = bound.family === "IPv6" ? `[${bound.address}]` : bound.address;
+console.log(`[api] listening on http://${shown}:${bound.port} (public URL ${config.publicUrl})`);
 
 let stopping = false;
 const shutdown = (signal: string) => {

@@ -389,7 +389,17 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     if (!socket.writable || error.code === "ECONNRESET") return socket.destroy();
     socket.end(parserErrorResponse(error));
   });
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    await runtime.dispose();
+    if (!options.orm) await orm.close();
+    throw error;
+  });
   const { port } = server.address() as AddressInfo;
 
   let closing: Promise<{ forced: boolean }> | undefined;
