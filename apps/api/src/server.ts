@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { initOrm, type Orm } from "@admit/db";
+import { initOrm, type Orm, startCredentialCache } from "@admit/db";
 import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
@@ -178,7 +178,12 @@ export interface ApiServer {
 
 export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } = {}): Promise<ApiServer> => {
   const orm = options.orm ?? (await initOrm({ databaseUrl: config.databaseUrl, poolSize: 20 }));
-  const runtime = makeRuntime(orm, config);
+  // Authentication without a round trip per request; revocations reach it through LISTEN/NOTIFY.
+  const credentials = startCredentialCache({
+    databaseUrl: config.databaseUrl,
+    log: (line) => console.warn(`[api] ${line}`),
+  });
+  const runtime = makeRuntime(orm, config, credentials);
   let draining = false;
   const inFlight = new Set<ServerResponse>();
 
@@ -452,6 +457,7 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       clearTimeout(timer);
       const release = (async () => {
         await runtime.dispose();
+        await credentials.close();
         if (!options.orm) await orm.close();
       })();
       // Cut requests may still hold database connections (a query waiting on a lock): give them

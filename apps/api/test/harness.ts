@@ -1,25 +1,16 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { initOrm, makeTokenSealer } from "@admit/db";
 import type {} from "@admit/db/testing";
-import { createTRPCClient, httpLink, type TRPCClient, TRPCClientError } from "@trpc/client";
+import { TRPCClientError } from "@trpc/client";
 import pg from "pg";
 import { afterAll, beforeAll, expect, inject } from "vitest";
-import { type ApiServer, type AppRouter, loadConfig, startApiServer } from "../src/index.ts";
+// The client's source, by path: `@admit/client` is built from this package's router type, so it
+// cannot also be a dependency of it (the adoption check drives the packed package). The tests still
+// go through the real client, per-call idempotency keys included.
+import { type AdmitClient, createAdmitClient } from "../../../packages/client/src/index.ts";
+import { type ApiServer, loadConfig, startApiServer } from "../src/index.ts";
 
-/**
- * A plain tRPC client of this router (`@admit/client` is built from this package's router type,
- * so it cannot also be a dependency of it; the adoption check drives the real package).
- */
-export type AdmitClient = TRPCClient<AppRouter>;
-const createAdmitClient = (options: { url: string; apiKey?: string }): AdmitClient =>
-  createTRPCClient<AppRouter>({
-    links: [
-      httpLink({
-        url: `${options.url}/trpc`,
-        headers: () => (options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-      }),
-    ],
-  });
+export type { AdmitClient };
 
 export interface Harness {
   readonly api: ApiServer;
@@ -55,7 +46,7 @@ export const useHarness = (options: { onQuery?: (sql: string) => void } = {}): H
     if (orm) closeOrm = () => orm.close();
     h.url = h.api.url;
     h.rootKey = rootKey;
-    h.client = (apiKey?: string) => createAdmitClient({ url: h.api.url, ...(apiKey ? { apiKey } : {}) });
+    h.client = (apiKey?: string) => createAdmitClient({ url: h.api.url, batch: false, ...(apiKey ? { apiKey } : {}) });
     h.root = h.client(rootKey);
     h.db = new pg.Pool({ connectionString: inject("databaseUrl"), max: 4 });
     const sealer = makeTokenSealer(tokenKey);
