@@ -6,6 +6,7 @@ import { type AdmitClient, createAdmitClient } from "@admit/client";
 import {
   DELIVERY_DEAD_LETTER_QUEUE,
   DELIVERY_QUEUE,
+  DELIVERY_RETRY_QUEUE,
   type DeliveryQueueSettings,
   installDeliveryQueue,
 } from "@admit/db";
@@ -15,14 +16,14 @@ import { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, inject } from "vitest";
 import { loadWorkerConfig, type RunningWorker, startWorker } from "../src/index.ts";
 
-/** Short retries and a fast supervisor, so that a test sees a retry or a takeover within seconds. */
+/** Short retries in both phases, so that a test sees retries run out within seconds. */
 export const FAST_QUEUE: DeliveryQueueSettings = {
-  retryLimit: 3,
-  retryDelay: 1,
-  retryDelayMax: 2,
-  heartbeatSeconds: 10,
-  expireInSeconds: 60,
+  quick: { retryLimit: 2, retryDelay: 1, retryDelayMax: 2, heartbeatSeconds: 10, expireInSeconds: 60 },
+  slow: { retryLimit: 1, retryDelay: 1, retryDelayMax: 2, heartbeatSeconds: 10, expireInSeconds: 60 },
 };
+
+/** Every attempt a delivery gets before it is given up: the first, then the retries of both phases. */
+export const ATTEMPTS = (s: DeliveryQueueSettings) => 1 + s.quick.retryLimit + 1 + s.slow.retryLimit;
 
 export const PUBLIC_URL = "http://admit.test";
 export const MAIL_FROM = "Admit Invitations <invites@admit.test>";
@@ -78,6 +79,7 @@ export const useWorld = (): World => {
     await w.boss.start();
     // Jobs another file left behind belong to that file's mail servers.
     await w.boss.deleteAllJobs(DELIVERY_QUEUE);
+    await w.boss.deleteAllJobs(DELIVERY_RETRY_QUEUE);
     await w.boss.deleteAllJobs(DELIVERY_DEAD_LETTER_QUEUE);
     w.api = await startApiServer(
       loadConfig({

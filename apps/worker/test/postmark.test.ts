@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../src/index.ts";
 import {
+  ATTEMPTS,
   deliveryOf,
   emailInvite,
   FAST_QUEUE,
@@ -50,7 +51,7 @@ describe("through Postmark", () => {
     const [request, ...more] = postmark.to(email);
     expect(more).toEqual([]);
     expect(request!.method).toBe("POST");
-    expect(request!.path).toBe("/email");
+    expect(request!.path).toBe("/email/batch");
     expect(request!.headers["x-postmark-server-token"]).toBe("server-token-for-tests");
     const body = request!.body;
     expect(body).toMatchObject({
@@ -156,7 +157,7 @@ describe("Postmark failures", () => {
     expect(d.status).toBe("failed");
     expect(d.last_error).toBe("retries_exhausted: postmark http 503: Down for maintenance");
     expect(d.token_sealed).toBeNull();
-    expect(postmark.tries(email)).toBe(FAST_QUEUE.retryLimit + 1);
+    expect(postmark.tries(email)).toBe(ATTEMPTS(FAST_QUEUE));
     expect((await t.client.invites.get.query({ inviteId })).delivery.status).toBe("failed");
   });
 });

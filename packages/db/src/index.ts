@@ -7,7 +7,9 @@ export {
   DEFAULT_DELIVERY_QUEUE_SETTINGS,
   DELIVERY_DEAD_LETTER_QUEUE,
   DELIVERY_QUEUE,
+  DELIVERY_RETRY_QUEUE,
   type DeliveryJob,
+  type DeliveryQueuePhase,
   type DeliveryQueueSettings,
   installDeliveryQueue,
 } from "./queue.ts";

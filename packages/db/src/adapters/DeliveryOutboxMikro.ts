@@ -7,11 +7,11 @@ import {
   type TargetType,
 } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, date, makeQuery } from "../sql.ts";
+import { Database, date, makeQuery, pgArray } from "../sql.ts";
 
 // Pending, unexpired invites of one delivery with the names an email shows. Groups have no
 // organization; a website's organization is the one that owns it.
-const TARGETS = `select i.target_type as "type", i.target_id as "id", i.role, i.expires_at as "expiresAt",
+const TARGETS = `select i.delivery_id as "deliveryId", i.target_type as "type", i.target_id as "id", i.role, i.expires_at as "expiresAt",
     coalesce(o.name, w.name, g.name) as "name",
     case when i.target_type = 'group' then null else io.name end as "organizationName"
   from invites i
@@ -19,7 +19,7 @@ const TARGETS = `select i.target_type as "type", i.target_id as "id", i.role, i.
   left join websites w on i.target_type = 'website' and w.id = i.target_id
   left join groups g on i.target_type = 'group' and g.id = i.target_id
   left join organizations io on io.id = i.organization_id
-  where i.delivery_id = ?::uuid and i.status = 'pending' and i.expires_at > now()
+  where i.delivery_id = any(?::uuid[]) and i.status = 'pending' and i.expires_at > now()
   order by i.target_type, coalesce(o.name, w.name, g.name), i.id`;
 
 export const DeliveryOutboxMikro = Layer.effect(
@@ -28,71 +28,89 @@ export const DeliveryOutboxMikro = Layer.effect(
     const { orm, sealer } = yield* Database;
     const query = makeQuery(orm);
     return DeliveryOutbox.of({
-      claim: (deliveryId) =>
+      // Rows are locked in id order, so two workers claiming overlapping batches never deadlock.
+      claim: (deliveryIds) =>
         Effect.gen(function* () {
-          const [row] = yield* query(
+          const claims = new Map<string, ClaimedDelivery>();
+          if (deliveryIds.length === 0) return claims;
+          const rows = yield* query(
             `select id, email, status, token_sealed as "tokenSealed", inviter_name as "inviterName", kind, attempts,
                     exists (select 1 from invites where delivery_id = d.id) as "referenced"
-             from deliveries d where id = ?::uuid for update`,
-            [deliveryId],
+             from deliveries d where id = any(?::uuid[]) order by id for update`,
+            [pgArray(deliveryIds)],
           );
-          if (row === undefined) return { _tag: "Missing" } satisfies ClaimedDelivery;
-          if (row.status !== "queued") {
-            return { _tag: "Settled", status: row.status as "sent" | "failed" } satisfies ClaimedDelivery;
+          const queued = rows.filter((r) => r.status === "queued");
+          const targets = new Map<string, InvitedTarget[]>();
+          if (queued.length > 0) {
+            for (const t of yield* query(TARGETS, [pgArray(queued.map((r) => String(r.id)))])) {
+              const list = targets.get(String(t.deliveryId)) ?? [];
+              list.push({
+                type: t.type as TargetType,
+                id: String(t.id),
+                name: String(t.name ?? ""),
+                organizationName: t.organizationName === null ? null : String(t.organizationName),
+                role: t.role as Role,
+                expiresAt: date(t.expiresAt),
+              });
+              targets.set(String(t.deliveryId), list);
+            }
           }
-          const targets = yield* query(TARGETS, [deliveryId]);
-          // A token that does not open means the worker's TOKEN_ENCRYPTION_KEY is not the API's: a
-          // configuration error to retry after, never a reason to drop the email.
-          const token =
-            row.tokenSealed === null
-              ? null
-              : yield* Effect.try({
-                  try: () => sealer.open(String(row.tokenSealed)),
-                  catch: (cause) =>
-                    new RepositoryError({
-                      cause: new Error("a sealed token did not open: is TOKEN_ENCRYPTION_KEY the API's?", { cause }),
-                    }),
-                });
-          return {
-            _tag: "Queued",
-            delivery: {
-              id: String(row.id),
-              email: String(row.email),
-              token,
-              inviterName: String(row.inviterName ?? ""),
-              kind: row.kind === "resend" ? "resend" : "invite",
-              attempts: Number(row.attempts),
-              referenced: Boolean(row.referenced),
-              targets: targets.map(
-                (t): InvitedTarget => ({
-                  type: t.type as TargetType,
-                  id: String(t.id),
-                  name: String(t.name ?? ""),
-                  organizationName: t.organizationName === null ? null : String(t.organizationName),
-                  role: t.role as Role,
-                  expiresAt: date(t.expiresAt),
-                }),
-              ),
-            },
-          } satisfies ClaimedDelivery;
+          for (const row of rows) {
+            const id = String(row.id);
+            if (row.status !== "queued") {
+              // Reported states come after sending: for the worker they are all "sent".
+              claims.set(id, { _tag: "Settled", status: row.status === "failed" ? "failed" : "sent" });
+              continue;
+            }
+            // A token that does not open means the worker's TOKEN_ENCRYPTION_KEY is not the API's: a
+            // configuration error to retry after, never a reason to drop the email.
+            const token =
+              row.tokenSealed === null
+                ? null
+                : yield* Effect.try({
+                    try: () => sealer.open(String(row.tokenSealed)),
+                    catch: (cause) =>
+                      new RepositoryError({
+                        cause: new Error("a sealed token did not open: is TOKEN_ENCRYPTION_KEY the API's?", { cause }),
+                      }),
+                  });
+            claims.set(id, {
+              _tag: "Queued",
+              delivery: {
+                id,
+                email: String(row.email),
+                token,
+                inviterName: String(row.inviterName ?? ""),
+                kind: row.kind === "resend" ? "resend" : "invite",
+                attempts: Number(row.attempts),
+                referenced: Boolean(row.referenced),
+                targets: targets.get(id) ?? [],
+              },
+            });
+          }
+          return claims;
         }),
-      markSent: (deliveryId) =>
-        query(
-          `update deliveries set status = 'sent', sent_at = now(), token_sealed = null, attempts = attempts + 1,
-             last_error = null where id = ?::uuid and status = 'queued'`,
-          [deliveryId],
-        ).pipe(Effect.asVoid),
-      markFailed: (deliveryId, reason) =>
-        query(
-          `update deliveries set status = 'failed', token_sealed = null, attempts = attempts + 1, last_error = ?
-           where id = ?::uuid and status = 'queued'`,
-          [reason.slice(0, 1000), deliveryId],
-        ).pipe(Effect.asVoid),
-      recordAttempt: (deliveryId, reason) =>
-        query(
-          "update deliveries set attempts = attempts + 1, last_error = ? where id = ?::uuid and status = 'queued'",
-          [reason.slice(0, 1000), deliveryId],
-        ).pipe(Effect.asVoid),
+      // One statement for the whole batch: each row's new state comes from its record.
+      record: (records) =>
+        records.length === 0
+          ? Effect.void
+          : query(
+              `update deliveries d set
+                 status = case r.tag when 'Sent' then 'sent' when 'Failed' then 'failed' else d.status end,
+                 sent_at = case when r.tag = 'Sent' then now() else d.sent_at end,
+                 provider_message_id = case when r.tag = 'Sent' then r.message_id else d.provider_message_id end,
+                 token_sealed = case when r.tag = 'Attempted' then d.token_sealed else null end,
+                 attempts = d.attempts + 1,
+                 last_error = case when r.tag = 'Sent' then null else r.reason end
+               from unnest(?::uuid[], ?::text[], ?::text[], ?::text[]) as r(id, tag, message_id, reason)
+               where d.id = r.id and d.status = 'queued'`,
+              [
+                pgArray(records.map((r) => r.id)),
+                pgArray(records.map((r) => r._tag)),
+                pgArray(records.map((r) => (r._tag === "Sent" ? r.messageId : null))),
+                pgArray(records.map((r) => (r._tag === "Sent" ? null : r.reason.slice(0, 1000)))),
+              ],
+            ).pipe(Effect.asVoid),
       giveUp: (deliveryId) =>
         query(
           `update deliveries set status = 'failed', token_sealed = null,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest";
-import { Effect, Layer } from "effect";
+import { Effect, Layer, Result } from "effect";
 import { Transactor } from "../shared/Transactor.ts";
-import { abandonDelivery, deliverInvitation } from "./Deliveries.ts";
+import { abandonDelivery, deliverInvitation, deliverInvitations } from "./Deliveries.ts";
 import { type ClaimedDelivery, DeliveryOutbox, type OutgoingDelivery } from "./DeliveryOutbox.ts";
 import { type MailError, Mailer, type MailMessage, permanentMailError, temporaryMailError } from "./Mailer.ts";
 
@@ -23,21 +23,34 @@ const queued = (over: Partial<OutgoingDelivery> = {}): ClaimedDelivery => ({
 });
 
 /** An outbox holding one claim, a mailer answering `answer`, and a log of what each one was asked. */
-const world = (claim: ClaimedDelivery, answer: MailError | null = null) => {
+const world = (
+  claim: ClaimedDelivery | ((id: string) => ClaimedDelivery),
+  answer: MailError | null | ((m: MailMessage) => MailError | null) = null,
+) => {
+  const answerFor = (m: MailMessage) => (typeof answer === "function" ? answer(m) : answer);
   const calls: string[] = [];
   const sent: MailMessage[] = [];
   const layer = Layer.mergeAll(
     Layer.succeed(
       DeliveryOutbox,
       DeliveryOutbox.of({
-        claim: () =>
+        claim: (ids) =>
           Effect.sync(() => {
             calls.push("claim");
-            return claim;
+            return new Map(ids.map((id) => [id, typeof claim === "function" ? claim(id) : claim]));
           }),
-        markSent: (id) => Effect.sync(() => void calls.push(`sent ${id}`)),
-        markFailed: (id, reason) => Effect.sync(() => void calls.push(`failed ${id} ${reason}`)),
-        recordAttempt: (id, reason) => Effect.sync(() => void calls.push(`attempt ${id} ${reason}`)),
+        record: (records) =>
+          Effect.sync(() => {
+            for (const r of records) {
+              calls.push(
+                r._tag === "Sent"
+                  ? `sent ${r.id}`
+                  : r._tag === "Failed"
+                    ? `failed ${r.id} ${r.reason}`
+                    : `attempt ${r.id} ${r.reason}`,
+              );
+            }
+          }),
         giveUp: (id) =>
           Effect.sync(() => {
             calls.push(`give up ${id}`);
@@ -48,13 +61,24 @@ const world = (claim: ClaimedDelivery, answer: MailError | null = null) => {
     Layer.succeed(
       Mailer,
       Mailer.of({
-        send: (m) =>
-          answer
-            ? Effect.fail(answer)
+        send: (m) => {
+          const error = answerFor(m);
+          return error
+            ? Effect.fail(error)
             : Effect.sync(() => {
                 sent.push(m);
                 return { messageId: "m1" };
-              }),
+              });
+        },
+        sendBatch: (ms) =>
+          Effect.sync(() =>
+            ms.map((m) => {
+              const error = answerFor(m);
+              if (error) return Result.fail(error);
+              sent.push(m);
+              return Result.succeed({ messageId: `m-${m.deliveryId}` });
+            }),
+          ),
       }),
     ),
     Layer.succeed(
@@ -85,7 +109,7 @@ describe("deliverInvitation", () => {
     Effect.gen(function* () {
       const w = world(queued());
       const outcome = yield* deliverInvitation("d1", render).pipe(Effect.provide(w.layer));
-      expect(outcome).toEqual({ _tag: "Sent", messageId: "m1" });
+      expect(outcome).toEqual({ _tag: "Sent", messageId: "m-d1" });
       expect(w.sent.map((m) => m.to)).toEqual(["ann@example.com"]);
       expect(w.calls).toEqual(["begin", "claim", "sent d1", "commit"]);
     }),
@@ -141,6 +165,40 @@ describe("deliverInvitation", () => {
       });
       expect(deferred.calls).toEqual(["begin", "claim", "attempt d1 postmark http 503: down", "commit"]);
     }),
+  );
+
+  it.effect(
+    "a batch settles each delivery on its own: one refused recipient fails neither the sent nor the retried",
+    () =>
+      Effect.gen(function* () {
+        const w = world(
+          (id) => (id === "gone" ? { _tag: "Missing" } : queued({ id, email: `${id}@example.com` })),
+          (m) =>
+            m.to === "bad@example.com"
+              ? permanentMailError("postmark error 406: inactive recipient")
+              : m.to === "busy@example.com"
+                ? temporaryMailError("postmark http 429: too many requests")
+                : null,
+        );
+        const outcomes = yield* deliverInvitations(["ok", "bad", "busy", "gone", "ok"], render).pipe(
+          Effect.provide(w.layer),
+        );
+        expect(Object.fromEntries(outcomes)).toEqual({
+          ok: { _tag: "Sent", messageId: "m-ok" },
+          bad: { _tag: "Failed", reason: "postmark error 406: inactive recipient" },
+          busy: { _tag: "Retry", reason: "postmark http 429: too many requests" },
+          gone: { _tag: "Skipped", reason: "missing" },
+        });
+        expect(w.sent.map((m) => m.to)).toEqual(["ok@example.com"]);
+        expect(w.calls).toEqual([
+          "begin",
+          "claim",
+          "sent ok",
+          "failed bad postmark error 406: inactive recipient",
+          "attempt busy postmark http 429: too many requests",
+          "commit",
+        ]);
+      }),
   );
 
   it.effect("abandonDelivery gives the delivery up", () =>
