@@ -11,6 +11,8 @@ export interface ApiConfig {
   readonly tokenEncryptionKey: string;
   /** How long SIGTERM waits for requests in flight before cutting their connections. */
   readonly shutdownTimeoutMs: number;
+  /** Basic-auth pair of Postmark's webhooks (`POST /hooks/postmark`); null refuses every report. */
+  readonly postmarkWebhook: { readonly username: string; readonly password: string } | null;
 }
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -75,9 +77,19 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
       "TOKEN_ENCRYPTION_KEY is required: a random secret of at least 32 characters, the same for API and worker",
     );
   }
+  const webhookUser = env.POSTMARK_WEBHOOK_USERNAME ?? "";
+  const webhookPassword = env.POSTMARK_WEBHOOK_PASSWORD ?? "";
+  if ((webhookUser === "") !== (webhookPassword === "")) {
+    throw new ConfigError("POSTMARK_WEBHOOK_USERNAME and POSTMARK_WEBHOOK_PASSWORD must be set together");
+  }
+  if (webhookUser.includes(":")) throw new ConfigError("POSTMARK_WEBHOOK_USERNAME may not contain ':'");
+  if (webhookPassword !== "" && webhookPassword.length < 16) {
+    throw new ConfigError("POSTMARK_WEBHOOK_PASSWORD must be at least 16 characters (use a random secret)");
+  }
   return {
     databaseUrl,
     tokenEncryptionKey,
+    postmarkWebhook: webhookUser === "" ? null : { username: webhookUser, password: webhookPassword },
     port,
     host: env.HOST ?? "0.0.0.0",
     publicUrl: parseUrl("PUBLIC_URL", env.PUBLIC_URL ?? `http://localhost:${port}`),

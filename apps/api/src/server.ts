@@ -5,6 +5,7 @@ import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
 import { type EdgeReason, ErrorDetails, RETRY_AFTER_SECONDS } from "./errors.ts";
+import { handlePostmarkHook } from "./hooks/postmark.ts";
 import { acceptPage, answerPage } from "./pages/accept.ts";
 import { handleRest, type RestResponse, restError } from "./rest/handler.ts";
 import { openApiDocument } from "./rest/openapi.ts";
@@ -258,6 +259,11 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     { match: (p) => p === "/invites/accept" || p === "/invites/decline", protocol: "rest", handle: page },
     { match: (p) => p.startsWith("/v1/"), protocol: "rest", handle: rest },
     { match: (p) => p.startsWith("/trpc/"), protocol: "trpc", handle: trpc },
+    {
+      match: (p) => p === "/hooks/postmark",
+      protocol: "rest",
+      handle: (req, res) => handlePostmarkHook(req, res, { runtime, auth: config.postmarkWebhook }),
+    },
   ];
   const READ_ONLY = new Set(["/healthz", "/readyz", "/openapi.json"]);
 

@@ -2,6 +2,7 @@ import { Transactor } from "@admit/domain";
 import { Layer } from "effect";
 import { ApiKeyRepositoryMikro } from "./adapters/ApiKeyRepositoryMikro.ts";
 import { DeliveryOutboxMikro } from "./adapters/DeliveryOutboxMikro.ts";
+import { DeliveryReportRepositoryMikro } from "./adapters/DeliveryReportRepositoryMikro.ts";
 import { DeliveryRepositoryMikro } from "./adapters/DeliveryRepositoryMikro.ts";
 import { InviteRepositoryMikro } from "./adapters/InviteRepositoryMikro.ts";
 import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
@@ -30,6 +31,7 @@ export const layer = (orm: Orm, options: { tokenKey: string }) =>
     InviteRepositoryMikro,
     DeliveryRepositoryMikro,
     DeliveryOutboxMikro,
+    DeliveryReportRepositoryMikro,
     TenancyRepositoryMikro,
     ApiKeyRepositoryMikro,
     UserTokenRepositoryMikro,

@@ -12,7 +12,7 @@ import { Transactor } from "../shared/Transactor.ts";
 import { type Target, targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
 import { UserRepository } from "../users/UserRepository.ts";
-import { type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
+import { type DeliveryStatus, type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
 import { type InviteFilter, InviteRepository } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
 import { queueDelivery } from "./Invites.ts";
@@ -56,6 +56,7 @@ export interface ListInvitesInput extends PageRequest {
   readonly websiteId?: string | undefined;
   readonly groupId?: string | undefined;
   readonly status?: InviteStatus | undefined;
+  readonly deliveryStatus?: DeliveryStatus | undefined;
   readonly email?: string | undefined;
 }
 
@@ -66,6 +67,7 @@ export const listInvites = Effect.fn("Invites.list")(function* (principal: Princ
     websiteId: input.websiteId,
     groupId: input.groupId,
     status: input.status,
+    deliveryStatus: input.deliveryStatus,
     email: input.email === undefined ? undefined : normalizeEmail(input.email),
     now: new Date(now),
   };
@@ -117,7 +119,7 @@ export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Pr
       const expiresAt = new Date(now + settings.inviteTtlMs);
       yield* invites.redeliver(invite.id, deliveryId, expiresAt);
       return toInviteView(
-        { ...invite, expiresAt, delivery: { id: deliveryId, status: "queued", lastError: null } },
+        { ...invite, expiresAt, delivery: { id: deliveryId, status: "queued", lastError: null, bounce: null } },
         now,
       );
     }),

@@ -56,7 +56,7 @@ export const InviteRepositoryTest = Layer.effect(
       list: (filter, page) =>
         r("InviteRepository.list", (s) => {
           const p = paginateNewestFirst(
-            s.invites.filter((row) => matchesFilter(row, filter)),
+            s.invites.filter((row) => matchesFilter(s, row, filter)),
             page,
           );
           return { items: p.items.map((row) => inviteRecord(s, row)), nextCursor: p.nextCursor };

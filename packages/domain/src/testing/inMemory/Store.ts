@@ -315,11 +315,18 @@ export const inviteRecord = (s: StoreState, row: InviteRow): InviteRecord => {
     expiresAt: row.expiresAt,
     createdAt: row.createdAt,
     inviter: row.inviter,
-    delivery: { id: row.deliveryId, status: delivery?.status ?? "queued", lastError: delivery?.lastError ?? null },
+    delivery: {
+      id: row.deliveryId,
+      status: delivery?.status ?? "queued",
+      lastError: delivery?.lastError ?? null,
+      bounce: null,
+    },
   };
 };
 
-export const matchesFilter = (row: InviteRow, filter: InviteFilter): boolean =>
+export const matchesFilter = (s: StoreState, row: InviteRow, filter: InviteFilter): boolean =>
+  (filter.deliveryStatus === undefined ||
+    s.deliveries.find((d) => d.id === row.deliveryId)?.status === filter.deliveryStatus) &&
   (filter.organizationId === undefined || row.target.organizationId === filter.organizationId) &&
   (filter.websiteId === undefined || (row.target.type === "website" && row.target.id === filter.websiteId)) &&
   (filter.groupId === undefined || (row.target.type === "group" && row.target.id === filter.groupId)) &&
