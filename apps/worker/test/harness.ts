@@ -64,7 +64,7 @@ export interface World {
 }
 
 /** The real API server and the fast queue on the test database, for the tests of one file. */
-export const useWorld = (): World => {
+export const useWorld = (queue: DeliveryQueueSettings = FAST_QUEUE): World => {
   const w = {} as { -readonly [K in keyof World]: World[K] };
   const rootKey = `root_${randomBytes(24).toString("base64url")}`;
   const tokenKey = randomBytes(32).toString("base64url");
@@ -73,7 +73,7 @@ export const useWorld = (): World => {
     const databaseUrl = inject("databaseUrl");
     w.databaseUrl = databaseUrl;
     w.tokenKey = tokenKey;
-    await installDeliveryQueue(databaseUrl, FAST_QUEUE);
+    await installDeliveryQueue(databaseUrl, queue);
     w.boss = new PgBoss({ connectionString: databaseUrl, max: 2, supervise: false, schedule: false, migrate: false });
     w.boss.on("error", () => {});
     await w.boss.start();
@@ -142,6 +142,7 @@ export interface DeliveryRow {
   readonly attempts: number;
   readonly last_error: string | null;
   readonly token_sealed: string | null;
+  readonly provider_message_id: string | null;
   readonly sent_at: Date | null;
   readonly created_at: Date;
 }

@@ -29,8 +29,9 @@ export interface DeliveryQueueSettings {
 
 /**
  * pg-boss waits `retryDelay × 2^n × (1 + random)` seconds before retry n (from 0), capped at
- * `retryDelayMax`. Quick phase: 1–2 s, 2–4 s, 4–8 s, then every 8–10 s, 8 retries (about a
- * minute), so a provider or SMTP server that comes back is used again within 10 s. Slow phase:
+ * `retryDelayMax`. Quick phase: 1–2 s, 2–4 s, 4–6 s, then every 6 s, 12 retries (about a minute):
+ * a due retry waits at most for the next poll (2 s), so a provider or SMTP server that comes back
+ * is used again within about 8 s. Slow phase:
  * 30–60 s, doubling, 6 retries (one to two hours). pg-boss does not copy a dead-letter queue's own
  * cap and dead letter onto the jobs it receives, so the slow phase has no cap and the worker gives a
  * delivery up itself after its last slow retry. A job whose worker stopped
@@ -38,7 +39,7 @@ export interface DeliveryQueueSettings {
  * for more than 5 minutes.
  */
 export const DEFAULT_DELIVERY_QUEUE_SETTINGS: DeliveryQueueSettings = {
-  quick: { retryLimit: 8, retryDelay: 1, retryDelayMax: 10, heartbeatSeconds: 10, expireInSeconds: 300 },
+  quick: { retryLimit: 12, retryDelay: 1, retryDelayMax: 6, heartbeatSeconds: 10, expireInSeconds: 300 },
   slow: { retryLimit: 6, retryDelay: 30, retryDelayMax: 900, heartbeatSeconds: 10, expireInSeconds: 300 },
 };
 

@@ -15,7 +15,7 @@ import { UserRepository } from "../users/UserRepository.ts";
 import { type DeliveryStatus, type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
 import { type InviteFilter, InviteRepository } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
-import { queueDelivery } from "./Invites.ts";
+import { EMAIL_INTERVAL_MS, queueDelivery } from "./Invites.ts";
 
 const inviteNotFound = () => new NotFound({ reason: "invite_not_found" });
 
@@ -115,7 +115,18 @@ export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Pr
       const recent = yield* deliveries.countResends(invite.email, new Date(now - 3_600_000));
       if (recent >= settings.resendsPerRecipientPerHour)
         return yield* new TooManyRequests({ reason: "resend_throttled" });
-      const deliveryId = yield* queueDelivery(invite.email, invite.inviter.name, "resend");
+      // A resend is an explicit request for a new email (and is throttled per hour); after an
+      // email for this invite it waits until a minute has passed.
+      const [current] = yield* deliveries.current(invite.email, [invite.target]);
+      const sentAt = current?.sentAt ?? null;
+      const deliveryId = yield* queueDelivery(
+        invite.email,
+        invite.inviter.name,
+        "resend",
+        sentAt !== null && now - sentAt.getTime() < EMAIL_INTERVAL_MS
+          ? new Date(sentAt.getTime() + EMAIL_INTERVAL_MS)
+          : undefined,
+      );
       const expiresAt = new Date(now + settings.inviteTtlMs);
       yield* invites.redeliver(invite.id, deliveryId, expiresAt);
       return toInviteView(

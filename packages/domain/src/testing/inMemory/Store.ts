@@ -88,6 +88,9 @@ export interface DeliveryRow {
   readonly status: DeliveryStatus;
   readonly lastError: string | null;
   readonly createdAt: Date;
+  /** Not before this time (a paced email). */
+  readonly startAfter?: Date | undefined;
+  readonly sentAt?: Date | null;
 }
 
 export interface UserTokenRow {
