@@ -4,7 +4,6 @@ import {
   emailInvite,
   makeTenant,
   settled,
-  sleep,
   spawnWorker,
   uniqueEmail,
   useWorld,
