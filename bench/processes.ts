@@ -172,6 +172,8 @@ export const startApi = async (options: {
       PUBLIC_URL: "http://admit.bench",
       ADMIT_ROOT_KEY: options.rootKey,
       TOKEN_ENCRYPTION_KEY: options.tokenKey,
+      // The bench's organizations send far more emails than the default hourly quota.
+      EMAIL_INVITES_PER_HOUR: "1000000000",
     },
     ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
     logFile: options.logFile,

@@ -81,6 +81,8 @@ const env = {
   PUBLIC_URL: publicUrl,
   ADMIT_ROOT_KEY: rootKey,
   TOKEN_ENCRYPTION_KEY: tokenKey,
+  // Webhooks may reach a receiver on this machine in development (plain http, loopback).
+  WEBHOOK_ALLOWED_HOSTS: process.env.WEBHOOK_ALLOWED_HOSTS ?? "localhost,127.0.0.1",
   ...mailEnv,
 };
 
@@ -114,6 +116,13 @@ const demo = async () => {
   try it       curl -s -X POST ${apiUrl}/trpc/invites.create \\
                  -H 'authorization: Bearer ${rootKey}' -H 'content-type: application/json' \\
                  -d '{"organizationId":"${org.id}","method":"direct","email":"ann@example.com"}'
+  webhooks     start a receiver on this machine that prints what it gets, e.g.
+                 node -e "require('http').createServer((q,s)=>{let b='';q.on('data',c=>b+=c).on('end',()=>{console.log(q.headers,b);s.end()})}).listen(4000)"
+               then point an endpoint at it:
+               curl -s -X POST ${apiUrl}/trpc/webhooks.create \\
+                 -H 'authorization: Bearer ${rootKey}' -H 'content-type: application/json' \\
+                 -d '{"organizationId":"${org.id}","url":"http://localhost:4000/hooks"}'
+               (answers the signing secret once; webhooks.test sends a test event; localhost is allowed in dev)
 `);
 };
 demo().catch((error: unknown) => console.error("[dev] could not create the demo organization:", error));

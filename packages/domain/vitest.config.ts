@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
-    // The property-based suites run hundreds of use cases each; a loaded machine must not fail them.
+    // Property tests run hundreds of cases; on a busy shared machine 5 s is not enough.
     testTimeout: 60_000,
   },
 });

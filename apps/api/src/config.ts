@@ -1,4 +1,5 @@
-import { DEFAULT_INVITE_TTL_MS } from "@admit/domain";
+import { parseAllowedHosts } from "@admit/db";
+import { DEFAULT_EMAIL_INVITES_PER_HOUR, DEFAULT_INVITE_TTL_MS } from "@admit/domain";
 
 export interface ApiConfig {
   readonly databaseUrl: string;
@@ -7,12 +8,16 @@ export interface ApiConfig {
   readonly publicUrl: string;
   readonly rootKey: string | null;
   readonly inviteTtlMs: number;
+  /** Invitation emails an organization may send per hour, unless it has its own limit. */
+  readonly emailInvitesPerHour: number;
   /** Seals accept tokens for the mail worker; the API and the worker must share it. */
   readonly tokenEncryptionKey: string;
   /** How long SIGTERM waits for requests in flight before cutting their connections. */
   readonly shutdownTimeoutMs: number;
   /** Basic-auth pair of Postmark's webhooks (`POST /hooks/postmark`); null refuses every report. */
   readonly postmarkWebhook: { readonly username: string; readonly password: string } | null;
+  /** Hosts webhooks may reach over plain http or at private addresses (`WEBHOOK_ALLOWED_HOSTS`). */
+  readonly webhookAllowedHosts: ReadonlySet<string>;
 }
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -60,6 +65,14 @@ const parseUrl = (name: string, raw: string): string => {
   }
 };
 
+const parseCount = (name: string, raw: string): number => {
+  const n = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new ConfigError(`${name} must be a whole number of at least 1 (got "${raw}")`);
+  }
+  return n;
+};
+
 /** Reads and validates the API's environment; every problem names its variable. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
   const databaseUrl = env.DATABASE_URL;
@@ -96,5 +109,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
     rootKey,
     inviteTtlMs: env.INVITE_TTL ? parseDuration("INVITE_TTL", env.INVITE_TTL) : DEFAULT_INVITE_TTL_MS,
     shutdownTimeoutMs: parseShutdownTimeout(env.SHUTDOWN_TIMEOUT),
+    emailInvitesPerHour: env.EMAIL_INVITES_PER_HOUR
+      ? parseCount("EMAIL_INVITES_PER_HOUR", env.EMAIL_INVITES_PER_HOUR)
+      : DEFAULT_EMAIL_INVITES_PER_HOUR,
+    webhookAllowedHosts: parseAllowedHosts(env.WEBHOOK_ALLOWED_HOSTS),
   };
 };

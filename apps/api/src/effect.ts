@@ -1,12 +1,14 @@
+import { CurrentEntityManager, type TransactionManager } from "@admit/db";
 import type { DomainError } from "@admit/domain";
 import { TRPCError } from "@trpc/server";
-import { Cause, type Effect, Exit } from "effect";
+import { Cause, Effect, Exit } from "effect";
 import { databaseUnavailable, isDatabaseUnavailable, toTRPCError } from "./errors.ts";
 import type { AppRuntime, AppServices } from "./runtime.ts";
 
 interface RunContext {
   readonly runtime: AppRuntime;
   readonly signal: AbortSignal | undefined;
+  readonly transaction?: TransactionManager | undefined;
 }
 
 /**
@@ -17,7 +19,9 @@ export const runEffect = async <A, E extends DomainError>(
   ctx: RunContext,
   effect: Effect.Effect<A, E, AppServices>,
 ): Promise<A> => {
-  const exit = await ctx.runtime.runPromiseExit(effect, { signal: ctx.signal });
+  // A keyed request's use cases run in its transaction (their own `withTransaction` joins it).
+  const run = ctx.transaction ? Effect.provideService(effect, CurrentEntityManager, ctx.transaction) : effect;
+  const exit = await ctx.runtime.runPromiseExit(run, { signal: ctx.signal });
   if (Exit.isSuccess(exit)) return exit.value;
   const failure = Cause.findErrorOption(exit.cause);
   if (failure._tag === "Some") {

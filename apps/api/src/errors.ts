@@ -38,6 +38,10 @@ export const EDGE_REASONS = {
   route_not_found: { code: "NOT_FOUND", message: "There is no such route or procedure." },
   method_not_allowed: { code: "METHOD_NOT_SUPPORTED", message: "This route does not accept that HTTP method." },
   unauthorized: { code: "UNAUTHORIZED", message: "Authentication is required." },
+  /** `POST /hooks/postmark`: no basic-auth pair, or not the configured one. */
+  invalid_webhook_credentials: { code: "UNAUTHORIZED", message: "Missing or wrong webhook credentials." },
+  /** `POST /hooks/postmark`: the body is not one Postmark webhook record. */
+  invalid_report: { code: "BAD_REQUEST", message: "The body is not a Postmark webhook record." },
   forbidden: { code: "FORBIDDEN", message: "Not allowed." },
   too_many_requests: { code: "TOO_MANY_REQUESTS", message: "Too many requests; slow down and retry later." },
   request_aborted: { code: "CLIENT_CLOSED_REQUEST", message: "The request was aborted." },
@@ -60,11 +64,20 @@ export const RETRY_AFTER_SECONDS = 1;
 export class ErrorDetails extends Error {
   readonly reason: AnyReason;
   readonly fieldErrors: FieldErrors | undefined;
-  constructor(reason: AnyReason, fieldErrors?: FieldErrors) {
+  /** For `TOO_MANY_REQUESTS`: seconds until a retry can succeed, and the quota that was hit. */
+  readonly throttle: Throttle | undefined;
+  constructor(reason: AnyReason, fieldErrors?: FieldErrors, throttle?: Throttle) {
     super(reason);
     this.reason = reason;
     this.fieldErrors = fieldErrors;
+    this.throttle = throttle;
   }
+}
+
+export interface Throttle {
+  readonly retryAfter: number;
+  readonly limit?: number | undefined;
+  readonly windowSeconds?: number | undefined;
 }
 
 /**
@@ -82,6 +95,7 @@ export const REASON_MESSAGES = {
   api_key_not_found: "Api key not found",
   invite_not_found: "Invite not found",
   link_invite_not_found: "Link invite not found",
+  webhook_not_found: "Webhook endpoint not found",
   global_key_required: "Global key required",
   api_key_required: "An API key is required",
   user_token_required: "User token required",
@@ -101,6 +115,10 @@ export const REASON_MESSAGES = {
   missing_credentials: "Missing API key (Authorization: Bearer <secret>)",
   invalid_credentials: "Unknown or revoked secret",
   resend_throttled: "Resend throttled",
+  email_quota_exceeded: "The organization has used up its hourly quota of invitation emails",
+  idempotency_key_reused: "This Idempotency-Key was used with another request",
+  idempotency_request_in_progress: "A request with this Idempotency-Key is still running; retry later",
+  invalid_idempotency_key: "Invalid Idempotency-Key header",
 } as const satisfies Record<Reason, string>;
 
 /**
@@ -186,6 +204,18 @@ export const toTRPCError = (error: DomainError): TRPCError => {
         message: "Internal server error",
         cause: error.cause instanceof Error ? error.cause : undefined,
       });
+    case "TooManyRequests":
+      return new TRPCError({
+        code,
+        message: REASON_MESSAGES[error.reason],
+        cause: new ErrorDetails(
+          error.reason,
+          undefined,
+          error.retryAfter === undefined
+            ? undefined
+            : { retryAfter: error.retryAfter, limit: error.limit, windowSeconds: error.windowSeconds },
+        ),
+      });
     default:
       return new TRPCError({ code, message: REASON_MESSAGES[error.reason], cause: new ErrorDetails(error.reason) });
   }
@@ -245,6 +275,7 @@ const FALLBACK_REASON: Partial<Record<TRPC_ERROR_CODE_KEY, AnyReason>> = {
 export interface ErrorData {
   readonly reason: AnyReason;
   readonly fieldErrors?: FieldErrors;
+  readonly retryAfter?: number;
 }
 
 const isSyntaxError = (cause: unknown, depth = 0): boolean =>
@@ -260,7 +291,11 @@ const isSyntaxError = (cause: unknown, depth = 0): boolean =>
 export const errorData = (error: TRPCError): ErrorData => {
   const cause = error.cause as unknown;
   if (cause instanceof ErrorDetails) {
-    return cause.fieldErrors ? { reason: cause.reason, fieldErrors: cause.fieldErrors } : { reason: cause.reason };
+    return {
+      reason: cause.reason,
+      ...(cause.fieldErrors ? { fieldErrors: cause.fieldErrors } : {}),
+      ...(cause.throttle ? { retryAfter: cause.throttle.retryAfter } : {}),
+    };
   }
   if (cause && typeof cause === "object" && "issues" in cause && Array.isArray(cause.issues)) {
     return { reason: "invalid_input", fieldErrors: issuesToFieldErrors(cause.issues as Issue[]) };

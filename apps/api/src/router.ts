@@ -1,11 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from "@trpc/server";
 import { apiKeysRouter } from "./routers/apiKeys/router.ts";
+import { auditRouter } from "./routers/audit/router.ts";
 import { groupsRouter } from "./routers/groups/router.ts";
 import { invitesRouter } from "./routers/invites/router.ts";
 import { linkInvitesRouter } from "./routers/linkInvites/router.ts";
 import { membersRouter } from "./routers/members/router.ts";
 import { organizationsRouter } from "./routers/organizations/router.ts";
 import { usersRouter } from "./routers/users/router.ts";
+import { webhooksRouter } from "./routers/webhooks/router.ts";
 import { websitesRouter } from "./routers/websites/router.ts";
 import { router } from "./trpc.ts";
 
@@ -18,6 +20,8 @@ export const appRouter = router({
   apiKeys: apiKeysRouter,
   users: usersRouter,
   linkInvites: linkInvitesRouter,
+  audit: auditRouter,
+  webhooks: webhooksRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,4 +1,4 @@
-import { layer as dbLayer, type Orm, sha256Hex } from "@admit/db";
+import { layer as dbLayer, type Orm, sha256Hex, WebhookUrlPolicyDns } from "@admit/db";
 import { InviteSettings, RootKeyHash } from "@admit/domain";
 import { Layer, ManagedRuntime } from "effect";
 import type { ApiConfig } from "./config.ts";
@@ -7,8 +7,13 @@ export const makeLayer = (orm: Orm, config: ApiConfig) =>
   dbLayer(orm, { tokenKey: config.tokenEncryptionKey }).pipe(
     Layer.merge(
       Layer.mergeAll(
-        Layer.succeed(InviteSettings, { inviteTtlMs: config.inviteTtlMs, resendsPerRecipientPerHour: 3 }),
+        Layer.succeed(InviteSettings, {
+          inviteTtlMs: config.inviteTtlMs,
+          resendsPerRecipientPerHour: 3,
+          emailInvitesPerHour: config.emailInvitesPerHour,
+        }),
         Layer.succeed(RootKeyHash, config.rootKey === null ? null : sha256Hex(config.rootKey)),
+        WebhookUrlPolicyDns({ allowedHosts: config.webhookAllowedHosts }),
       ),
     ),
   );

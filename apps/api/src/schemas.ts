@@ -1,5 +1,5 @@
 import { decodeCursor } from "@admit/db";
-import { parseEmail, ROLES, TARGET_TYPES } from "@admit/domain";
+import { EVENT_TYPES, parseEmail, ROLES, TARGET_TYPES } from "@admit/domain";
 import { z } from "zod";
 
 /**
@@ -53,3 +53,12 @@ export const cursor = text()
 export const limit = z.number().int().min(1).max(1000).default(50);
 
 export const page = { cursor, limit };
+
+export const eventType = z.enum(EVENT_TYPES, { error: "Unknown event type" });
+
+/** A list of event types, each named on its own when unknown (`eventTypes.2`). */
+export const eventTypes = z.array(eventType).max(EVENT_TYPES.length * 2, "Too many event types");
+
+export const timestamp = z.iso
+  .datetime({ offset: true, error: "Must be an ISO-8601 timestamp" })
+  .transform((s) => new Date(s));

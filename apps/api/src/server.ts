@@ -4,8 +4,9 @@ import { initOrm, type Orm } from "@admit/db";
 import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
-import { type EdgeReason, ErrorDetails, RETRY_AFTER_SECONDS } from "./errors.ts";
+import { type EdgeReason, ErrorDetails, isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "./errors.ts";
 import { handlePostmarkHook } from "./hooks/postmark.ts";
+import { type HttpAnswer, IDEMPOTENCY_HEADER, IdempotencyRefusal, keyedRequest, runIdempotent } from "./idempotency.ts";
 import { acceptPage, answerPage } from "./pages/accept.ts";
 import { handleRest, type RestResponse, restError } from "./rest/handler.ts";
 import { openApiDocument } from "./rest/openapi.ts";
@@ -49,6 +50,26 @@ const sendJson = (res: ServerResponse, status: number, body: unknown, headers: R
     "content-length": Buffer.byteLength(payload),
   });
   res.end(res.req.method === "HEAD" ? undefined : payload);
+};
+
+/** A REST answer as the text sent, so that an idempotent request can store it. */
+const restAnswer = (answer: RestResponse): HttpAnswer =>
+  answer.body === undefined
+    ? { status: answer.status, headers: { ...answer.headers }, body: "" }
+    : {
+        status: answer.status,
+        headers: { ...answer.headers, "content-type": "application/json" },
+        body: JSON.stringify(answer.body),
+      };
+
+const sendAnswer = (res: ServerResponse, answer: HttpAnswer) => {
+  if (answer.body === "") {
+    res.writeHead(answer.status, answer.headers);
+    res.end();
+  } else {
+    res.writeHead(answer.status, { ...answer.headers, "content-length": Buffer.byteLength(answer.body) });
+    res.end(answer.body);
+  }
 };
 
 const sendRest = (res: ServerResponse, answer: RestResponse) => {
@@ -194,10 +215,59 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     res.end(req.method === "HEAD" ? undefined : answer.html);
   };
 
+  /**
+   * Runs a request through `produce`; a mutation with an `Idempotency-Key` runs inside the key's
+   * transaction, or answers the stored first answer (see idempotency.ts).
+   */
+  const withKey = async (
+    req: IncomingMessage,
+    url: URL,
+    raw: Buffer | undefined,
+    ctx: Context,
+    mutation: { readonly calls: number; readonly onDatabaseDown: () => HttpAnswer } | null,
+    produce: (ctx: Context) => Promise<HttpAnswer>,
+  ): Promise<HttpAnswer> => {
+    const keyed =
+      mutation === null
+        ? null
+        : keyedRequest({
+            header: req.headers[IDEMPOTENCY_HEADER],
+            secret: ctx.secret,
+            method: req.method ?? "POST",
+            url,
+            body: raw,
+            calls: mutation.calls,
+          });
+    if (keyed === null) return produce(ctx);
+    if (keyed instanceof IdempotencyRefusal) return produce({ ...ctx, idempotencyRefusal: keyed });
+    try {
+      return await runIdempotent(orm, keyed, ({ transaction, refusal }) =>
+        produce({ ...ctx, transaction, idempotencyRefusal: refusal }),
+      );
+    } catch (error) {
+      if (mutation !== null && isDatabaseUnavailable(error)) return mutation.onDatabaseDown();
+      throw error;
+    }
+  };
+
   const rest = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const method = req.method ?? "GET";
     const raw = await body(req);
-    sendRest(res, await handleRest(method, url, raw, req.headers["content-type"], context(req, res)));
+    const mutation = READ_METHODS.has(method)
+      ? null
+      : {
+          calls: 1,
+          onDatabaseDown: () =>
+            restAnswer(
+              restError(503, "SERVICE_UNAVAILABLE", "database_unavailable", undefined, {
+                "retry-after": String(RETRY_AFTER_SECONDS),
+              }),
+            ),
+        };
+    const answer = await withKey(req, url, raw, context(req, res), mutation, async (ctx) =>
+      restAnswer(await handleRest(method, url, raw, req.headers["content-type"], ctx)),
+    );
+    sendAnswer(res, answer);
   };
 
   const trpc = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
@@ -215,29 +285,43 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
         // A header the fetch API cannot represent is not one tRPC reads.
       }
     }
-    const ctx = context(req, res);
-    const request = new Request(url, { method: req.method ?? "GET", headers, body: raw?.length ? raw : undefined });
-    const response = await fetchRequestHandler({
-      endpoint: "/trpc",
-      req: request,
-      router: appRouter,
-      createContext: () => ctx,
-      responseMeta: ({ errors }) =>
-        errors.some((e) => e.code === "SERVICE_UNAVAILABLE")
-          ? { headers: new Headers({ "retry-after": String(RETRY_AFTER_SECONDS) }) }
-          : {},
-      onError: ({ error, path }) => {
-        if (error.code === "INTERNAL_SERVER_ERROR") console.error(`[api] ${path ?? "?"} failed:`, error.cause ?? error);
-      },
+    const mutation =
+      req.method === "POST"
+        ? {
+            calls: url.pathname.slice("/trpc/".length).split(",").length,
+            onDatabaseDown: (): HttpAnswer => {
+              const { status, body } = trpcErrorBody("SERVICE_UNAVAILABLE", "database_unavailable");
+              return {
+                status,
+                headers: { "content-type": "application/json", "retry-after": String(RETRY_AFTER_SECONDS) },
+                body: JSON.stringify(body),
+              };
+            },
+          }
+        : null;
+    const answer = await withKey(req, url, raw, context(req, res), mutation, async (ctx) => {
+      const request = new Request(url, { method: req.method ?? "GET", headers, body: raw?.length ? raw : undefined });
+      const response = await fetchRequestHandler({
+        endpoint: "/trpc",
+        req: request,
+        router: appRouter,
+        createContext: () => ctx,
+        responseMeta: ({ errors }) =>
+          errors.some((e) => e.code === "SERVICE_UNAVAILABLE")
+            ? { headers: new Headers({ "retry-after": String(RETRY_AFTER_SECONDS) }) }
+            : {},
+        onError: ({ error, path }) => {
+          if (error.code === "INTERNAL_SERVER_ERROR")
+            console.error(`[api] ${path ?? "?"} failed:`, error.cause ?? error);
+        },
+      });
+      const out: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        if (name !== "content-length") out[name] = value;
+      });
+      return { status: response.status, headers: out, body: await response.text() };
     });
-    const payload = Buffer.from(await response.arrayBuffer());
-    const out: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      out[name] = value;
-    });
-    out["content-length"] = String(payload.length);
-    res.writeHead(response.status, out);
-    res.end(payload);
+    sendAnswer(res, answer);
   };
 
   /**

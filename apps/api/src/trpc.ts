@@ -1,7 +1,9 @@
+import type { TransactionManager } from "@admit/db";
 import { authenticate, type Principal } from "@admit/domain";
 import { initTRPC } from "@trpc/server";
 import { runEffect } from "./effect.ts";
 import { errorData, publicMessage, reasonError } from "./errors.ts";
+import type { IdempotencyRefusal } from "./idempotency.ts";
 import type { AppRuntime } from "./runtime.ts";
 
 export interface Context {
@@ -10,6 +12,10 @@ export interface Context {
   /** The bearer secret of the request, if any. */
   readonly secret: string | null;
   readonly signal: AbortSignal | undefined;
+  /** The transaction of a request sent with an Idempotency-Key: every use case of it joins this one. */
+  readonly transaction?: TransactionManager | undefined;
+  /** Why a keyed mutation is refused before it runs (bad key, key reused, request in progress). */
+  readonly idempotencyRefusal?: IdempotencyRefusal | undefined;
 }
 
 const t = initTRPC.context<Context>().create({
@@ -27,10 +33,14 @@ const t = initTRPC.context<Context>().create({
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure;
+/** Every procedure starts here: a mutation whose Idempotency-Key was refused stops before its input is read. */
+export const publicProcedure = t.procedure.use(({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.idempotencyRefusal) throw ctx.idempotencyRefusal.toTRPCError();
+  return next();
+});
 
 /** Authenticated by an API key (global or organization), the root key, or a user token. */
-export const principalProcedure = t.procedure.use(async ({ ctx, next }) => {
+export const principalProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const principal: Principal = await runEffect(ctx, authenticate(ctx.secret));
   return next({ ctx: { ...ctx, principal } });
 });

@@ -33,6 +33,7 @@ export const useHarness = (
       ADMIT_ROOT_KEY: rootKey,
       PUBLIC_URL: "http://admit.test",
       TOKEN_ENCRYPTION_KEY: tokenKey,
+      WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
       ...options.env,
     });
     const orm = options.onQuery
@@ -102,6 +103,7 @@ export const snapshot = async (h: Harness) => {
   const { rows } = await h.db.query(
     `select (select count(*) from users) u, (select count(*) from memberships) m,
             (select count(*) from invites) i, (select count(*) from deliveries) d,
+            (select count(*) from events) e, (select count(*) from webhook_endpoints) wh,
             (select max(updated_at) from invites) iu`,
   );
   return rows[0];

@@ -180,7 +180,7 @@ describe("POST /hooks/postmark", () => {
           error: {
             code: "UNAUTHORIZED",
             reason: "invalid_webhook_credentials",
-            message: "Missing or wrong webhook credentials",
+            message: "Missing or wrong webhook credentials.",
           },
         },
       });

@@ -91,4 +91,24 @@ describe("MAIL_FROM", () => {
   ])("refuses %j, naming MAIL_FROM", (value) => {
     expect(() => parseMailFrom(value)).toThrow(/^MAIL_FROM must be/);
   });
+
+  it("retries webhooks for about a day on the production schedule unless told otherwise", () => {
+    const { webhooks } = loadWorkerConfig(base);
+    expect(webhooks.retryScheduleSeconds).toEqual([5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]);
+    const hours = webhooks.retryScheduleSeconds.reduce((a, b) => a + b, 0) / 3600;
+    expect(hours).toBeGreaterThan(24);
+    expect(hours).toBeLessThan(30);
+    expect(webhooks.disableAfterMs).toBe(5 * 24 * 3_600_000);
+    expect(webhooks.concurrency).toBe(10);
+    expect(webhooks.allowedHosts.size).toBe(0);
+    const tuned = loadWorkerConfig({
+      ...base,
+      WEBHOOK_RETRY_SCHEDULE: "1s, 500ms,2m,1h",
+      WEBHOOK_ALLOWED_HOSTS: "Localhost, 127.0.0.1,[::1]",
+    });
+    expect(tuned.webhooks.retryScheduleSeconds).toEqual([1, 0.5, 120, 3600]);
+    expect([...tuned.webhooks.allowedHosts]).toEqual(["localhost", "127.0.0.1", "::1"]);
+    expect(failure({ ...base, WEBHOOK_RETRY_SCHEDULE: "5s,soon" })).toMatch(/^WEBHOOK_RETRY_SCHEDULE must be/);
+    expect(failure({ ...base, WEBHOOK_CONCURRENCY: "0" })).toMatch(/^WEBHOOK_CONCURRENCY must be a number/);
+  });
 });

@@ -1,20 +1,16 @@
+import { parseAllowedHosts, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_SCHEDULE_SECONDS } from "@admit/db";
 import { parseEmail } from "@admit/domain";
+import { ConfigError, httpUrl } from "./env.ts";
+import { type MailTransportConfig, TRANSPORTS } from "./mailers/registry.ts";
+import type { WebhookSettings } from "./webhooks/dispatcher.ts";
+
+export type { MailTransportConfig };
+export { ConfigError };
 
 export interface MailFrom {
   readonly name: string | null;
   readonly address: string;
 }
-
-export type MailTransportConfig =
-  | { readonly transport: "log" }
-  | { readonly transport: "smtp"; readonly url: string }
-  | {
-      readonly transport: "postmark";
-      readonly serverToken: string;
-      readonly messageStream: string;
-      /** Where the Postmark API lives; a local stand-in in tests. */
-      readonly apiUrl: string;
-    };
 
 export interface WorkerConfig {
   readonly databaseUrl: string;
@@ -33,23 +29,10 @@ export interface WorkerConfig {
   readonly maintenanceSeconds: number;
   /** SIGTERM waits this long for deliveries in flight; what is still running then goes back to the queue. */
   readonly shutdownTimeoutMs: number;
-}
-
-export class ConfigError extends Error {
-  override name = "ConfigError";
+  readonly webhooks: WebhookSettings;
 }
 
 const DEFAULT_FROM = "Admit <invites@admit.localhost>";
-
-const httpUrl = (name: string, raw: string): string => {
-  try {
-    const url = new URL(raw);
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
-    return url.toString().replace(/\/$/, "");
-  } catch {
-    throw new ConfigError(`${name} must be an http(s) URL (got "${raw}")`);
-  }
-};
 
 const number = (name: string, raw: string | undefined, fallback: number, min: number, max: number): number => {
   if (raw === undefined || raw.trim() === "") return fallback;
@@ -81,41 +64,37 @@ export const parseMailFrom = (raw: string): MailFrom => {
   return { name: name || null, address: parsed.email };
 };
 
+const transportNames = (): string => {
+  const ids = TRANSPORTS.map((t) => t.id);
+  return ids.length > 1 ? `${ids.slice(0, -1).join(", ")} or ${ids.at(-1)}` : ids.join("");
+};
+
 const mailTransport = (env: NodeJS.ProcessEnv): MailTransportConfig => {
-  const transport = env.MAIL_TRANSPORT?.trim();
-  switch (transport) {
-    case "log":
-      return { transport };
-    case "smtp": {
-      const url = env.SMTP_URL?.trim();
-      if (!url)
-        throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT is smtp (e.g. smtp://user:pass@host:587)");
-      let protocol: string;
-      try {
-        protocol = new URL(url).protocol;
-      } catch {
-        throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
-      }
-      if (protocol !== "smtp:" && protocol !== "smtps:")
-        throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
-      return { transport, url };
+  const id = env.MAIL_TRANSPORT?.trim();
+  if (!id) throw new ConfigError(`MAIL_TRANSPORT is required: ${transportNames()}`);
+  const transport = TRANSPORTS.find((t) => t.id === id);
+  if (transport === undefined) throw new ConfigError(`MAIL_TRANSPORT must be ${transportNames()} (got "${id}")`);
+  return { transport: transport.id, ...transport.configure(env) } as MailTransportConfig;
+};
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
+const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** `WEBHOOK_RETRY_SCHEDULE`: the waits after each failed attempt, e.g. `5s,5m,30m,2h,5h,10h,10h`. */
+export const parseRetrySchedule = (raw: string | undefined): ReadonlyArray<number> => {
+  if (raw === undefined || raw.trim() === "") return WEBHOOK_RETRY_SCHEDULE_SECONDS;
+  const steps = raw.split(",").map((part) => {
+    const match = DURATION.exec(part.trim());
+    const seconds = match ? Number(match[1]) * (UNIT_SECONDS[match[2] ?? "s"] ?? 1) : Number.NaN;
+    if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 7 * 86_400) {
+      throw new ConfigError(
+        `WEBHOOK_RETRY_SCHEDULE must be a comma-separated list of durations such as 5s,5m,30m,2h (got "${raw}")`,
+      );
     }
-    case "postmark": {
-      const serverToken = env.POSTMARK_SERVER_TOKEN?.trim();
-      if (!serverToken) throw new ConfigError("POSTMARK_SERVER_TOKEN is required when MAIL_TRANSPORT is postmark");
-      const messageStream = env.POSTMARK_MESSAGE_STREAM?.trim() || "outbound";
-      if (!/^[a-z0-9-_]{1,30}$/i.test(messageStream)) {
-        throw new ConfigError(`POSTMARK_MESSAGE_STREAM must be a message stream id (got "${messageStream}")`);
-      }
-      const apiUrl = httpUrl("POSTMARK_API_URL", env.POSTMARK_API_URL?.trim() || "https://api.postmarkapp.com");
-      return { transport, serverToken, messageStream, apiUrl };
-    }
-    case undefined:
-    case "":
-      throw new ConfigError("MAIL_TRANSPORT is required: postmark, smtp or log");
-    default:
-      throw new ConfigError(`MAIL_TRANSPORT must be postmark, smtp or log (got "${transport}")`);
-  }
+    return seconds;
+  });
+  if (steps.length > 20) throw new ConfigError("WEBHOOK_RETRY_SCHEDULE may list at most 20 retries");
+  return steps;
 };
 
 /** Reads and validates the worker's environment; every problem names its variable. */
@@ -131,8 +110,9 @@ export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerCo
   }
   const mail = mailTransport(env);
   const rawFrom = env.MAIL_FROM?.trim();
-  if (!rawFrom && mail.transport === "postmark") {
-    throw new ConfigError("MAIL_FROM is required when MAIL_TRANSPORT is postmark: a confirmed sender signature");
+  const requiresFrom = TRANSPORTS.find((t) => t.id === mail.transport)?.requiresFrom;
+  if (!rawFrom && requiresFrom !== undefined) {
+    throw new ConfigError(`MAIL_FROM is required when MAIL_TRANSPORT is ${mail.transport}: ${requiresFrom}`);
   }
   return {
     databaseUrl,
@@ -147,5 +127,11 @@ export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerCo
     pollSeconds: number("WORKER_POLL_SECONDS", env.WORKER_POLL_SECONDS, 2, 0.5, 300),
     maintenanceSeconds: Math.ceil(number("WORKER_MAINTENANCE_SECONDS", env.WORKER_MAINTENANCE_SECONDS, 5, 1, 3600)),
     shutdownTimeoutMs: Math.round(number("SHUTDOWN_TIMEOUT", env.SHUTDOWN_TIMEOUT, 10, 1, 3600) * 1000),
+    webhooks: {
+      allowedHosts: parseAllowedHosts(env.WEBHOOK_ALLOWED_HOSTS),
+      concurrency: Math.floor(number("WEBHOOK_CONCURRENCY", env.WEBHOOK_CONCURRENCY, 10, 1, 100)),
+      retryScheduleSeconds: parseRetrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
+      disableAfterMs: WEBHOOK_DISABLE_AFTER_MS,
+    },
   };
 };

@@ -4,8 +4,12 @@ import {
   DELIVERY_RETRY_QUEUE,
   type DeliveryJob,
   layer as dbLayer,
+  deleteExpiredIdempotencyKeys,
+  IDEMPOTENCY_CLEANUP_QUEUE,
   initOrm,
+  makeTokenSealer,
   type Orm,
+  WebhookUrlPolicyDns,
 } from "@admit/db";
 import { abandonDelivery, type DeliveryOutcome, deliverInvitations, type OutgoingDelivery } from "@admit/domain";
 import { Cause, Exit, Layer, ManagedRuntime } from "effect";
@@ -13,6 +17,7 @@ import { type Job, type JobResult, PgBoss } from "pg-boss";
 import type { WorkerConfig } from "./config.ts";
 import { renderInvitation } from "./email/invitation.ts";
 import { mailerLayer } from "./mailers/index.ts";
+import { startWebhookDispatcher, type WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
 export interface WorkerOptions {
   readonly log?: (line: string) => void;
@@ -52,8 +57,17 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
   const log = options.log ?? ((line: string) => console.log(line));
   // One connection per batch being sent (its rows stay locked while the provider answers).
   const orm = await initOrm({ databaseUrl: config.databaseUrl, poolSize: FETCH_LOOPS * 2 + 2 });
+  // Webhook work has a pool of its own: a slow receiver never takes a connection an email needs.
+  const webhookOrm = await initOrm({
+    databaseUrl: config.databaseUrl,
+    poolSize: config.webhooks.concurrency + 2,
+  });
   const runtime = ManagedRuntime.make(
-    Layer.mergeAll(dbLayer(orm, { tokenKey: config.tokenEncryptionKey }), mailerLayer(config)),
+    Layer.mergeAll(
+      dbLayer(orm, { tokenKey: config.tokenEncryptionKey }),
+      mailerLayer(config),
+      WebhookUrlPolicyDns(config.webhooks),
+    ),
   );
   // The supervisor and the monitor run every `maintenanceSeconds`: together with a 10 s heartbeat
   // and a heartbeat refreshed every 3 s, a killed worker's jobs are free again within about 15 s.
@@ -61,7 +75,9 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
     connectionString: config.databaseUrl,
     max: 4,
     migrate: false,
-    schedule: false,
+    // Workers keep the schedules (invite expiry, the cleanup of expired idempotency keys); pg-boss
+    // lets one process fire each.
+    schedule: true,
     supervise: true,
     superviseIntervalSeconds: config.maintenanceSeconds,
     monitorIntervalSeconds: config.maintenanceSeconds,
@@ -71,6 +87,7 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
   boss.on("error", (error) => log(`[worker] queue error: ${error instanceof Error ? error.message : String(error)}`));
 
   const render = (delivery: OutgoingDelivery) => renderInvitation(delivery, { publicUrl: config.publicUrl });
+  let webhooks: WebhookDispatcher | undefined;
 
   // The whole batch goes through one use case: one transaction, one provider call (Postmark's
   // batch endpoint, or the SMTP pool), one statement recording every outcome. Each job is then
@@ -130,10 +147,26 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
         for (const job of jobs) await giveUp(job.data.deliveryId);
       },
     );
+    await boss.work(IDEMPOTENCY_CLEANUP_QUEUE, { pollingIntervalSeconds: 60 }, async () => {
+      const deleted = await deleteExpiredIdempotencyKeys(orm);
+      if (deleted > 0) log(`[worker] deleted ${deleted} expired idempotency keys`);
+    });
+    webhooks = await startWebhookDispatcher({
+      databaseUrl: config.databaseUrl,
+      orm: webhookOrm,
+      boss,
+      sealer: makeTokenSealer(config.tokenEncryptionKey),
+      runtime,
+      settings: config.webhooks,
+      pollSeconds: config.pollSeconds,
+      log,
+    });
   } catch (error) {
+    await webhooks?.stop().catch(() => {});
     await boss.stop({ graceful: false, close: true }).catch(() => {});
     await runtime.dispose();
     await orm.close();
+    await webhookOrm.close();
     throw error;
   }
 
@@ -144,9 +177,11 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
       // worker retries them after the queue's retry delay) and their handlers aborted. A second
       // before the process deadline, so that releasing them and closing connections fits in it.
       const deadline = options.drainTimeoutMs ?? config.shutdownTimeoutMs;
+      await webhooks?.stop();
       await boss.stop({ graceful: true, close: true, timeout: Math.max(1_000, deadline - 1_000) });
       await runtime.dispose();
       await orm.close();
+      await webhookOrm.close();
     })();
     return stopping;
   };

@@ -26,6 +26,8 @@ export const FAST_QUEUE: DeliveryQueueSettings = {
 export const ATTEMPTS = (s: DeliveryQueueSettings) => 1 + s.quick.retryLimit + 1 + s.slow.retryLimit;
 
 export const PUBLIC_URL = "http://admit.test";
+/** Test receivers listen on 127.0.0.1, which webhooks may reach only because it is allowed here. */
+export const WEBHOOK_ALLOWED_HOSTS = "127.0.0.1,localhost";
 export const MAIL_FROM = "Admit Invitations <invites@admit.test>";
 export const WORKER_MAIN = resolve(import.meta.dirname, "../src/main.ts");
 
@@ -89,6 +91,7 @@ export const useWorld = (queue: DeliveryQueueSettings = FAST_QUEUE): World => {
         ADMIT_ROOT_KEY: rootKey,
         PUBLIC_URL,
         TOKEN_ENCRYPTION_KEY: tokenKey,
+        WEBHOOK_ALLOWED_HOSTS: WEBHOOK_ALLOWED_HOSTS,
       }),
     );
     w.client = (apiKey?: string) => createAdmitClient({ url: w.api.url, batch: false, ...(apiKey ? { apiKey } : {}) });
@@ -101,6 +104,7 @@ export const useWorld = (queue: DeliveryQueueSettings = FAST_QUEUE): World => {
       MAIL_FROM,
       WORKER_POLL_SECONDS: "0.5",
       WORKER_MAINTENANCE_SECONDS: "1",
+      WEBHOOK_ALLOWED_HOSTS,
       ...extra,
     });
     w.startWorker = async (extra) => {

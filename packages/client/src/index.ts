@@ -1,4 +1,4 @@
-import { createTRPCClient, httpBatchLink, httpLink } from "@trpc/client";
+import { createTRPCClient, httpBatchLink, httpLink, type Operation, splitLink } from "@trpc/client";
 // A type-only import: the client carries the router's types, never the server's code, and the
 // API's tests can use this client without a package cycle.
 import type { AppRouter } from "../../../apps/api/src/router.ts";
@@ -14,22 +14,45 @@ export interface AdmitClientOptions {
   /** Group concurrent calls into one HTTP request (default true). */
   readonly batch?: boolean;
   readonly fetch?: typeof fetch;
-  /** Extra headers for every request (e.g. `Idempotency-Key`). */
+  /** Extra headers for every request. For an `Idempotency-Key`, use the per-call `context` (see below). */
   readonly headers?: () => Record<string, string>;
 }
 
+/**
+ * Per-call options: `admit.invites.create.mutate(input, { context: { idempotencyKey } })` sends the
+ * call alone (never batched) with that `Idempotency-Key`; a retry with the same key gets the first
+ * answer again instead of doing the work twice.
+ */
+export interface AdmitCallContext {
+  readonly idempotencyKey?: string;
+}
+
+const keyOf = (op: Operation): string | undefined => {
+  const key = (op.context as AdmitCallContext).idempotencyKey;
+  return typeof key === "string" ? key : undefined;
+};
+
 /** The typed client internal apps use: `client.invites.create.mutate({ ... })`. */
 export const createAdmitClient = (options: AdmitClientOptions) => {
-  const link = options.batch === false ? httpLink : httpBatchLink;
+  const url = `${options.url.replace(/\/$/, "")}/trpc`;
+  const common = {
+    url,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  const baseHeaders = () => ({
+    ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
+    ...(options.headers?.() ?? {}),
+  });
+  const plain = (options.batch === false ? httpLink : httpBatchLink)({ ...common, headers: baseHeaders });
   return createTRPCClient<AppRouter>({
     links: [
-      link({
-        url: `${options.url.replace(/\/$/, "")}/trpc`,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-        headers: () => ({
-          ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-          ...(options.headers?.() ?? {}),
+      splitLink({
+        condition: (op) => keyOf(op) !== undefined,
+        true: httpLink({
+          ...common,
+          headers: ({ op }) => ({ ...baseHeaders(), "idempotency-key": keyOf(op) as string }),
         }),
+        false: plain,
       }),
     ],
   });

@@ -1,6 +1,13 @@
 export { sha256Hex, uuidv7 } from "./adapters/ids.ts";
 export { decodeCursor, encodeCursor } from "./cursor.ts";
 export { freePort, type RunningPostgres, startEmbeddedPostgres } from "./embedded.ts";
+export {
+  claimIdempotencyKey,
+  deleteExpiredIdempotencyKeys,
+  type IdempotencyClaim,
+  type StoredAnswer,
+  storeIdempotentAnswer,
+} from "./idempotency.ts";
 export { layer } from "./layer.ts";
 export { initOrm, migrate, type Orm } from "./orm.ts";
 export {
@@ -11,7 +18,32 @@ export {
   type DeliveryJob,
   type DeliveryQueuePhase,
   type DeliveryQueueSettings,
+  IDEMPOTENCY_CLEANUP_QUEUE,
+  INVITE_EXPIRY_QUEUE,
   installDeliveryQueue,
 } from "./queue.ts";
 export { makeTokenSealer, type TokenSealer } from "./sealing.ts";
-export { CurrentEntityManager, Database, withTransaction } from "./sql.ts";
+export { CurrentEntityManager, Database, type TransactionManager, withTransaction } from "./sql.ts";
+export { listenForEvents } from "./webhooks/listen.ts";
+export {
+  type AttemptOutcome,
+  fanOutEvents,
+  loadWebhookDelivery,
+  recordWebhookAttempt,
+  WEBHOOK_DISABLE_AFTER_MS,
+  WEBHOOK_QUEUE,
+  WEBHOOK_RETRY_SCHEDULE_SECONDS,
+  type WebhookDelivery,
+  type WebhookJob,
+  webhookJobId,
+} from "./webhooks/outbox.ts";
+export {
+  checkUrlShape,
+  checkWebhookUrl,
+  isAllowedHost,
+  isPublicAddress,
+  parseAllowedHosts,
+  resolveHost,
+  type WebhookHostRules,
+  WebhookUrlPolicyDns,
+} from "./webhooks/policy.ts";

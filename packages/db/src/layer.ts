@@ -4,6 +4,9 @@ import { ApiKeyRepositoryMikro } from "./adapters/ApiKeyRepositoryMikro.ts";
 import { DeliveryOutboxMikro } from "./adapters/DeliveryOutboxMikro.ts";
 import { DeliveryReportRepositoryMikro } from "./adapters/DeliveryReportRepositoryMikro.ts";
 import { DeliveryRepositoryMikro } from "./adapters/DeliveryRepositoryMikro.ts";
+import { EmailQuotaCounterMikro } from "./adapters/EmailQuotaCounterMikro.ts";
+import { EventLogMikro } from "./adapters/EventLogMikro.ts";
+import { ExpiredInvitesMikro } from "./adapters/ExpiredInvitesMikro.ts";
 import { InviteRepositoryMikro } from "./adapters/InviteRepositoryMikro.ts";
 import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
 import { LinkInviteRepositoryMikro } from "./adapters/LinkInviteRepositoryMikro.ts";
@@ -12,6 +15,7 @@ import { TargetRepositoryMikro } from "./adapters/TargetRepositoryMikro.ts";
 import { TenancyRepositoryMikro } from "./adapters/TenancyRepositoryMikro.ts";
 import { UserRepositoryMikro } from "./adapters/UserRepositoryMikro.ts";
 import { UserTokenRepositoryMikro } from "./adapters/UserTokenRepositoryMikro.ts";
+import { WebhookRepositoryMikro } from "./adapters/WebhookRepositoryMikro.ts";
 import type { Orm } from "./orm.ts";
 import { makeTokenSealer } from "./sealing.ts";
 import { Database, withTransaction } from "./sql.ts";
@@ -32,10 +36,14 @@ export const layer = (orm: Orm, options: { tokenKey: string }) =>
     DeliveryRepositoryMikro,
     DeliveryOutboxMikro,
     DeliveryReportRepositoryMikro,
+    EmailQuotaCounterMikro,
     TenancyRepositoryMikro,
     ApiKeyRepositoryMikro,
     UserTokenRepositoryMikro,
     LinkInviteRepositoryMikro,
+    EventLogMikro,
+    ExpiredInvitesMikro,
+    WebhookRepositoryMikro,
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(IdGeneratorCrypto, TokenGeneratorCrypto)),
     Layer.provide(Layer.succeed(Database, Database.of({ orm, sealer: makeTokenSealer(options.tokenKey) }))),

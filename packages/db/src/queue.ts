@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { fromKysely, type KyselyTransactionLike, PgBoss, type Queue } from "pg-boss";
 import type { Orm } from "./orm.ts";
+import { WEBHOOK_QUEUE } from "./webhooks/outbox.ts";
 
 /** The queue of invitation emails: one job per delivery, whose data is the delivery id only. */
 export const DELIVERY_QUEUE = "invite-delivery";
@@ -11,6 +12,13 @@ export const DELIVERY_QUEUE = "invite-delivery";
 export const DELIVERY_RETRY_QUEUE = "invite-delivery-retry";
 /** Where a delivery job lands once its slow retries are used up too, so that the delivery is marked failed. */
 export const DELIVERY_DEAD_LETTER_QUEUE = "invite-delivery-dead";
+
+/** A scheduled job that deletes expired idempotency keys (every worker handles it; one run at a time). */
+export const IDEMPOTENCY_CLEANUP_QUEUE = "idempotency-cleanup";
+/** Every 15 minutes: keys live 24 hours, so an expired key waits at most that long to go. */
+export const IDEMPOTENCY_CLEANUP_CRON = "*/15 * * * *";
+/** A scheduled job, every minute: records `invite.expired` for invites past their expiry. */
+export const INVITE_EXPIRY_QUEUE = "invite-expiry";
 
 export interface DeliveryJob {
   readonly deliveryId: string;
@@ -82,6 +90,23 @@ export async function installDeliveryQueue(
     const quick = queueOptions(settings.quick, DELIVERY_RETRY_QUEUE);
     await boss.createQueue(DELIVERY_QUEUE, quick);
     await boss.updateQueue(DELIVERY_QUEUE, quick);
+    // A singleton policy: a run still going when the next is due is not doubled.
+    await boss.createQueue(IDEMPOTENCY_CLEANUP_QUEUE, { policy: "singleton", retryLimit: 2, expireInSeconds: 600 });
+    await boss.schedule(IDEMPOTENCY_CLEANUP_QUEUE, IDEMPOTENCY_CLEANUP_CRON);
+    // Webhook attempts: the retry schedule is the worker's (each attempt queues the next), so
+    // pg-boss retries only a job whose handler crashed or whose worker died.
+    const webhookOptions = {
+      retryLimit: 3,
+      retryDelay: 30,
+      retryBackoff: true,
+      heartbeatSeconds: settings.quick.heartbeatSeconds,
+      expireInSeconds: 120,
+      notify: true,
+    };
+    await boss.createQueue(WEBHOOK_QUEUE, webhookOptions);
+    await boss.updateQueue(WEBHOOK_QUEUE, webhookOptions);
+    await boss.createQueue(INVITE_EXPIRY_QUEUE, { retryLimit: 1, expireInSeconds: 300 });
+    await boss.schedule(INVITE_EXPIRY_QUEUE, "* * * * *");
     if (!existed) {
       const { rows } = await boss
         .getDb()

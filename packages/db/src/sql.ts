@@ -9,6 +9,9 @@ export class Database extends Context.Service<Database, { readonly orm: Orm; rea
   "@admit/db/Database",
 ) {}
 
+/** An entity manager inside a transaction, as handed to `CurrentEntityManager`. */
+export type TransactionManager = EntityManager;
+
 /** The entity manager of the transaction the current fiber runs in, if any. */
 export const CurrentEntityManager = Context.Reference<EntityManager | null>("@admit/db/CurrentEntityManager", {
   defaultValue: () => null,

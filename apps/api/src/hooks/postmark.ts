@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type DeliveryReport, recordDeliveryReport } from "@admit/domain";
 import { Exit } from "effect";
+import { EDGE_REASONS, type EdgeReason } from "../errors.ts";
 import type { AppRuntime } from "../runtime.ts";
 
 /** The basic-auth pair Postmark's webhook settings send; null when not configured. */
@@ -13,15 +14,17 @@ export interface PostmarkWebhookAuth {
 /** Postmark sends one small JSON record per call; anything much larger is not one of its reports. */
 const MAX_REPORT_BYTES = 256 * 1024;
 
-const MESSAGES = {
-  invalid_webhook_credentials: "Missing or wrong webhook credentials",
-  invalid_report: "Not a Postmark webhook record",
-  method_not_allowed: "Use POST",
-  payload_too_large: `Body over ${MAX_REPORT_BYTES} bytes`,
-  internal_error: "Internal server error",
-} as const;
+/** The reasons this route answers with; their codes and sentences are the catalogue's (`EDGE_REASONS`). */
+type Reason = Extract<
+  EdgeReason,
+  "invalid_webhook_credentials" | "invalid_report" | "method_not_allowed" | "payload_too_large" | "internal_error"
+>;
 
-type Reason = keyof typeof MESSAGES;
+/** This route's body limit is smaller than the API's, so its sentence says so. */
+const messageOf = (reason: Reason): string =>
+  reason === "payload_too_large"
+    ? `The body is larger than the ${MAX_REPORT_BYTES / 1024} KiB a report may be.`
+    : EDGE_REASONS[reason].message;
 
 const answer = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   const payload = JSON.stringify(body);
@@ -33,8 +36,8 @@ const answer = (res: ServerResponse, status: number, body: unknown, headers: Rec
   res.end(payload);
 };
 
-const refuse = (res: ServerResponse, status: number, code: string, reason: Reason, headers?: Record<string, string>) =>
-  answer(res, status, { error: { code, reason, message: MESSAGES[reason] } }, headers);
+const refuse = (res: ServerResponse, status: number, reason: Reason, headers?: Record<string, string>) =>
+  answer(res, status, { error: { code: EDGE_REASONS[reason].code, reason, message: messageOf(reason) } }, headers);
 
 /** Compares the SHA-256 digests, so the time depends neither on where the strings differ nor on their lengths. */
 const same = (given: string, expected: string): boolean =>
@@ -130,30 +133,30 @@ export const handlePostmarkHook = async (
 ): Promise<void> => {
   if (!authorized(req.headers.authorization, deps.auth)) {
     req.resume();
-    return refuse(res, 401, "UNAUTHORIZED", "invalid_webhook_credentials", {
+    return refuse(res, 401, "invalid_webhook_credentials", {
       "www-authenticate": 'Basic realm="admit-hooks", charset="UTF-8"',
     });
   }
   if (req.method !== "POST") {
     req.resume();
-    return refuse(res, 405, "METHOD_NOT_SUPPORTED", "method_not_allowed", { allow: "POST" });
+    return refuse(res, 405, "method_not_allowed", { allow: "POST" });
   }
   const body = await readBody(req);
-  if (body === null) return refuse(res, 413, "PAYLOAD_TOO_LARGE", "payload_too_large");
+  if (body === null) return refuse(res, 413, "payload_too_large");
   let json: unknown;
   try {
     json = JSON.parse(body.toString("utf8"));
   } catch {
-    return refuse(res, 400, "BAD_REQUEST", "invalid_report");
+    return refuse(res, 400, "invalid_report");
   }
   const parsed = parsePostmarkRecord(json);
-  if ("invalid" in parsed) return refuse(res, 400, "BAD_REQUEST", "invalid_report");
+  if ("invalid" in parsed) return refuse(res, 400, "invalid_report");
   if ("ignored" in parsed) return answer(res, 200, { status: "ignored", reason: "record_type_not_tracked" });
   const exit = await deps.runtime.runPromiseExit(recordDeliveryReport(parsed.report));
   if (Exit.isFailure(exit)) {
     console.error("[api] postmark report failed:", exit.cause);
     // A 5xx makes Postmark retry later, which is what a database outage needs.
-    return refuse(res, 500, "INTERNAL_SERVER_ERROR", "internal_error");
+    return refuse(res, 500, "internal_error");
   }
   const outcome = exit.value;
   switch (outcome._tag) {

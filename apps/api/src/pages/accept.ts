@@ -1,4 +1,4 @@
-import type { Reason } from "@admit/domain";
+import { type Reason, TARGETS } from "@admit/domain";
 import { getTRPCErrorFromUnknown } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { errorData } from "../errors.ts";
@@ -42,6 +42,7 @@ const SENTENCES = {
   user_not_found: null,
   api_key_not_found: null,
   link_invite_not_found: null,
+  webhook_not_found: null,
   global_key_required: null,
   api_key_required: null,
   user_token_required: null,
@@ -55,6 +56,10 @@ const SENTENCES = {
   missing_credentials: null,
   invalid_credentials: null,
   resend_throttled: null,
+  email_quota_exceeded: null,
+  invalid_idempotency_key: null,
+  idempotency_key_reused: null,
+  idempotency_request_in_progress: null,
 } as const satisfies Record<Reason, string | null>;
 
 const sentenceFor = (reason: string): string | null =>
@@ -79,7 +84,7 @@ export const acceptPage = async (ctx: Context, token: string): Promise<Page> => 
     const items = preview.targets
       .map((t) => {
         const where =
-          t.organization && t.type !== "organization"
+          t.organization && TARGETS[t.type].owner !== "itself"
             ? ` <span class="muted">(${escapeHtml(t.organization.name)})</span>`
             : "";
         return `<li><strong>${escapeHtml(t.name)}</strong>${where} — ${escapeHtml(t.role)}</li>`;

@@ -2,11 +2,13 @@ import { getTRPCErrorFromUnknown } from "@trpc/server";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import {
   type AnyReason,
+  ErrorDetails,
   errorData,
   type FieldErrors,
   messageFor,
   publicMessage,
   RETRY_AFTER_SECONDS,
+  type Throttle,
 } from "../errors.ts";
 import { appRouter } from "../router.ts";
 import type { Context } from "../trpc.ts";
@@ -35,6 +37,21 @@ export const restError = (
 });
 
 const error = restError;
+/**
+ * A throttled answer says when to retry (`Retry-After`) and, for a quota, the IETF RateLimit
+ * header fields (draft-ietf-httpapi-ratelimit-headers): the policy and what is left of it.
+ */
+const policyName = (reason: string) => (reason === "email_quota_exceeded" ? "email_invites" : reason);
+
+const throttleHeaders = (reason: string, throttle: Throttle): Record<string, string> => ({
+  "retry-after": String(throttle.retryAfter),
+  ...(throttle.limit !== undefined && throttle.windowSeconds !== undefined
+    ? {
+        "ratelimit-policy": `"${policyName(reason)}";q=${throttle.limit};w=${throttle.windowSeconds}`,
+        ratelimit: `"${policyName(reason)}";r=0;t=${throttle.retryAfter}`,
+      }
+    : {}),
+});
 
 /** Field errors come back under this endpoint's own field names. */
 const renameFieldErrors = (fieldErrors: FieldErrors, route: Route): FieldErrors => {
@@ -102,15 +119,18 @@ export const handleRest = async (
       console.error(`[api] ${method} ${url.pathname} failed:`, trpcError.cause ?? trpcError);
     }
     const status = getHTTPStatusCodeFromError(trpcError);
+    const throttle = trpcError.cause instanceof ErrorDetails ? trpcError.cause.throttle : undefined;
     return {
       status,
       ...(status === 503 ? { headers: { "retry-after": String(RETRY_AFTER_SECONDS) } } : {}),
+      ...(throttle ? { headers: throttleHeaders(data.reason, throttle) } : {}),
       body: {
         error: {
           code: trpcError.code,
           reason: data.reason,
           message: publicMessage(trpcError, data),
           ...(data.fieldErrors ? { fieldErrors: renameFieldErrors(data.fieldErrors, route) } : {}),
+          ...(throttle ? { retryAfter: throttle.retryAfter } : {}),
         },
       },
     };

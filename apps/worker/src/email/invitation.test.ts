@@ -13,6 +13,7 @@ const delivery = (over: Partial<OutgoingDelivery> = {}): OutgoingDelivery => ({
   kind: "invite",
   attempts: 0,
   referenced: true,
+  organizationIds: [],
   targets: [
     {
       type: "organization",

@@ -1,4 +1,4 @@
-import type { InvitedTarget, MailMessage, OutgoingDelivery, TargetType } from "@admit/domain";
+import { type InvitedTarget, type MailMessage, type OutgoingDelivery, TARGETS } from "@admit/domain";
 import { escapeHtml, plain } from "./text.ts";
 
 export interface InvitationOptions {
@@ -8,15 +8,14 @@ export interface InvitationOptions {
 
 const NAME_MAX = 80;
 
-const TYPE_LABEL: Record<TargetType, string> = { organization: "organization", website: "website", group: "group" };
-
-/** What a target belongs to, as a person would name it: its organization, or the group itself. */
-const placeOf = (t: InvitedTarget): string => (t.type === "group" ? t.name : (t.organizationName ?? t.name));
+/** What a target belongs to, as a person would name it: its organization, or the target itself. */
+const placeOf = (t: InvitedTarget): string =>
+  TARGETS[t.type].owner === "none" ? t.name : (t.organizationName ?? t.name);
 
 const describe = (t: InvitedTarget): { what: string; name: string; owner: string | null; role: string } => ({
-  what: TYPE_LABEL[t.type],
+  what: TARGETS[t.type].label,
   name: plain(t.name, NAME_MAX) || "(unnamed)",
-  owner: t.type === "website" && t.organizationName ? plain(t.organizationName, NAME_MAX) : null,
+  owner: TARGETS[t.type].owner === "organization" && t.organizationName ? plain(t.organizationName, NAME_MAX) : null,
   role: t.role,
 });
 

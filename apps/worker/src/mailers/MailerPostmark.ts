@@ -9,7 +9,9 @@ import {
 import { Effect, Layer, Result } from "effect";
 import { Errors, Models, ServerClient } from "postmark";
 import type { MailFrom } from "../config.ts";
-import { checkRecipient, fromHeader, oneLine } from "./common.ts";
+import { ConfigError, httpUrl } from "../env.ts";
+import { fromHeader, oneLine } from "./common.ts";
+import { defineTransport, withRecipientCheck } from "./transport.ts";
 
 export interface PostmarkOptions {
   readonly serverToken: string;
@@ -59,7 +61,7 @@ export const classifyBatchEntry = (entry: Models.MessageSendingResponse | undefi
 };
 
 /** Sends through Postmark's official client, on the configured message stream. */
-export const MailerPostmark = (options: PostmarkOptions, from: MailFrom) =>
+const postmarkTransportLayer = (options: PostmarkOptions, from: MailFrom) =>
   Layer.sync(Mailer, () => {
     const api = new URL(options.apiUrl);
     const client = new ServerClient(options.serverToken, {
@@ -84,34 +86,20 @@ export const MailerPostmark = (options: PostmarkOptions, from: MailFrom) =>
     });
     // One call per chunk of up to 500; a failure of the call (network, 429, 5xx) is every
     // message's temporary failure, while a refusal of one message (406, 300) is its own.
-    const sendChunk = (messages: ReadonlyArray<MailMessage>): Effect.Effect<ReadonlyArray<BatchResult>> => {
-      const results: Array<BatchResult | undefined> = messages.map((m) => {
-        const invalid = checkRecipient(m);
-        return invalid ? Result.fail(invalid) : undefined;
-      });
-      const valid = messages.filter((_, i) => results[i] === undefined);
-      if (valid.length === 0) return Effect.succeed(results as BatchResult[]);
-      return Effect.tryPromise({
-        try: () => client.sendEmailBatch(valid.map(toPostmark)),
+    const sendChunk = (messages: ReadonlyArray<MailMessage>): Effect.Effect<ReadonlyArray<BatchResult>> =>
+      Effect.tryPromise({
+        try: () => client.sendEmailBatch(messages.map(toPostmark)),
         catch: classifyPostmarkError,
       }).pipe(
-        Effect.map((answers) => answers.map(classifyBatchEntry)),
-        Effect.catch((error: MailError) => Effect.succeed(valid.map(() => Result.fail(error) as BatchResult))),
-        Effect.map((answers) => {
-          let next = 0;
-          return results.map((r) => r ?? answers[next++] ?? classifyBatchEntry(undefined));
-        }),
+        Effect.map((answers) => messages.map((_, i) => classifyBatchEntry(answers[i]))),
+        Effect.catch((error: MailError) => Effect.succeed(messages.map(() => Result.fail(error) as BatchResult))),
       );
-    };
     return Mailer.of({
-      send: (message) => {
-        const invalid = checkRecipient(message);
-        if (invalid) return Effect.fail(invalid);
-        return Effect.tryPromise({
+      send: (message) =>
+        Effect.tryPromise({
           try: () => client.sendEmail(toPostmark(message)),
           catch: classifyPostmarkError,
-        }).pipe(Effect.map((response) => ({ messageId: response.MessageID ?? null })));
-      },
+        }).pipe(Effect.map((response) => ({ messageId: response.MessageID ?? null }))),
       sendBatch: (messages) => {
         const chunks: Array<ReadonlyArray<MailMessage>> = [];
         for (let i = 0; i < messages.length; i += POSTMARK_BATCH_LIMIT) {
@@ -121,3 +109,23 @@ export const MailerPostmark = (options: PostmarkOptions, from: MailFrom) =>
       },
     });
   });
+
+export const postmarkTransport = defineTransport({
+  id: "postmark",
+  configure: (env) => {
+    const serverToken = env.POSTMARK_SERVER_TOKEN?.trim();
+    if (!serverToken) throw new ConfigError("POSTMARK_SERVER_TOKEN is required when MAIL_TRANSPORT is postmark");
+    const messageStream = env.POSTMARK_MESSAGE_STREAM?.trim() || "outbound";
+    if (!/^[a-z0-9-_]{1,30}$/i.test(messageStream)) {
+      throw new ConfigError(`POSTMARK_MESSAGE_STREAM must be a message stream id (got "${messageStream}")`);
+    }
+    const apiUrl = httpUrl("POSTMARK_API_URL", env.POSTMARK_API_URL?.trim() || "https://api.postmarkapp.com");
+    return { serverToken, messageStream, apiUrl };
+  },
+  requiresFrom: "a confirmed sender signature",
+  layer: (settings, { from }) => postmarkTransportLayer(settings, from),
+});
+
+/** Sends through Postmark, recipients checked. */
+export const MailerPostmark = (options: PostmarkOptions, from: MailFrom) =>
+  withRecipientCheck(postmarkTransportLayer(options, from));

@@ -9,7 +9,9 @@ import {
 import { Effect, Layer } from "effect";
 import nodemailer from "nodemailer";
 import type { MailFrom } from "../config.ts";
-import { checkRecipient, oneLine } from "./common.ts";
+import { ConfigError } from "../env.ts";
+import { oneLine } from "./common.ts";
+import { defineTransport, withRecipientCheck } from "./transport.ts";
 
 export interface SmtpOptions {
   /** `smtp://user:pass@host:587` or `smtps://…`. */
@@ -36,7 +38,7 @@ export const classifySmtpError = (error: unknown): MailError => {
 };
 
 /** Sends over SMTP with nodemailer, through a small pool of connections. */
-export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
+const smtpTransportLayer = (options: SmtpOptions, from: MailFrom) =>
   Layer.effect(
     Mailer,
     Effect.acquireRelease(
@@ -53,11 +55,9 @@ export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
       (transport) => Effect.sync(() => transport.close()),
     ).pipe(
       Effect.map((transport) => {
-        const send = (message: MailMessage): Effect.Effect<MailReceipt, MailError> => {
-          const invalid = checkRecipient(message);
-          if (invalid) return Effect.fail(invalid);
-          const domain = from.address.slice(from.address.lastIndexOf("@") + 1);
-          return Effect.tryPromise({
+        const domain = from.address.slice(from.address.lastIndexOf("@") + 1);
+        const send = (message: MailMessage): Effect.Effect<MailReceipt, MailError> =>
+          Effect.tryPromise({
             try: () =>
               transport.sendMail({
                 // Addresses as objects: nodemailer then takes them as they are, parsing nothing.
@@ -73,7 +73,6 @@ export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
               }),
             catch: classifySmtpError,
           }).pipe(Effect.map((info) => ({ messageId: info.messageId ?? null })));
-        };
         return Mailer.of({
           send,
           // Every message at once: the pool spreads them over its open connections.
@@ -83,3 +82,26 @@ export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
       }),
     ),
   );
+
+export const smtpTransport = defineTransport({
+  id: "smtp",
+  configure: (env) => {
+    const url = env.SMTP_URL?.trim();
+    if (!url)
+      throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT is smtp (e.g. smtp://user:pass@host:587)");
+    let protocol: string;
+    try {
+      protocol = new URL(url).protocol;
+    } catch {
+      throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
+    }
+    if (protocol !== "smtp:" && protocol !== "smtps:")
+      throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
+    return { url };
+  },
+  layer: ({ url }, { from, concurrency }) => smtpTransportLayer({ url, maxConnections: concurrency }, from),
+});
+
+/** Sends over SMTP, recipients checked. */
+export const MailerSmtp = (options: SmtpOptions, from: MailFrom) =>
+  withRecipientCheck(smtpTransportLayer(options, from));

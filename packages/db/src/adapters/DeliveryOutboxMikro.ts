@@ -4,23 +4,24 @@ import {
   type InvitedTarget,
   RepositoryError,
   type Role,
+  TARGET_TYPES,
   type TargetType,
 } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { Database, date, makeQuery, pgArray } from "../sql.ts";
+import { TARGET_TABLES, unownedTypes } from "./targets.ts";
 
-// Pending, unexpired invites of one delivery with the names an email shows. Groups have no
-// organization; a website's organization is the one that owns it.
+// Pending, unexpired invites of some deliveries with the names an email shows: one join per kind of
+// target. Unowned kinds (groups) show no organization; otherwise it is the invite's organization.
+const targetName = `coalesce(${TARGET_TYPES.map((t) => `t_${t}.name`).join(", ")})`;
 const TARGETS = `select i.delivery_id as "deliveryId", i.target_type as "type", i.target_id as "id", i.role, i.expires_at as "expiresAt",
-    coalesce(o.name, w.name, g.name) as "name",
-    case when i.target_type = 'group' then null else io.name end as "organizationName"
+    ${targetName} as "name",
+    case when i.target_type in (${unownedTypes()}) then null else io.name end as "organizationName"
   from invites i
-  left join organizations o on i.target_type = 'organization' and o.id = i.target_id
-  left join websites w on i.target_type = 'website' and w.id = i.target_id
-  left join groups g on i.target_type = 'group' and g.id = i.target_id
+  ${TARGET_TYPES.map((t) => `left join ${TARGET_TABLES[t]} t_${t} on i.target_type = '${t}' and t_${t}.id = i.target_id`).join("\n  ")}
   left join organizations io on io.id = i.organization_id
   where i.delivery_id = any(?::uuid[]) and i.status = 'pending' and i.expires_at > now()
-  order by i.target_type, coalesce(o.name, w.name, g.name), i.id`;
+  order by i.target_type, ${targetName}, i.id`;
 
 export const DeliveryOutboxMikro = Layer.effect(
   DeliveryOutbox,
@@ -35,7 +36,9 @@ export const DeliveryOutboxMikro = Layer.effect(
           if (deliveryIds.length === 0) return claims;
           const rows = yield* query(
             `select id, email, status, token_sealed as "tokenSealed", inviter_name as "inviterName", kind, attempts,
-                    exists (select 1 from invites where delivery_id = d.id) as "referenced"
+                    exists (select 1 from invites where delivery_id = d.id) as "referenced",
+                    (select coalesce(json_agg(distinct organization_id), '[]'::json) from invites
+                     where delivery_id = d.id) as "organizationIds"
              from deliveries d where id = any(?::uuid[]) order by id for update`,
             [pgArray(deliveryIds)],
           );
@@ -84,6 +87,9 @@ export const DeliveryOutboxMikro = Layer.effect(
                 kind: row.kind === "resend" ? "resend" : "invite",
                 attempts: Number(row.attempts),
                 referenced: Boolean(row.referenced),
+                organizationIds: (Array.isArray(row.organizationIds) ? row.organizationIds : []).map((o: unknown) =>
+                  o === null ? null : String(o),
+                ),
                 targets: targets.get(id) ?? [],
               },
             });

@@ -10,14 +10,21 @@ export const DeliveryReportRepositoryMikro = Layer.effect(
       // The unique index on provider_message_id finds it; the lock serializes concurrent reports.
       findByMessageId: (messageId) =>
         query(
-          `select id, status, bounce_permanent as "bouncePermanent" from deliveries
-           where provider_message_id = ? for update`,
+          `select id, email, kind, status, bounce_permanent as "bouncePermanent",
+                  (select coalesce(json_agg(distinct organization_id), '[]'::json) from invites
+                   where delivery_id = d.id) as "organizationIds"
+           from deliveries d where provider_message_id = ? for update`,
           [messageId],
         ).pipe(
           Effect.map(([row]) =>
             row
               ? {
                   id: String(row.id),
+                  email: String(row.email),
+                  kind: row.kind === "resend" ? ("resend" as const) : ("invite" as const),
+                  organizationIds: (Array.isArray(row.organizationIds) ? row.organizationIds : []).map((o: unknown) =>
+                    o === null ? null : String(o),
+                  ),
                   status: row.status as DeliveryStatus,
                   bouncePermanent: row.bouncePermanent === null ? null : Boolean(row.bouncePermanent),
                 }

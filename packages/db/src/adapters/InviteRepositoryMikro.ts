@@ -11,14 +11,14 @@ import { Effect, Layer } from "effect";
 import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
 
-const SELECT = `select i.id, i.email, i.target_type as "targetType", i.target_id as "targetId",
+export const SELECT = `select i.id, i.email, i.target_type as "targetType", i.target_id as "targetId",
   i.organization_id as "organizationId", i.role, i.status, i.expires_at as "expiresAt", i.created_at as "createdAt",
   i.inviter_kind as "inviterKind", i.inviter_id as "inviterId", d.inviter_name as "inviterName",
   d.id as "deliveryId", d.status as "deliveryStatus", d.last_error as "lastError",
   d.bounce_type as "bounceType", d.bounce_description as "bounceDescription", d.bounce_permanent as "bouncePermanent"
   from invites i join deliveries d on d.id = i.delivery_id`;
 
-const record = (r: Row): InviteRecord => ({
+export const record = (r: Row): InviteRecord => ({
   id: String(r.id),
   email: String(r.email),
   target: {

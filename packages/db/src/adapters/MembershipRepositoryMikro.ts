@@ -1,12 +1,4 @@
-import {
-  highestRole,
-  MembershipRepository,
-  type MemberView,
-  type Role,
-  type Target,
-  type TargetType,
-  targetKey,
-} from "@admit/domain";
+import { MembershipRepository, type MemberView, type Role, type Target, type TargetType } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { Database, date, makeQuery, pgArray } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
@@ -68,29 +60,19 @@ export const MembershipRepositoryMikro = Layer.effect(
                in (select t.type || ':' || t.id from unnest(?::text[], ?::uuid[]) as t(type, id))`,
           [email, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id))],
         ).pipe(Effect.map(targetRows)),
-      effectiveRoles: (userId, targets) => {
-        const orgIds = [...new Set(targets.flatMap((t) => (t.organizationId ? [t.organizationId] : [])))];
-        return query(
+      rolesOn: (userId, targets) =>
+        query(
           `select target_type as "targetType", target_id as "targetId", role from memberships
-           where user_id = ?::uuid and (
-             (target_type, target_id) in (select * from unnest(?::text[], ?::uuid[]))
-             or (target_type = 'organization' and target_id = any(?::uuid[])))`,
-          [userId, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id)), pgArray(orgIds)],
+           where user_id = ?::uuid and (target_type, target_id) in (select * from unnest(?::text[], ?::uuid[]))`,
+          [userId, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id))],
         ).pipe(
-          Effect.map((rows) => {
-            const roles = new Map(rows.map((r) => [`${r.targetType}:${r.targetId}`, r.role as Role]));
-            const effective = new Map<string, Role>();
-            for (const t of targets) {
-              const own = roles.get(targetKey(t));
-              const viaOrg =
-                t.type === "website" && t.organizationId ? roles.get(`organization:${t.organizationId}`) : undefined;
-              const best = highestRole([own, viaOrg].filter((r): r is Role => r !== undefined));
-              if (best !== null) effective.set(targetKey(t), best);
-            }
-            return effective as ReadonlyMap<string, Role>;
-          }),
-        );
-      },
+          Effect.map((rows) =>
+            rows.map((r) => ({
+              target: { type: r.targetType as TargetType, id: String(r.targetId) },
+              role: r.role as Role,
+            })),
+          ),
+        ),
       roleOf: (target, userId) =>
         query("select role from memberships where target_type = ? and target_id = ?::uuid and user_id = ?::uuid", [
           target.type,

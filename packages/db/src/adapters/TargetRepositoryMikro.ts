@@ -1,9 +1,28 @@
-import { type ResolvedTarget, type TargetDescription, TargetRepository, type TargetType } from "@admit/domain";
+import {
+  type ResolvedTarget,
+  TARGET_TYPES,
+  type TargetDescription,
+  TargetRepository,
+  type TargetType,
+} from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { Database, makeQuery, pgArray } from "../sql.ts";
+import { ownerColumn, perTargetType } from "./targets.ts";
 
-const idsOf = (targets: ReadonlyArray<{ type: TargetType; id: string }>, type: TargetType) =>
-  pgArray(targets.filter((t) => t.type === type).map((t) => t.id));
+/** One `uuid[]` parameter per kind of target, in `TARGET_TYPES` order, as `perTargetType` expects. */
+const idsByType = (targets: ReadonlyArray<{ type: TargetType; id: string }>) =>
+  TARGET_TYPES.map((type) => pgArray(targets.filter((t) => t.type === type).map((t) => t.id)));
+
+const RESOLVE = perTargetType(
+  (type, table) =>
+    `select '${type}' as type, t.id, ${ownerColumn(type, "t")} as "organizationId" from ${table} t where t.id = any(?::uuid[])`,
+);
+
+const DESCRIBE = perTargetType(
+  (type, table) =>
+    `select '${type}' as type, t.id, t.name, o.id as "orgId", o.name as "orgName" from ${table} t
+     left join organizations o on o.id = ${ownerColumn(type, "t")} where t.id = any(?::uuid[])`,
+);
 
 export const TargetRepositoryMikro = Layer.effect(
   TargetRepository,
@@ -11,12 +30,7 @@ export const TargetRepositoryMikro = Layer.effect(
     const query = makeQuery((yield* Database).orm);
     return TargetRepository.of({
       resolve: (targets) =>
-        query(
-          `select 'organization' as type, id, id as "organizationId" from organizations where id = any(?::uuid[])
-           union all select 'website', id, organization_id from websites where id = any(?::uuid[])
-           union all select 'group', id, null from groups where id = any(?::uuid[])`,
-          [idsOf(targets, "organization"), idsOf(targets, "website"), idsOf(targets, "group")],
-        ).pipe(
+        query(RESOLVE, idsByType(targets)).pipe(
           Effect.map((rows) =>
             rows.map(
               (r): ResolvedTarget => ({
@@ -28,14 +42,7 @@ export const TargetRepositoryMikro = Layer.effect(
           ),
         ),
       describe: (targets) =>
-        query(
-          `select 'organization' as type, o.id, o.name, o.id as "orgId", o.name as "orgName"
-             from organizations o where o.id = any(?::uuid[])
-           union all select 'website', w.id, w.name, o.id, o.name
-             from websites w join organizations o on o.id = w.organization_id where w.id = any(?::uuid[])
-           union all select 'group', g.id, g.name, null, null from groups g where g.id = any(?::uuid[])`,
-          [idsOf(targets, "organization"), idsOf(targets, "website"), idsOf(targets, "group")],
-        ).pipe(
+        query(DESCRIBE, idsByType(targets)).pipe(
           Effect.map(
             (rows) =>
               new Map(

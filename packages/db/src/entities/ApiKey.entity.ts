@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { keysetIndex, nameLengthCheck, oneOf } from "./columns.ts";
-import { Organization } from "./Organization.entity.ts";
+import { belongsToOrganization } from "./Organization.entity.ts";
 
 /** Only the SHA-256 of a secret is stored; the secret itself is shown once, at creation. */
 export const ApiKey = defineEntity({
@@ -9,12 +9,7 @@ export const ApiKey = defineEntity({
   properties: {
     id: p.uuid().primary(),
     kind: p.text(),
-    organization: p
-      .manyToOne(Organization)
-      .fieldName("organization_id")
-      .nullable()
-      .deleteRule("cascade")
-      .foreignKeyName("api_keys_organization_id_fkey"),
+    organization: belongsToOrganization("api_keys").nullable(),
     name: p.text(),
     secretHash: p.blob().hidden().unique("api_keys_secret_hash_key"),
     createdAt: p.datetime(3).defaultRaw("now()"),

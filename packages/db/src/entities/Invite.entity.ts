@@ -1,7 +1,7 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { inviterKindCheck, keysetIndex, oneOf, roleCheck, targetTypeCheck } from "./columns.ts";
 import { Delivery } from "./Delivery.entity.ts";
-import { Organization } from "./Organization.entity.ts";
+import { belongsToOrganization } from "./Organization.entity.ts";
 import { User } from "./User.entity.ts";
 
 /** An invite of one email to one target (polymorphic: no foreign key to the target itself). */
@@ -13,12 +13,7 @@ export const Invite = defineEntity({
     email: p.text(),
     targetType: p.text(),
     targetId: p.uuid(),
-    organization: p
-      .manyToOne(Organization)
-      .fieldName("organization_id")
-      .nullable()
-      .deleteRule("cascade")
-      .foreignKeyName("invites_organization_id_fkey"),
+    organization: belongsToOrganization("invites").nullable(),
     role: p.text(),
     status: p.text().default("pending"),
     delivery: p.manyToOne(Delivery).fieldName("delivery_id").foreignKeyName("invites_delivery_id_fkey"),
@@ -30,6 +25,8 @@ export const Invite = defineEntity({
     createdAt: p.datetime(3).defaultRaw("now()"),
     updatedAt: p.datetime(3).defaultRaw("now()"),
     respondedAt: p.datetime(3).nullable(),
+    // Full precision, as expires_at: the expiry an invite.expired event was recorded for.
+    expiryRecordedFor: p.datetime().nullable(),
     acceptedUser: p
       .manyToOne(User)
       .fieldName("accepted_user_id")
@@ -56,6 +53,11 @@ export const Invite = defineEntity({
     keysetIndex("invites", "invites_target_keyset", ["target_type", "target_id"]),
     keysetIndex("invites", "invites_email_keyset", ["email"]),
     { name: "invites_delivery", properties: ["delivery"] },
+    {
+      name: "invites_expiry_due",
+      expression:
+        'create index "invites_expiry_due" on "invites" ("expires_at") where ((status = \'pending\'::text) and (expiry_recorded_for is distinct from expires_at))',
+    },
   ],
 });
 export type Invite = InferEntity<typeof Invite>;

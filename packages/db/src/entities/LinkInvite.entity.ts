@@ -1,6 +1,6 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { inviterKindCheck, keysetIndex, roleCheck } from "./columns.ts";
-import { Organization } from "./Organization.entity.ts";
+import { belongsToOrganization } from "./Organization.entity.ts";
 
 /** A reusable join link of an organization. The join code is stored only as its SHA-256. */
 export const LinkInvite = defineEntity({
@@ -8,11 +8,7 @@ export const LinkInvite = defineEntity({
   tableName: "link_invites",
   properties: {
     id: p.uuid().primary(),
-    organization: p
-      .manyToOne(Organization)
-      .fieldName("organization_id")
-      .deleteRule("cascade")
-      .foreignKeyName("link_invites_organization_id_fkey"),
+    organization: belongsToOrganization("link_invites"),
     codeHash: p.blob().hidden().unique("link_invites_code_hash_key"),
     role: p.text(),
     sso: p.boolean().default(false),

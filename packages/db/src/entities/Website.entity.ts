@@ -1,17 +1,13 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { keysetIndex, nameLengthCheck } from "./columns.ts";
-import { Organization } from "./Organization.entity.ts";
+import { belongsToOrganization } from "./Organization.entity.ts";
 
 export const Website = defineEntity({
   name: "Website",
   tableName: "websites",
   properties: {
     id: p.uuid().primary(),
-    organization: p
-      .manyToOne(Organization)
-      .fieldName("organization_id")
-      .deleteRule("cascade")
-      .foreignKeyName("websites_organization_id_fkey"),
+    organization: belongsToOrganization("websites"),
     name: p.text(),
     url: p.text().nullable(),
     createdAt: p.datetime(3).defaultRaw("now()"),

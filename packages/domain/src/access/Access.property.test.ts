@@ -364,8 +364,14 @@ describe("access rules (property-based)", () => {
               memberships: [],
               invites: [],
               deliveries: [],
+              // An email counts against the organization's quota (see quotas/EmailQuota.test.ts).
+              emailQuotaWindows: [],
+              events: [],
             });
             expect(unchanged(after)).toEqual(unchanged(before));
+            expect(after.events.slice(before.events.length).map((e) => e.type)).toEqual([
+              c.method === "direct" ? "member.added" : "invite.created",
+            ]);
 
             if (c.method === "direct") {
               expect(Object.keys(result).sort()).toEqual(["message", "success", "userId"]);

@@ -67,7 +67,7 @@ describe("checkTargets", () => {
   it.effect("an empty request needs no lookup", () =>
     inTestStore(
       Effect.gen(function* () {
-        yield* InMemory.failOn("TargetRepository.resolve", "MembershipRepository.effectiveRoles");
+        yield* InMemory.failOn("TargetRepository.resolve", "MembershipRepository.rolesOn");
         expect(yield* checkTargets(globalKey(), [], "read")).toEqual([]);
       }),
     ),

@@ -2,9 +2,10 @@ import { Effect } from "effect";
 import { Forbidden, NotFound, type RepositoryError } from "../errors/Errors.ts";
 import type { ForbiddenReason, NotFoundReason } from "../errors/Reasons.ts";
 import { MembershipRepository } from "../members/MembershipRepository.ts";
-import { notFoundReason, type ResolvedTarget, type Target, targetKey } from "../targets/Target.ts";
+import { notFoundReason, type ResolvedTarget, TARGETS, type Target, targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
 import { ApiKeyRepository } from "../tenancy/ApiKeyRepository.ts";
+import { effectiveRoles } from "./EffectiveRoles.ts";
 import type { Inviter, Principal } from "./Principal.ts";
 import { type Role, roleAtLeast } from "./Role.ts";
 
@@ -28,17 +29,17 @@ export const checkTargets = Effect.fn("Access.checkTargets")(function* (
   targets: ReadonlyArray<Target>,
   role: Role,
 ): Effect.fn.Return<ReadonlyArray<TargetAccess>, RepositoryError, TargetRepository | MembershipRepository> {
-  const lookup = targets.filter((t) => t.type !== "group" || principal.kind === "global");
+  const lookup = targets.filter((t) => !TARGETS[t.type].globalKeyOnly || principal.kind === "global");
   const resolved = lookup.length === 0 ? [] : yield* (yield* TargetRepository).resolve(lookup);
   const byKey = new Map(resolved.map((t) => [targetKey(t), t]));
 
   let userRoles: ReadonlyMap<string, Role> = new Map();
   if (principal.kind === "user" && resolved.length > 0) {
-    userRoles = yield* (yield* MembershipRepository).effectiveRoles(principal.userId, resolved);
+    userRoles = yield* effectiveRoles(principal.userId, resolved);
   }
 
   return targets.map((target): TargetAccess => {
-    if (target.type === "group" && principal.kind !== "global")
+    if (TARGETS[target.type].globalKeyOnly && principal.kind !== "global")
       return refused("forbidden", "group_requires_global_key");
     const found = byKey.get(targetKey(target));
     if (found === undefined) return refused("not_found", notFoundReason(target.type));
@@ -69,7 +70,7 @@ export interface Grant {
  */
 export const stillAuthorized = Effect.fn("Access.stillAuthorized")(function* (grants: ReadonlyArray<Grant>) {
   const keys = yield* ApiKeyRepository;
-  const memberships = yield* MembershipRepository;
+  const _memberships = yield* MembershipRepository;
   const ok: boolean[] = grants.map(() => false);
   const byInviter = new Map<string, number[]>();
   grants.forEach((g, i) => {
@@ -87,10 +88,11 @@ export const stillAuthorized = Effect.fn("Access.stillAuthorized")(function* (gr
         ok[i] =
           key !== null &&
           key.revokedAt === null &&
-          (key.kind === "global" || (target.type !== "group" && key.organizationId === target.organizationId));
+          (key.kind === "global" ||
+            (!TARGETS[target.type].globalKeyOnly && key.organizationId === target.organizationId));
       }
     } else if (inviter.kind === "user" && inviter.id !== null) {
-      const roles = yield* memberships.effectiveRoles(
+      const roles = yield* effectiveRoles(
         inviter.id,
         indexes.map((i) => (grants[i] as Grant).target),
       );

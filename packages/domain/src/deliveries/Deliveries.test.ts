@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest";
 import { Effect, Layer, Result } from "effect";
+import { EventLog } from "../events/EventLog.ts";
 import { Transactor } from "../shared/Transactor.ts";
 import { abandonDelivery, deliverInvitation, deliverInvitations } from "./Deliveries.ts";
 import { type ClaimedDelivery, DeliveryOutbox, type OutgoingDelivery } from "./DeliveryOutbox.ts";
@@ -15,6 +16,7 @@ const queued = (over: Partial<OutgoingDelivery> = {}): ClaimedDelivery => ({
     kind: "invite",
     attempts: 0,
     referenced: true,
+    organizationIds: ["o1"],
     targets: [
       { type: "organization", id: "o1", name: "Acme", organizationName: "Acme", role: "read", expiresAt: new Date(0) },
     ],
@@ -82,6 +84,14 @@ const world = (
       }),
     ),
     Layer.succeed(
+      EventLog,
+      EventLog.of({
+        append: (events) =>
+          Effect.sync(() => void calls.push(...events.map((e) => `event ${e.type} ${e.organizationId}`))),
+        list: () => Effect.die("not used"),
+      }),
+    ),
+    Layer.succeed(
       Transactor,
       Transactor.of({
         withTransaction: (self) =>
@@ -111,7 +121,7 @@ describe("deliverInvitation", () => {
       const outcome = yield* deliverInvitation("d1", render).pipe(Effect.provide(w.layer));
       expect(outcome).toEqual({ _tag: "Sent", messageId: "m-d1" });
       expect(w.sent.map((m) => m.to)).toEqual(["ann@example.com"]);
-      expect(w.calls).toEqual(["begin", "claim", "sent d1", "commit"]);
+      expect(w.calls).toEqual(["begin", "claim", "sent d1", "event delivery.sent o1", "commit"]);
     }),
   );
 
@@ -140,6 +150,7 @@ describe("deliverInvitation", () => {
         reason: "superseded",
       });
       expect(superseded.calls).toContain("failed d1 superseded");
+      expect(superseded.calls).toContain("event delivery.failed o1");
       const closed = world(queued({ targets: [], referenced: true }));
       yield* deliverInvitation("d1", render).pipe(Effect.provide(closed.layer));
       expect(closed.calls).toContain("failed d1 no_pending_invites");
@@ -157,7 +168,13 @@ describe("deliverInvitation", () => {
         _tag: "Failed",
         reason: "smtp 550: no such user",
       });
-      expect(rejected.calls).toEqual(["begin", "claim", "failed d1 smtp 550: no such user", "commit"]);
+      expect(rejected.calls).toEqual([
+        "begin",
+        "claim",
+        "failed d1 smtp 550: no such user",
+        "event delivery.failed o1",
+        "commit",
+      ]);
       const deferred = world(queued(), temporaryMailError("postmark http 503: down"));
       expect(yield* deliverInvitation("d1", render).pipe(Effect.provide(deferred.layer))).toEqual({
         _tag: "Retry",
@@ -196,16 +213,37 @@ describe("deliverInvitation", () => {
           "sent ok",
           "failed bad postmark error 406: inactive recipient",
           "attempt busy postmark http 429: too many requests",
+          // One event per delivery that changed state, in the same transaction; none for the retry.
+          "event delivery.sent o1",
+          "event delivery.failed o1",
           "commit",
         ]);
       }),
   );
 
-  it.effect("abandonDelivery gives the delivery up", () =>
+  it.effect("abandonDelivery gives the delivery up, with one event per organization of its invites", () =>
     Effect.gen(function* () {
-      const w = world(queued());
+      const w = world(queued({ organizationIds: ["o1", "o2", "o1"] }));
       expect(yield* abandonDelivery("d1").pipe(Effect.provide(w.layer))).toBe(true);
-      expect(w.calls).toEqual(["give up d1"]);
+      expect(w.calls).toEqual([
+        "begin",
+        "claim",
+        "give up d1",
+        "event delivery.failed o1",
+        "event delivery.failed o2",
+        "commit",
+      ]);
+      const settled = world({ _tag: "Settled", status: "sent" });
+      expect(yield* abandonDelivery("d1").pipe(Effect.provide(settled.layer))).toBe(false);
+      expect(settled.calls).toEqual(["begin", "claim", "commit"]);
+    }),
+  );
+
+  it.effect("a temporary failure records no event: the delivery has not changed state", () =>
+    Effect.gen(function* () {
+      const deferred = world(queued(), temporaryMailError("down"));
+      yield* deliverInvitation("d1", render).pipe(Effect.provide(deferred.layer));
+      expect(deferred.calls.filter((c) => c.startsWith("event"))).toEqual([]);
     }),
   );
 });

@@ -1,4 +1,6 @@
 import { Effect, Result } from "effect";
+import { type EventType, type NewEvent, SYSTEM_ACTOR } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
 import { Transactor } from "../shared/Transactor.ts";
 import { DeliveryOutbox, type DeliveryRecord, type OutgoingDelivery } from "./DeliveryOutbox.ts";
 import { Mailer, type MailMessage } from "./Mailer.ts";
@@ -31,6 +33,20 @@ const notSentReason = (delivery: OutgoingDelivery): string | null =>
       ? NOT_SENT_REASONS.tokenMissing
       : null;
 
+/** One event per organization the delivery's invites belong to, so each organization hears of its own. */
+export const deliveryEvents = (
+  type: EventType,
+  delivery: Pick<OutgoingDelivery, "id" | "email" | "kind" | "organizationIds">,
+  extra: Readonly<Record<string, unknown>> = {},
+): ReadonlyArray<NewEvent> =>
+  [...new Set(delivery.organizationIds)].map((organizationId) => ({
+    type,
+    organizationId,
+    actor: SYSTEM_ACTOR,
+    subject: { type: "delivery", id: delivery.id },
+    data: { deliveryId: delivery.id, email: delivery.email, kind: delivery.kind, ...extra },
+  }));
+
 /**
  * Sends queued deliveries as one batch. The deliveries stay locked from the check to the record of
  * the outcomes, so a delivery recorded as sent is never sent again, and two workers that hold the
@@ -51,6 +67,7 @@ export const deliverInvitations = Effect.fn("Deliveries.deliverMany")(function* 
       const outcomes = new Map<string, DeliveryOutcome>();
       const records: DeliveryRecord[] = [];
       const due: OutgoingDelivery[] = [];
+      const events: NewEvent[] = [];
       for (const id of ids) {
         const c = claimed.get(id) ?? { _tag: "Missing" };
         if (c._tag === "Missing") outcomes.set(id, { _tag: "Skipped", reason: "missing" });
@@ -62,6 +79,7 @@ export const deliverInvitations = Effect.fn("Deliveries.deliverMany")(function* 
           else {
             records.push({ _tag: "Failed", id, reason: notSent });
             outcomes.set(id, { _tag: "Failed", reason: notSent });
+            events.push(...deliveryEvents("delivery.failed", c.delivery, { status: "failed", reason: notSent }));
           }
         }
       }
@@ -76,15 +94,20 @@ export const deliverInvitations = Effect.fn("Deliveries.deliverMany")(function* 
         } else if (Result.isSuccess(result)) {
           records.push({ _tag: "Sent", id, messageId: result.success.messageId });
           outcomes.set(id, { _tag: "Sent", messageId: result.success.messageId });
+          events.push(...deliveryEvents("delivery.sent", delivery, { status: "sent" }));
         } else if (result.failure.permanent) {
           records.push({ _tag: "Failed", id, reason: result.failure.reason });
           outcomes.set(id, { _tag: "Failed", reason: result.failure.reason });
+          events.push(
+            ...deliveryEvents("delivery.failed", delivery, { status: "failed", reason: result.failure.reason }),
+          );
         } else {
           records.push({ _tag: "Attempted", id, reason: result.failure.reason });
           outcomes.set(id, { _tag: "Retry", reason: result.failure.reason });
         }
       });
       if (records.length > 0) yield* outbox.record(records);
+      yield* emit(events);
       return outcomes as ReadonlyMap<string, DeliveryOutcome>;
     }),
   );
@@ -101,5 +124,18 @@ export const deliverInvitation = Effect.fn("Deliveries.deliver")(function* (
 
 /** After the last retry: the delivery is marked failed with the last attempt's reason. */
 export const abandonDelivery = Effect.fn("Deliveries.abandon")(function* (deliveryId: string) {
-  return yield* (yield* DeliveryOutbox).giveUp(deliveryId);
+  const outbox = yield* DeliveryOutbox;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const claimed = (yield* outbox.claim([deliveryId])).get(deliveryId);
+      if (claimed?._tag !== "Queued") return false;
+      const gaveUp = yield* outbox.giveUp(deliveryId);
+      if (gaveUp) {
+        yield* emit(
+          deliveryEvents("delivery.failed", claimed.delivery, { status: "failed", reason: "retries_exhausted" }),
+        );
+      }
+      return gaveUp;
+    }),
+  );
 });

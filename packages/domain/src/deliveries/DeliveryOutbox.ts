@@ -27,6 +27,8 @@ export interface OutgoingDelivery {
   readonly targets: ReadonlyArray<InvitedTarget>;
   /** Whether any invite, in whatever state, still points at this delivery. */
   readonly referenced: boolean;
+  /** The organizations of every invite that points at this delivery (null for a group), for its events. */
+  readonly organizationIds: ReadonlyArray<string | null>;
 }
 
 export type ClaimedDelivery =

@@ -5,6 +5,10 @@ import type { DeliveryBounce, DeliveryStatus } from "../invites/Invite.ts";
 /** A sent delivery as the provider's reports see it. */
 export interface ReportedDelivery {
   readonly id: string;
+  readonly email: string;
+  readonly kind: "invite" | "resend";
+  /** The organizations of the invites it carries (null for a group's): each hears of the report. */
+  readonly organizationIds: ReadonlyArray<string | null>;
   readonly status: DeliveryStatus;
   /** Whether the bounce it holds (if `bounced`) was permanent. */
   readonly bouncePermanent: boolean | null;

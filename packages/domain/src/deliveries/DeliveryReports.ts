@@ -1,6 +1,8 @@
 import { Effect } from "effect";
+import { emit } from "../events/Events.ts";
 import type { DeliveryBounce, DeliveryStatus } from "../invites/Invite.ts";
 import { Transactor } from "../shared/Transactor.ts";
+import { deliveryEvents } from "./Deliveries.ts";
 import { DeliveryReportRepository, type ReportedDelivery } from "./DeliveryReportRepository.ts";
 
 /** What a provider reports about a message it accepted. */
@@ -51,7 +53,31 @@ export const reportApplies = (
   return now >= 1 && reportRank(report) > now;
 };
 
-/** Records one provider report on the delivery it names, if it moves that delivery forward. */
+/** The bounce a spam complaint is told as in `delivery.bounced`: the address must not be mailed again. */
+export const SPAM_COMPLAINT_BOUNCE: DeliveryBounce = {
+  type: "SpamComplaint",
+  description: "The recipient marked the message as spam.",
+  permanent: true,
+};
+
+/**
+ * The event a report that moved a delivery records: `delivery.delivered`, or `delivery.bounced`
+ * (a spam complaint too, with the bounce type `SpamComplaint`), one per organization of its invites.
+ */
+const reportEvents = (delivery: ReportedDelivery, report: DeliveryReport) =>
+  report.kind === "delivered"
+    ? deliveryEvents("delivery.delivered", delivery, { status: "delivered", at: report.at.toISOString() })
+    : deliveryEvents("delivery.bounced", delivery, {
+        status: report.kind,
+        at: report.at.toISOString(),
+        bounce: report.kind === "bounced" ? report.bounce : SPAM_COMPLAINT_BOUNCE,
+      });
+
+/**
+ * Records one provider report on the delivery it names, if it moves that delivery forward, with
+ * its event in the same transaction. A duplicate or a report a later state outranks changes
+ * nothing and records no event.
+ */
 export const recordDeliveryReport = Effect.fn("Deliveries.report")(function* (report: DeliveryReport) {
   const reports = yield* DeliveryReportRepository;
   return yield* (yield* Transactor).withTransaction(
@@ -66,6 +92,7 @@ export const recordDeliveryReport = Effect.fn("Deliveries.report")(function* (re
         at: report.at,
         bounce: report.kind === "bounced" ? report.bounce : null,
       });
+      yield* emit(reportEvents(delivery, report));
       return { _tag: "Applied", deliveryId: delivery.id, status: report.kind } as ReportOutcome;
     }),
   );

@@ -27,6 +27,11 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthoriz
 
 export class TooManyRequests extends Schema.TaggedError<TooManyRequests>()("TooManyRequests", {
   reason: Schema.Literals(REASONS.TooManyRequests),
+  /** Seconds until a retry can succeed, when known. */
+  retryAfter: Schema.optional(Schema.Number),
+  /** The limit that was hit and the length of its window, when it is a quota. */
+  limit: Schema.optional(Schema.Number),
+  windowSeconds: Schema.optional(Schema.Number),
 }) {}
 
 /** The one infrastructure error of every port. Never shown to callers. */

@@ -8,7 +8,7 @@
  * errors.
  */
 export const REASONS = {
-  InvalidInput: ["invalid_input"],
+  InvalidInput: ["invalid_input", "invalid_idempotency_key"],
   AlreadyMember: ["already_member"],
   NotFound: [
     "organization_not_found",
@@ -19,6 +19,7 @@ export const REASONS = {
     "api_key_not_found",
     "invite_not_found",
     "link_invite_not_found",
+    "webhook_not_found",
   ],
   Forbidden: [
     "global_key_required",
@@ -39,9 +40,11 @@ export const REASONS = {
     "invite_expired",
     "link_invite_expired",
     "link_invite_used_up",
+    "idempotency_key_reused",
+    "idempotency_request_in_progress",
   ],
   Unauthorized: ["missing_credentials", "invalid_credentials"],
-  TooManyRequests: ["resend_throttled"],
+  TooManyRequests: ["resend_throttled", "email_quota_exceeded"],
 } as const;
 
 /** The error tags that carry a reason, and the reasons of each. */

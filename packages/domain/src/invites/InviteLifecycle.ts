@@ -5,11 +5,14 @@ import type { Role } from "../access/Role.ts";
 import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
 import { Conflict, Forbidden, NotFound, TooManyRequests } from "../errors/Errors.ts";
 import type { ConflictReason } from "../errors/Reasons.ts";
+import { actorOf, inviteEvent, memberEvent, SYSTEM_ACTOR } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
 import { MembershipRepository, type PageRequest } from "../members/MembershipRepository.ts";
+import { chargeEmailQuota } from "../quotas/EmailQuota.ts";
 import { normalizeEmail } from "../shared/Email.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
-import { type Target, targetKey } from "../targets/Target.ts";
+import { type ResolvedTarget, targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
 import { UserRepository } from "../users/UserRepository.ts";
 import { type DeliveryStatus, type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
@@ -95,7 +98,10 @@ export const revokeInvite = Effect.fn("Invites.revoke")(function* (principal: Pr
       if (invite.status === "accepted" || invite.status === "declined") {
         return yield* new Conflict({ reason: CLOSED_REASON[invite.status] });
       }
-      if (invite.status === "pending") yield* invites.respond([invite.id], "revoked", null);
+      if (invite.status === "pending") {
+        yield* invites.respond([invite.id], "revoked", null);
+        yield* emit([inviteEvent("invite.revoked", actorOf(principal), invite)]);
+      }
       return toInviteView({ ...invite, status: "revoked" }, now);
     }),
   );
@@ -129,6 +135,8 @@ export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Pr
       );
       const expiresAt = new Date(now + settings.inviteTtlMs);
       yield* invites.redeliver(invite.id, deliveryId, expiresAt);
+      yield* chargeEmailQuota(invite.target.organizationId === null ? [] : [invite.target.organizationId]);
+      yield* emit([inviteEvent("invite.resent", actorOf(principal), invite, { expiresAt: expiresAt.toISOString() })]);
       return toInviteView(
         { ...invite, expiresAt, delivery: { id: deliveryId, status: "queued", lastError: null, bounce: null } },
         now,
@@ -181,9 +189,13 @@ export const acceptInvite = Effect.fn("Invites.accept")(function* (input: Accept
         firstName: input.firstName?.trim() || null,
         lastName: input.lastName?.trim() || null,
       });
-      const byRole = new Map<Role, Target[]>();
+      const byRole = new Map<Role, ResolvedTarget[]>();
       for (const i of honoured) byRole.set(i.role, [...(byRole.get(i.role) ?? []), i.target]);
-      for (const [role, targets] of byRole) yield* memberships.addMany(user.id, targets, role, false);
+      const added: Array<{ userId: string; target: ResolvedTarget; role: Role }> = [];
+      for (const [role, targets] of byRole) {
+        const keys = new Set((yield* memberships.addMany(user.id, targets, role, false)).map(targetKey));
+        for (const target of targets) if (keys.has(targetKey(target))) added.push({ userId: user.id, target, role });
+      }
       yield* invites.respond(
         honoured.map((i) => i.id),
         "accepted",
@@ -192,6 +204,14 @@ export const acceptInvite = Effect.fn("Invites.accept")(function* (input: Accept
       // The token works once: invites of this delivery that could not be honoured are closed too.
       const dropped = opened.pending.filter((_, i) => !still[i]).map((i) => i.id);
       if (dropped.length > 0) yield* invites.respond(dropped, "revoked", null);
+      const invitee = { kind: "invitee", id: user.id } as const;
+      yield* emit([
+        ...honoured.map((i) => inviteEvent("invite.accepted", invitee, i, { userId: user.id })),
+        ...added.map((m) => memberEvent("member.added", invitee, m, { email: opened.email })),
+        ...opened.pending
+          .filter((_, i) => !still[i])
+          .map((i) => inviteEvent("invite.revoked", SYSTEM_ACTOR, i, { reason: "inviter_lost_authority" })),
+      ]);
       return {
         userId: user.id,
         memberships: honoured.map((i) => ({ target: { type: i.target.type, id: i.target.id }, role: i.role })),
@@ -210,6 +230,7 @@ export const declineInvite = Effect.fn("Invites.decline")(function* (input: { to
         "declined",
         null,
       );
+      yield* emit(opened.pending.map((i) => inviteEvent("invite.declined", { kind: "invitee", id: null }, i)));
       return { success: true as const, declined: opened.pending.length };
     }),
   );

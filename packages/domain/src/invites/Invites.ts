@@ -5,12 +5,22 @@ import type { Role } from "../access/Role.ts";
 import { type CurrentDelivery, DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
 import { AlreadyMember, InvalidInput } from "../errors/Errors.ts";
 import type { RefusalReason } from "../errors/Reasons.ts";
+import { actorOf, inviteEvent, memberEvent } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
 import { MembershipRepository } from "../members/MembershipRepository.ts";
+import { chargeEmailQuota } from "../quotas/EmailQuota.ts";
 import { parseEmail } from "../shared/Email.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
-import { type ResolvedTarget, type Target, type TargetType, targetKey } from "../targets/Target.ts";
+import {
+  type ResolvedTarget,
+  TARGET_TYPES,
+  TARGETS,
+  type Target,
+  type TargetType,
+  targetKey,
+} from "../targets/Target.ts";
 import { UserRepository } from "../users/UserRepository.ts";
 import { InviteRepository } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
@@ -170,6 +180,9 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
         const user = yield* users.findOrCreate({ email, firstName, lastName });
         const added = yield* memberships.addMany(user.id, [target], input.role, false);
         if (added.length === 0) return yield* new AlreadyMember();
+        yield* emit([
+          memberEvent("member.added", actorOf(principal), { userId: user.id, target, role: input.role }, { email }),
+        ]);
         return { success: true, message: "User added", userId: user.id } as CreateInviteResult;
       }),
     );
@@ -185,19 +198,21 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
       const already = yield* memberships.memberTargetsByEmail(email, [target]);
       if (already.length > 0) return yield* new AlreadyMember();
       const deliveryId = yield* deliveryForInvites(email, inviter.name, [target]);
+      const expiresAt = new Date(now + settings.inviteTtlMs);
       const [inviteId] = yield* invites.upsertPending([
-        {
-          id: yield* ids.next,
-          email,
-          target,
-          role: input.role,
-          deliveryId,
-          inviter,
-          firstName,
-          lastName,
-          expiresAt: new Date(now + settings.inviteTtlMs),
-        },
+        { id: yield* ids.next, email, target, role: input.role, deliveryId, inviter, firstName, lastName, expiresAt },
       ]);
+      yield* emit([
+        inviteEvent(
+          "invite.created",
+          actorOf(principal),
+          { id: inviteId as string, email, target, role: input.role },
+          {
+            expiresAt: expiresAt.toISOString(),
+          },
+        ),
+      ]);
+      yield* chargeEmailQuota(target.organizationId === null ? [] : [target.organizationId]);
       return { success: true, message: "Invitation sent", inviteId: inviteId as string } as CreateInviteResult;
     }),
   );
@@ -255,7 +270,7 @@ export const bulkTargetsOf = (
     return fail({ [field]: [`Between 1 and ${MAX_BULK_TARGETS} ids`] });
   }
   if (new Set(ids).size !== ids.length) return fail({ [field]: ["Ids must be distinct"] });
-  const type = field === "websiteIds" ? "website" : "group";
+  const type = TARGET_TYPES.find((t) => TARGETS[t].idsField === field) as TargetType;
   return { ok: true, targets: ids.map((id) => ({ type, id })) };
 };
 
@@ -290,6 +305,14 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
         const added = new Set((yield* memberships.addMany(user.id, allowed, input.role, false)).map(targetKey));
         for (const t of allowed)
           outcome.set(targetKey(t), { status: added.has(targetKey(t)) ? "added" : "already_member" });
+        const actor = actorOf(principal);
+        yield* emit(
+          allowed
+            .filter((t) => added.has(targetKey(t)))
+            .map((target) =>
+              memberEvent("member.added", actor, { userId: user.id, target, role: input.role }, { email }),
+            ),
+        );
       }),
     );
   } else if (allowed.length > 0) {
@@ -321,9 +344,24 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
           });
         }
         const inviteIds = yield* invites.upsertPending(rows);
+        // One consolidated email, counted once against every organization it invites to.
+        yield* chargeEmailQuota(invitable.flatMap((t) => (t.organizationId === null ? [] : [t.organizationId])));
         invitable.forEach((t, i) => {
           outcome.set(targetKey(t), { status: "invited", inviteId: inviteIds[i] as string });
         });
+        const actor = actorOf(principal);
+        yield* emit(
+          invitable.map((target, i) =>
+            inviteEvent(
+              "invite.created",
+              actor,
+              { id: inviteIds[i] as string, email, target, role: input.role },
+              {
+                expiresAt: expiresAt.toISOString(),
+              },
+            ),
+          ),
+        );
       }),
     );
   }

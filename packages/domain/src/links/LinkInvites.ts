@@ -3,6 +3,8 @@ import { requireTarget, stillAuthorized } from "../access/Access.ts";
 import { inviterOf, type Principal } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
 import { AlreadyMember, Conflict, Forbidden, InvalidInput, NotFound } from "../errors/Errors.ts";
+import { type Actor, actorOf, type EventType, memberEvent, type NewEvent } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
 import { MembershipRepository, type PageRequest } from "../members/MembershipRepository.ts";
 import { emailDomain } from "../shared/Email.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
@@ -13,6 +15,29 @@ import { type LinkInviteChanges, type LinkInviteRecord, LinkInviteRepository } f
 export const LINK_CODE_PREFIX = "lnk";
 
 const linkNotFound = () => new NotFound({ reason: "link_invite_not_found" });
+
+/** An event about a link; never its join code. */
+const linkEvent = (
+  type: EventType,
+  actor: Actor,
+  link: LinkInviteRecord,
+  extra: Readonly<Record<string, unknown>> = {},
+): NewEvent => ({
+  type,
+  organizationId: link.organizationId,
+  actor,
+  subject: { type: "link_invite", id: link.id },
+  data: {
+    linkInviteId: link.id,
+    role: link.role,
+    sso: link.sso,
+    expiresAt: link.expiresAt?.toISOString() ?? null,
+    maxUses: link.maxUses,
+    uses: link.uses,
+    disabled: link.disabled,
+    ...extra,
+  },
+});
 
 /**
  * Managing links: organization admins (user tokens), keys of that organization, global keys.
@@ -51,18 +76,25 @@ export const createLinkInvite = Effect.fn("LinkInvites.create")(function* (
     return yield* new InvalidInput({ message: "Invalid input", fieldErrors: { expiresAt: ["Must be in the future"] } });
   }
   const code = yield* (yield* TokenGenerator).next(LINK_CODE_PREFIX);
-  const link = yield* (yield* LinkInviteRepository).create({
-    id: yield* (yield* IdGenerator).next,
-    organizationId: input.organizationId,
-    role: input.role,
-    sso: input.sso,
-    expiresAt: input.expiresAt ?? null,
-    maxUses: input.maxUses ?? null,
-    allowedEmailDomains: normalizeDomains(input.allowedEmailDomains ?? []),
-    createdBy: inviterOf(principal),
-    codeHash: code.hash,
-  });
-  return { link, code: code.token };
+  const id = yield* (yield* IdGenerator).next;
+  const links = yield* LinkInviteRepository;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const link = yield* links.create({
+        id,
+        organizationId: input.organizationId,
+        role: input.role,
+        sso: input.sso,
+        expiresAt: input.expiresAt ?? null,
+        maxUses: input.maxUses ?? null,
+        allowedEmailDomains: normalizeDomains(input.allowedEmailDomains ?? []),
+        createdBy: inviterOf(principal),
+        codeHash: code.hash,
+      });
+      yield* emit([linkEvent("link_invite.created", actorOf(principal), link)]);
+      return { link, code: code.token };
+    }),
+  );
 });
 
 export const getLinkInvite = Effect.fn("LinkInvites.get")(function* (
@@ -109,6 +141,7 @@ export const updateLinkInvite = Effect.fn("LinkInvites.update")(function* (
         maxUses: input.maxUses,
         disabled: input.disabled,
       });
+      yield* emit([linkEvent("link_invite.updated", actorOf(principal), updated ?? link)]);
       return updated ?? link;
     }),
   );
@@ -119,9 +152,15 @@ export const revokeLinkInvite = Effect.fn("LinkInvites.revoke")(function* (
   input: { organizationId: string; inviteId: string },
 ) {
   yield* requireManager(principal, input.organizationId, "read");
-  const revoked = yield* (yield* LinkInviteRepository).revoke(input.organizationId, input.inviteId);
-  if (!revoked) return yield* linkNotFound();
-  return { success: true as const };
+  const links = yield* LinkInviteRepository;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const link = yield* links.get(input.organizationId, input.inviteId, { lock: true });
+      if (link === null || !(yield* links.revoke(input.organizationId, input.inviteId))) return yield* linkNotFound();
+      yield* emit([linkEvent("link_invite.revoked", actorOf(principal), link)]);
+      return { success: true as const };
+    }),
+  );
 });
 
 /** Why a link cannot be used now, if it cannot. */
@@ -172,6 +211,20 @@ export const joinLinkInvite = Effect.fn("LinkInvites.join")(function* (
       const added = yield* memberships.addUsers(target, [{ userId: principal.userId, role: link.role, sso }]);
       if (added.length === 0) return yield* new AlreadyMember();
       yield* links.countUse(link.id);
+      const actor = actorOf(principal);
+      yield* emit([
+        linkEvent("link_invite.joined", actor, { ...link, uses: link.uses + 1 }, { userId: principal.userId }),
+        memberEvent(
+          "member.added",
+          actor,
+          { userId: principal.userId, target, role: link.role },
+          {
+            email: principal.email,
+            sso,
+            linkInviteId: link.id,
+          },
+        ),
+      ]);
       return { organizationId: link.organizationId, userId: principal.userId, role: link.role, sso };
     }),
   );

@@ -3,6 +3,9 @@ import { requireTarget } from "../access/Access.ts";
 import type { Principal } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
 import { NotFound } from "../errors/Errors.ts";
+import { actorOf, memberEvent } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
+import { Transactor } from "../shared/Transactor.ts";
 import type { Target } from "../targets/Target.ts";
 import { MembershipRepository } from "./MembershipRepository.ts";
 
@@ -25,10 +28,27 @@ export const updateMemberRole = Effect.fn("Members.updateRole")(function* (
   input: Target & { userId: string; role: Role },
 ) {
   const target = yield* allowedTarget(principal, { type: input.type, id: input.id }, input.role);
-  yield* requireMember(target, input.userId);
-  const updated = yield* (yield* MembershipRepository).updateRole(target, input.userId, input.role);
-  if (updated === null) return yield* new NotFound({ reason: "member_not_found" });
-  return updated;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const previousRole = yield* requireMember(target, input.userId);
+      const updated = yield* (yield* MembershipRepository).updateRole(target, input.userId, input.role);
+      if (updated === null) return yield* new NotFound({ reason: "member_not_found" });
+      if (previousRole !== input.role) {
+        yield* emit([
+          memberEvent(
+            "member.role_changed",
+            actorOf(principal),
+            { userId: input.userId, target, role: input.role },
+            {
+              email: updated.email,
+              previousRole,
+            },
+          ),
+        ]);
+      }
+      return updated;
+    }),
+  );
 });
 
 export const removeMember = Effect.fn("Members.remove")(function* (
@@ -36,8 +56,13 @@ export const removeMember = Effect.fn("Members.remove")(function* (
   input: Target & { userId: string },
 ) {
   const target = yield* allowedTarget(principal, { type: input.type, id: input.id }, "read");
-  yield* requireMember(target, input.userId);
-  const removed = yield* (yield* MembershipRepository).remove(target, input.userId);
-  if (!removed) return yield* new NotFound({ reason: "member_not_found" });
-  return { success: true as const };
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const role = yield* requireMember(target, input.userId);
+      const removed = yield* (yield* MembershipRepository).remove(target, input.userId);
+      if (!removed) return yield* new NotFound({ reason: "member_not_found" });
+      yield* emit([memberEvent("member.removed", actorOf(principal), { userId: input.userId, target, role })]);
+      return { success: true as const };
+    }),
+  );
 });

@@ -1,7 +1,7 @@
 import { Context, type Effect } from "effect";
 import type { Role } from "../access/Role.ts";
 import type { RepositoryError } from "../errors/Errors.ts";
-import type { ResolvedTarget, Target } from "../targets/Target.ts";
+import type { Target } from "../targets/Target.ts";
 
 export interface MemberView {
   readonly userId: string;
@@ -9,6 +9,12 @@ export interface MemberView {
   readonly role: Role;
   readonly sso: boolean;
   readonly createdAt: Date;
+}
+
+/** A membership as stored: the user's own role on one target. */
+export interface HeldRole {
+  readonly target: Target;
+  readonly role: Role;
 }
 
 export interface Page<T> {
@@ -47,13 +53,10 @@ export class MembershipRepository extends Context.Service<
       targets: ReadonlyArray<Target>,
     ): Effect.Effect<ReadonlyArray<Target>, RepositoryError>;
     /**
-     * The user's effective role on each target: its own membership, or for a website the
-     * membership on the owning organization, whichever is higher. Missing when neither exists.
+     * The user's own memberships among these targets, as stored: nothing is inherited here (a
+     * website's role through its organization is the domain's rule, `effectiveRoles`).
      */
-    effectiveRoles(
-      userId: string,
-      targets: ReadonlyArray<ResolvedTarget>,
-    ): Effect.Effect<ReadonlyMap<string, Role>, RepositoryError>;
+    rolesOn(userId: string, targets: ReadonlyArray<Target>): Effect.Effect<ReadonlyArray<HeldRole>, RepositoryError>;
     list(target: Target, page: PageRequest): Effect.Effect<Page<MemberView>, RepositoryError>;
     /** The member's own role on the target, if a member. */
     roleOf(target: Target, userId: string): Effect.Effect<Role | null, RepositoryError>;

@@ -3,6 +3,8 @@ import { requireTarget } from "../access/Access.ts";
 import type { Principal } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
 import { InvalidInput } from "../errors/Errors.ts";
+import { actorOf, memberEvent } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
 import { MembershipRepository } from "../members/MembershipRepository.ts";
 import { parseEmail } from "../shared/Email.ts";
 import { Transactor } from "../shared/Transactor.ts";
@@ -54,7 +56,7 @@ export const inviteUsers = Effect.fn("Organizations.inviteUsers")(function* (
 ) {
   const parsed = parseEmailList(input.emails);
   if (!parsed.ok) return yield* parsed.error;
-  yield* requireTarget(principal, { type: "organization", id: input.organizationId }, input.role);
+  const target = yield* requireTarget(principal, { type: "organization", id: input.organizationId }, input.role);
   const users = yield* UserRepository;
   const memberships = yield* MembershipRepository;
   return yield* (yield* Transactor).withTransaction(
@@ -73,6 +75,22 @@ export const inviteUsers = Effect.fn("Organizations.inviteUsers")(function* (
         found.map((u) => ({ userId: u.id, role: input.role, sso: input.sso && !elsewhere.has(u.id) })),
       );
       const addedIds = new Set(added);
+      const actor = actorOf(principal);
+      yield* emit(
+        found
+          .filter((u) => addedIds.has(u.id))
+          .map((u) =>
+            memberEvent(
+              "member.added",
+              actor,
+              { userId: u.id, target, role: input.role },
+              {
+                email: u.email,
+                sso: input.sso && !elsewhere.has(u.id),
+              },
+            ),
+          ),
+      );
       const failedSSOEmails = found.filter((u) => elsewhere.has(u.id) && addedIds.has(u.id)).map((u) => u.email);
       return {
         users: found.map((u) => u.id),

@@ -3,18 +3,29 @@ import { canActInOrganization, requireTarget } from "../access/Access.ts";
 import type { Principal } from "../access/Principal.ts";
 import { Forbidden, invalid, NotFound } from "../errors/Errors.ts";
 import type { ForbiddenReason } from "../errors/Reasons.ts";
+import { type Actor, actorOf, type NewEvent } from "../events/Event.ts";
+import { emit } from "../events/Events.ts";
 import { MembershipRepository, type PageRequest } from "../members/MembershipRepository.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
 import type { Target } from "../targets/Target.ts";
-import { type ApiKeyKind, ApiKeyRepository } from "./ApiKeyRepository.ts";
+import { type ApiKeyKind, ApiKeyRepository, type ApiKeyView } from "./ApiKeyRepository.ts";
 import { TenancyRepository } from "./TenancyRepository.ts";
 
 const requireGlobal = (principal: Principal, reason: ForbiddenReason = "global_key_required") =>
   principal.kind === "global" ? Effect.void : Effect.fail(new Forbidden({ reason }));
 
 const organizationNotFound = () => new NotFound({ reason: "organization_not_found" });
+
+/** An event about an API key; never its secret. */
+const apiKeyEvent = (type: "api_key.created" | "api_key.revoked", actor: Actor, key: ApiKeyView): NewEvent => ({
+  type,
+  organizationId: key.organizationId,
+  actor,
+  subject: { type: "api_key", id: key.id },
+  data: { apiKeyId: key.id, kind: key.kind, name: key.name },
+});
 
 /** The organization, when the principal may act in it; otherwise exactly "not found". */
 const visibleOrganization = Effect.fn("Tenancy.visibleOrganization")(function* (
@@ -141,14 +152,20 @@ export const createApiKey = Effect.fn("ApiKeys.create")(function* (
   }
   const id = yield* (yield* IdGenerator).next;
   const secret = yield* (yield* TokenGenerator).next("admit_sk");
-  const key = yield* (yield* ApiKeyRepository).create({
-    id,
-    kind: input.kind,
-    organizationId,
-    name: input.name.trim(),
-    secretHash: secret.hash,
-  });
-  return { ...key, secret: secret.token };
+  const keys = yield* ApiKeyRepository;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const key = yield* keys.create({
+        id,
+        kind: input.kind,
+        organizationId,
+        name: input.name.trim(),
+        secretHash: secret.hash,
+      });
+      yield* emit([apiKeyEvent("api_key.created", actorOf(principal), key)]);
+      return { ...key, secret: secret.token };
+    }),
+  );
 });
 
 export const listApiKeys = Effect.fn("ApiKeys.list")(function* (
@@ -170,5 +187,11 @@ export const revokeApiKey = Effect.fn("ApiKeys.revoke")(function* (principal: Pr
     (principal.kind === "global" ||
       (principal.kind === "organization" && key.organizationId === principal.organizationId));
   if (!visible) return yield* new NotFound({ reason: "api_key_not_found" });
-  return (yield* keys.revoke(input.apiKeyId)) ?? key;
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      const revoked = (yield* keys.revoke(input.apiKeyId)) ?? key;
+      if (key.revokedAt === null) yield* emit([apiKeyEvent("api_key.revoked", actorOf(principal), revoked)]);
+      return revoked;
+    }),
+  );
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { TestClock } from "effect/testing";
+import { effectiveRoles } from "../access/EffectiveRoles.ts";
 import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
 import { RepositoryError } from "../errors/Errors.ts";
 import { InviteRepository, type NewInvite } from "../invites/InviteRepository.ts";
@@ -227,7 +228,7 @@ describe("InMemory adapters (the semantics domain tests rely on)", () => {
           );
 
           yield* InMemory.seedMembership(user.id, { type: "website", id: foreignSite.id }, "comment");
-          const roles = yield* members.effectiveRoles(user.id, [
+          const roles = yield* effectiveRoles(user.id, [
             { type: "website", id: site.id, organizationId: org.id },
             { type: "website", id: foreignSite.id, organizationId: other.id },
             { type: "organization", id: other.id, organizationId: other.id },
@@ -281,14 +282,17 @@ describe("InMemory adapters (the semantics domain tests rely on)", () => {
     ),
   );
 
-  it.effect("TenancyRepository and ApiKeyRepository page by id, and revoking a key is idempotent", () =>
+  it.effect("TenancyRepository and ApiKeyRepository page newest first, and revoking a key is idempotent", () =>
     inTestStore(
       Effect.gen(function* () {
         const tenancy = yield* TenancyRepository;
-        for (const id of ["c", "a", "b"]) yield* tenancy.createOrganization({ id, name: id });
+        for (const id of ["c", "a", "b"]) {
+          yield* tenancy.createOrganization({ id, name: id });
+          yield* TestClock.adjust("1 second");
+        }
         const first = yield* tenancy.listOrganizations({ cursor: null, limit: 2 }, null);
-        expect(first.items.map((o) => o.id)).toEqual(["a", "b"]);
-        expect(first.nextCursor).toBe("b");
+        expect(first.items.map((o) => o.id)).toEqual(["b", "a"]);
+        expect(first.nextCursor).not.toBeNull();
         const second = yield* tenancy.listOrganizations({ cursor: first.nextCursor, limit: 2 }, null);
         expect(second).toMatchObject({ items: [{ id: "c" }], nextCursor: null });
         expect((yield* tenancy.listOrganizations({ cursor: null, limit: 10 }, "b")).items.map((o) => o.id)).toEqual([

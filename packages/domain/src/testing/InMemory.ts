@@ -6,6 +6,9 @@
 import { Layer } from "effect";
 import { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 import { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
+import { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
+import { EventLogTest } from "./inMemory/EventLog.ts";
+import { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
 import { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
 import { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 import { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
@@ -17,9 +20,14 @@ import { TokenGeneratorTest } from "./inMemory/TokenGenerator.ts";
 import { TransactorTest } from "./inMemory/Transactor.ts";
 import { UserRepositoryTest } from "./inMemory/UserRepository.ts";
 import { UserTokenRepositoryTest } from "./inMemory/UserTokenRepository.ts";
+import { WebhookRepositoryTest } from "./inMemory/WebhookRepository.ts";
+import { WebhookUrlPolicyTest } from "./inMemory/WebhookUrlPolicy.ts";
 
 export { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 export { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
+export { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
+export { EventLogTest } from "./inMemory/EventLog.ts";
+export { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
 export { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
 export { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 export { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
@@ -28,6 +36,7 @@ export {
   type ApiKeyRow,
   clearFaults,
   type DeliveryRow,
+  type EmailQuotaWindowRow,
   emptyState,
   failOn,
   type GroupWebsiteRow,
@@ -36,13 +45,13 @@ export {
   type LinkInviteRow,
   type MembershipRow,
   type Operation,
-  paginate,
   paginateNewestFirst,
   Store,
   type StoreState,
   snapshot,
   type UserRow,
   type UserTokenRow,
+  type WebhookRow,
 } from "./inMemory/Store.ts";
 export * from "./inMemory/seed.ts";
 export { TargetRepositoryTest } from "./inMemory/TargetRepository.ts";
@@ -51,10 +60,13 @@ export { TokenGeneratorTest } from "./inMemory/TokenGenerator.ts";
 export { TransactorTest } from "./inMemory/Transactor.ts";
 export { UserRepositoryTest } from "./inMemory/UserRepository.ts";
 export { UserTokenRepositoryTest } from "./inMemory/UserTokenRepository.ts";
+export { WebhookRepositoryTest } from "./inMemory/WebhookRepository.ts";
+export { WebhookUrlPolicyTest } from "./inMemory/WebhookUrlPolicy.ts";
 
 /** The repositories and the transactor, over one store; needs `Store` and `IdGenerator`. */
 export const layerRepositories = Layer.mergeAll(
   TransactorTest,
+  EmailQuotaCounterTest,
   TargetRepositoryTest,
   UserRepositoryTest,
   MembershipRepositoryTest,
@@ -64,6 +76,10 @@ export const layerRepositories = Layer.mergeAll(
   ApiKeyRepositoryTest,
   UserTokenRepositoryTest,
   LinkInviteRepositoryTest,
+  EventLogTest,
+  ExpiredInvitesTest,
+  WebhookRepositoryTest,
+  WebhookUrlPolicyTest,
 );
 
 /** Every port over one fresh, empty store, plus the `Store` itself for reading and seeding. */

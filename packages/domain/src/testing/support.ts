@@ -13,6 +13,12 @@ export const refusal = <A, R>(self: Effect.Effect<A, unknown, R>) =>
   Effect.gen(function* () {
     const before = yield* InMemory.snapshot;
     const error = yield* Effect.flip(self);
-    expect(yield* InMemory.snapshot, "a refused request writes nothing").toEqual(before);
+    const after = yield* InMemory.snapshot;
+    expect(after.events, "a refused request records no event").toEqual(before.events);
+    expect(after, "a refused request writes nothing").toEqual(before);
     return error;
   });
+
+/** The events written since `before` (a snapshot), as `type subject.type:subject.id` lines plus the records. */
+export const eventsSince = (before: InMemory.StoreState) =>
+  Effect.map(InMemory.snapshot, (s) => s.events.slice(before.events.length));

@@ -1,108 +1,96 @@
-import { Effect, Layer } from "effect";
-import { highestRole, type Role } from "../../access/Role.ts";
 import { MembershipRepository } from "../../members/MembershipRepository.ts";
-import { type Target, targetKey } from "../../targets/Target.ts";
-import { type MembershipRow, memberView, paginate, read, Store, sameTarget, uniqueTargets, write } from "./Store.ts";
+import {
+  type MembershipRow,
+  memberView,
+  paginateNewestFirst,
+  sameTarget,
+  storeAdapter,
+  uniqueTargets,
+} from "./Store.ts";
 
-export const MembershipRepositoryTest = Layer.effect(
-  MembershipRepository,
-  Effect.gen(function* () {
-    const store = yield* Store;
-    const r = read(store);
-    const w = write(store);
-    return MembershipRepository.of({
-      addMany: (userId, targets, role, sso) =>
-        w("MembershipRepository.addMany", (s, at) => {
-          if (!s.users.some((u) => u.id === userId)) throw new Error(`memberships.user_id: no user ${userId}`);
-          const added = uniqueTargets(targets).filter(
-            (t) => !s.memberships.some((m) => m.userId === userId && sameTarget(m.target, t)),
-          );
-          const rows = added.map((target): MembershipRow => ({ userId, target, role, sso, createdAt: at }));
-          return [added, { ...s, memberships: [...s.memberships, ...rows] }];
-        }),
-      addUsers: (target, members) =>
-        w("MembershipRepository.addUsers", (s, at) => {
-          const missing = members.filter((m) => !s.users.some((u) => u.id === m.userId));
-          if (missing.length > 0) {
-            throw new Error(`memberships.user_id: no user ${missing.map((m) => m.userId).join(", ")}`);
+export const MembershipRepositoryTest = storeAdapter(MembershipRepository, ({ r, w }) =>
+  MembershipRepository.of({
+    addMany: (userId, targets, role, sso) =>
+      w("MembershipRepository.addMany", (s, at) => {
+        if (!s.users.some((u) => u.id === userId)) throw new Error(`memberships.user_id: no user ${userId}`);
+        const added = uniqueTargets(targets).filter(
+          (t) => !s.memberships.some((m) => m.userId === userId && sameTarget(m.target, t)),
+        );
+        const rows = added.map((target): MembershipRow => ({ userId, target, role, sso, createdAt: at }));
+        return [added, { ...s, memberships: [...s.memberships, ...rows] }];
+      }),
+    addUsers: (target, members) =>
+      w("MembershipRepository.addUsers", (s, at) => {
+        const missing = members.filter((m) => !s.users.some((u) => u.id === m.userId));
+        if (missing.length > 0) {
+          throw new Error(`memberships.user_id: no user ${missing.map((m) => m.userId).join(", ")}`);
+        }
+        const rows: MembershipRow[] = [];
+        for (const m of members) {
+          const taken = [...s.memberships, ...rows].some((x) => x.userId === m.userId && sameTarget(x.target, target));
+          if (!taken) {
+            rows.push({
+              userId: m.userId,
+              target: { type: target.type, id: target.id },
+              role: m.role,
+              sso: m.sso,
+              createdAt: at,
+            });
           }
-          const rows: MembershipRow[] = [];
-          for (const m of members) {
-            const taken = [...s.memberships, ...rows].some(
-              (x) => x.userId === m.userId && sameTarget(x.target, target),
-            );
-            if (!taken) {
-              rows.push({
-                userId: m.userId,
-                target: { type: target.type, id: target.id },
-                role: m.role,
-                sso: m.sso,
-                createdAt: at,
-              });
-            }
-          }
-          return [rows.map((m) => m.userId), { ...s, memberships: [...s.memberships, ...rows] }];
-        }),
-      inOtherOrganizations: (userIds, organizationId) =>
-        r("MembershipRepository.inOtherOrganizations", (s) =>
-          [...new Set(userIds)].filter((userId) =>
-            s.memberships.some(
-              (m) => m.userId === userId && m.target.type === "organization" && m.target.id !== organizationId,
-            ),
+        }
+        return [rows.map((m) => m.userId), { ...s, memberships: [...s.memberships, ...rows] }];
+      }),
+    inOtherOrganizations: (userIds, organizationId) =>
+      r("MembershipRepository.inOtherOrganizations", (s) =>
+        [...new Set(userIds)].filter((userId) =>
+          s.memberships.some(
+            (m) => m.userId === userId && m.target.type === "organization" && m.target.id !== organizationId,
           ),
         ),
-      memberTargetsByEmail: (email, targets) =>
-        r("MembershipRepository.memberTargetsByEmail", (s) => {
-          const user = s.users.find((u) => u.email === email);
-          if (!user) return [];
-          return uniqueTargets(targets).filter((t) =>
-            s.memberships.some((m) => m.userId === user.id && sameTarget(m.target, t)),
-          );
+      ),
+    memberTargetsByEmail: (email, targets) =>
+      r("MembershipRepository.memberTargetsByEmail", (s) => {
+        const user = s.users.find((u) => u.email === email);
+        if (!user) return [];
+        return uniqueTargets(targets).filter((t) =>
+          s.memberships.some((m) => m.userId === user.id && sameTarget(m.target, t)),
+        );
+      }),
+    rolesOn: (userId, targets) =>
+      r("MembershipRepository.rolesOn", (s) =>
+        uniqueTargets(targets).flatMap((t) => {
+          const m = s.memberships.find((x) => x.userId === userId && sameTarget(x.target, t));
+          return m ? [{ target: { type: t.type, id: t.id }, role: m.role }] : [];
         }),
-      effectiveRoles: (userId, targets) =>
-        r("MembershipRepository.effectiveRoles", (s) => {
-          const roleOn = (t: Target) => s.memberships.find((m) => m.userId === userId && sameTarget(m.target, t))?.role;
-          const roles = new Map<string, Role>();
-          for (const t of targets) {
-            const own = roleOn(t);
-            const viaOrganization =
-              t.type === "website" && t.organizationId !== null
-                ? roleOn({ type: "organization", id: t.organizationId })
-                : undefined;
-            const best = highestRole([own, viaOrganization].filter((x): x is Role => x !== undefined));
-            if (best !== null) roles.set(targetKey(t), best);
-          }
-          return roles as ReadonlyMap<string, Role>;
-        }),
-      list: (target, page) =>
-        r("MembershipRepository.list", (s) => {
-          const members = s.memberships
-            .filter((m) => sameTarget(m.target, target))
-            .flatMap((m) => {
-              const view = memberView(s, m);
-              return view ? [{ id: view.userId, view }] : [];
-            });
-          const p = paginate(members, page);
-          return { items: p.items.map((m) => m.view), nextCursor: p.nextCursor };
-        }),
-      roleOf: (target, userId) =>
-        r(
-          "MembershipRepository.roleOf",
-          (s) => s.memberships.find((m) => m.userId === userId && sameTarget(m.target, target))?.role ?? null,
-        ),
-      updateRole: (target, userId, role) =>
-        w("MembershipRepository.updateRole", (s) => {
-          const existing = s.memberships.find((m) => m.userId === userId && sameTarget(m.target, target));
-          if (!existing) return [null, s];
-          const updated = { ...existing, role };
-          const next = { ...s, memberships: s.memberships.map((m) => (m === existing ? updated : m)) };
-          return [memberView(next, updated), next];
-        }),
-      remove: (target, userId) =>
-        w("MembershipRepository.remove", (s) => {
-          const kept = s.memberships.filter((m) => m.userId !== userId || !sameTarget(m.target, target));
-          return [kept.length < s.memberships.length, { ...s, memberships: kept }];
-        }),
-    });
+      ),
+    list: (target, page) =>
+      r("MembershipRepository.list", (s) => {
+        const members = s.memberships
+          .filter((m) => sameTarget(m.target, target))
+          .flatMap((m) => {
+            const view = memberView(s, m);
+            return view ? [{ id: view.userId, createdAt: view.createdAt, view }] : [];
+          });
+        const p = paginateNewestFirst(members, page);
+        return { items: p.items.map((m) => m.view), nextCursor: p.nextCursor };
+      }),
+    roleOf: (target, userId) =>
+      r(
+        "MembershipRepository.roleOf",
+        (s) => s.memberships.find((m) => m.userId === userId && sameTarget(m.target, target))?.role ?? null,
+      ),
+    updateRole: (target, userId, role) =>
+      w("MembershipRepository.updateRole", (s) => {
+        const existing = s.memberships.find((m) => m.userId === userId && sameTarget(m.target, target));
+        if (!existing) return [null, s];
+        const updated = { ...existing, role };
+        const next = { ...s, memberships: s.memberships.map((m) => (m === existing ? updated : m)) };
+        return [memberView(next, updated), next];
+      }),
+    remove: (target, userId) =>
+      w("MembershipRepository.remove", (s) => {
+        const kept = s.memberships.filter((m) => m.userId !== userId || !sameTarget(m.target, target));
+        return [kept.length < s.memberships.length, { ...s, memberships: kept }];
+      }),
   }),
 );

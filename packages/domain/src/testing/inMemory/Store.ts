@@ -17,17 +17,21 @@ import type { Inviter } from "../../access/Principal.ts";
 import type { Role } from "../../access/Role.ts";
 import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
 import { RepositoryError } from "../../errors/Errors.ts";
+import type { EventRecord } from "../../events/Event.ts";
+import type { EventLog } from "../../events/EventLog.ts";
+import type { ExpiredInvites } from "../../invites/ExpiredInvites.ts";
 import { type DeliveryStatus, type InviteRecord, type StoredInviteStatus, statusAt } from "../../invites/Invite.ts";
 import type { InviteFilter, InviteRepository } from "../../invites/InviteRepository.ts";
 import type { LinkInviteRecord, LinkInviteRepository } from "../../links/LinkInviteRepository.ts";
 import type { MembershipRepository, MemberView, Page, PageRequest } from "../../members/MembershipRepository.ts";
 import { normalizeEmail } from "../../shared/Email.ts";
-import { type ResolvedTarget, type Target, targetKey } from "../../targets/Target.ts";
+import { type ResolvedTarget, TARGETS, type Target, type TargetType, targetKey } from "../../targets/Target.ts";
 import type { TargetRepository } from "../../targets/TargetRepository.ts";
 import type { ApiKeyRepository, ApiKeyView } from "../../tenancy/ApiKeyRepository.ts";
 import type { GroupView, OrganizationView, TenancyRepository, WebsiteView } from "../../tenancy/TenancyRepository.ts";
 import type { UserRepository, UserView } from "../../users/UserRepository.ts";
 import type { UserTokenRepository } from "../../users/UserTokenRepository.ts";
+import type { WebhookAttempt, WebhookEndpoint, WebhookRepository } from "../../webhooks/WebhookRepository.ts";
 
 // ---------------------------------------------------------------------------------------------
 // The store
@@ -120,6 +124,28 @@ export interface StoreState {
   readonly deliveries: ReadonlyArray<DeliveryRow>;
   readonly userTokens: ReadonlyArray<UserTokenRow>;
   readonly linkInvites: ReadonlyArray<LinkInviteRow>;
+  readonly emailQuotaWindows: ReadonlyArray<EmailQuotaWindowRow>;
+  /** Organizations' own hourly email limits, by organization id. */
+  readonly emailQuotaLimits: Readonly<Record<string, number>>;
+  /** The event log, in the order written. */
+  readonly events: ReadonlyArray<EventRecord>;
+  /** `<invite id>@<expiry ms>` of each expiry recorded (`invite.expired`): a new expiry is due again. */
+  readonly expiryRecorded: ReadonlyArray<string>;
+  readonly webhooks: ReadonlyArray<WebhookRow>;
+  readonly webhookAttempts: ReadonlyArray<WebhookAttempt & { readonly webhookId: string }>;
+}
+
+export interface EmailQuotaWindowRow {
+  readonly organizationId: string;
+  readonly windowStartedAt: Date;
+  readonly used: number;
+}
+
+export interface WebhookRow extends WebhookEndpoint {
+  /** Kept in clear here; the PostgreSQL adapter seals it. */
+  readonly secret: string;
+  readonly previousSecret: string | null;
+  readonly previousSecretExpiresAt: Date | null;
 }
 
 export const emptyState: StoreState = {
@@ -134,6 +160,12 @@ export const emptyState: StoreState = {
   deliveries: [],
   userTokens: [],
   linkInvites: [],
+  emailQuotaWindows: [],
+  emailQuotaLimits: {},
+  events: [],
+  expiryRecorded: [],
+  webhooks: [],
+  webhookAttempts: [],
 };
 
 type OperationsOf<Name extends string, S> = `${Name}.${Extract<keyof S, string>}`;
@@ -149,6 +181,9 @@ export type Operation =
   | OperationsOf<"TenancyRepository", TenancyRepository["Service"]>
   | OperationsOf<"UserRepository", UserRepository["Service"]>
   | OperationsOf<"UserTokenRepository", UserTokenRepository["Service"]>
+  | OperationsOf<"EventLog", EventLog["Service"]>
+  | OperationsOf<"ExpiredInvites", ExpiredInvites["Service"]>
+  | OperationsOf<"WebhookRepository", WebhookRepository["Service"]>
   | "Transactor.commit";
 
 /** The shared state of all in-memory adapters, and the operations told to fail. */
@@ -228,6 +263,19 @@ export const write =
       return yield* Effect.fromResult(outcome);
     });
 
+/**
+ * An adapter over the store whose operations only read and write it: `make` gets the guarded
+ * `read` (`r`) and atomic `write` (`w`).
+ */
+export const storeAdapter = <I, S>(
+  service: Context.Key<I, S>,
+  make: (store: { readonly r: ReturnType<typeof read>; readonly w: ReturnType<typeof write> }) => S,
+): Layer.Layer<I, never, Store> =>
+  Layer.effect(
+    service,
+    Effect.map(Effect.service(Store), (store) => make({ r: read(store), w: write(store) })),
+  );
+
 export const sameTarget = (a: Target, b: Target) => a.type === b.type && a.id === b.id;
 
 export const uniqueTargets = (targets: ReadonlyArray<Target>): ReadonlyArray<Target> => {
@@ -236,21 +284,25 @@ export const uniqueTargets = (targets: ReadonlyArray<Target>): ReadonlyArray<Tar
   return [...seen.values()];
 };
 
-/** Keyset pagination over ids, ascending: the cursor is the last id of the previous page. */
-export const paginate = <T extends { readonly id: string }>(items: ReadonlyArray<T>, page: PageRequest): Page<T> => {
-  const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const after = page.cursor === null ? sorted : sorted.filter((i) => i.id > (page.cursor as string));
-  const items_ = after.slice(0, Math.max(0, page.limit));
-  const last = items_[items_.length - 1];
-  return { items: items_, nextCursor: after.length > items_.length && last !== undefined ? last.id : null };
-};
-
 /** The organization owning an existing target (itself for an organization, none for a group); undefined when missing. */
 export const ownerOf = (s: StoreState, t: Target): string | null | undefined => {
-  if (t.type === "organization") return s.organizations.some((o) => o.id === t.id) ? t.id : undefined;
-  if (t.type === "website") return s.websites.find((w) => w.id === t.id)?.organizationId;
-  return s.groups.some((g) => g.id === t.id) ? null : undefined;
+  const row = rowsOf(s, t.type).find((x) => x.id === t.id);
+  if (row === undefined) return undefined;
+  const owner = TARGETS[t.type].owner;
+  return owner === "itself" ? row.id : owner === "organization" ? (row.organizationId ?? null) : null;
 };
+
+/** The rows of each kind of target, as the database's table of targets names their tables. */
+const TARGET_ROWS: Record<
+  TargetType,
+  (s: StoreState) => ReadonlyArray<{ readonly id: string; readonly name: string; readonly organizationId?: string }>
+> = {
+  organization: (s) => s.organizations,
+  website: (s) => s.websites,
+  group: (s) => s.groups,
+};
+
+export const rowsOf = (s: StoreState, type: TargetType) => TARGET_ROWS[type](s);
 
 export const publicKey = ({ secretHash: _, ...view }: ApiKeyRow): ApiKeyView => view;
 

@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect";
 import { type ResolvedTarget, targetKey } from "../../targets/Target.ts";
 import { type TargetDescription, TargetRepository } from "../../targets/TargetRepository.ts";
-import { ownerOf, read, Store, uniqueTargets } from "./Store.ts";
+import { ownerOf, read, rowsOf, Store, uniqueTargets } from "./Store.ts";
 
 export const TargetRepositoryTest = Layer.effect(
   TargetRepository,
@@ -23,12 +23,7 @@ export const TargetRepositoryTest = Layer.effect(
           };
           const described = new Map<string, TargetDescription>();
           for (const t of uniqueTargets(targets)) {
-            const row =
-              t.type === "organization"
-                ? s.organizations.find((o) => o.id === t.id)
-                : t.type === "website"
-                  ? s.websites.find((x) => x.id === t.id)
-                  : s.groups.find((g) => g.id === t.id);
+            const row = rowsOf(s, t.type).find((x) => x.id === t.id);
             if (row !== undefined)
               described.set(targetKey(t), { name: row.name, organization: organization(ownerOf(s, t)) });
           }
