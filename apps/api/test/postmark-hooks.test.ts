@@ -34,7 +34,10 @@ const sentInvite = async () => {
     [inviteId, messageId],
   );
   const delivery = async () => (await t.client.invites.get.query({ inviteId })).delivery;
-  return { t, email, inviteId, messageId, delivery };
+  /** The organization's delivery report events, as audit.list shows them. */
+  const reportEvents = async () =>
+    (await t.client.audit.list.query({ types: ["delivery.delivered", "delivery.bounced"] })).items;
+  return { t, email, inviteId, messageId, delivery, reportEvents };
 };
 
 // The records as Postmark sends them (fields trimmed to the ones that matter plus a few others).
@@ -81,7 +84,7 @@ const complaintRecord = (messageId: string, email: string) => ({
 
 describe("POST /hooks/postmark", () => {
   it("a Delivery report moves the delivery to delivered; invites.get and the deliveryStatus filter show it", async () => {
-    const { t, email, inviteId, messageId, delivery } = await sentInvite();
+    const { t, email, inviteId, messageId, delivery, reportEvents } = await sentInvite();
     const other = await sentInvite();
     expect(await post(deliveryRecord(messageId, email))).toEqual({
       status: 200,
@@ -92,6 +95,14 @@ describe("POST /hooks/postmark", () => {
     expect(delivered.items.map((i) => i.id)).toEqual([inviteId]);
     expect((await t.client.invites.list.query({ organizationId: t.org.id, deliveryStatus: "sent" })).items).toEqual([]);
     expect((await other.delivery()).status).toBe("sent");
+    const events = await reportEvents();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({
+      type: "delivery.delivered",
+      subject: { type: "delivery", id: (await delivery()).id },
+      data: { email, status: "delivered" },
+    });
+    expect(await other.reportEvents()).toEqual([]);
   });
 
   it("a Bounce report records Postmark's bounce type, description and whether it is permanent", async () => {
@@ -116,12 +127,19 @@ describe("POST /hooks/postmark", () => {
   });
 
   it("a SpamComplaint report moves the delivery to complained", async () => {
-    const { email, messageId, delivery } = await sentInvite();
+    const { email, messageId, delivery, reportEvents } = await sentInvite();
     expect((await post(complaintRecord(messageId, email))).body).toEqual({
       status: "recorded",
       deliveryStatus: "complained",
     });
     expect(await delivery()).toMatchObject({ status: "complained", bounce: null });
+    // Told to webhooks and the audit trail as a bounce of type SpamComplaint.
+    const events = await reportEvents();
+    expect(events.map((e) => e.type)).toEqual(["delivery.bounced"]);
+    expect(events[0]?.data).toMatchObject({
+      status: "complained",
+      bounce: { type: "SpamComplaint", permanent: true },
+    });
   });
 
   it("duplicates and reports out of order are harmless: a report only moves a delivery forward", async () => {
@@ -159,6 +177,15 @@ describe("POST /hooks/postmark", () => {
     const answers = await Promise.all(Array.from({ length: 10 }, () => post(deliveryRecord(d.messageId, d.email))));
     expect(answers.map((x) => x.status)).toEqual(Array(10).fill(200));
     expect(answers.filter((x) => x.body.status === "recorded")).toHaveLength(1);
+    // Each move records its one event; duplicates and outranked reports record none.
+    expect((await a.reportEvents()).map((e) => e.type)).toEqual(["delivery.bounced", "delivery.delivered"]);
+    expect((await b.reportEvents()).map((e) => e.type)).toEqual(["delivery.bounced"]);
+    expect((await c.reportEvents()).map((e) => e.type)).toEqual([
+      "delivery.bounced",
+      "delivery.delivered",
+      "delivery.bounced",
+    ]);
+    expect((await d.reportEvents()).map((e) => e.type)).toEqual(["delivery.delivered"]);
   });
 
   it("bad or missing credentials are 401 and change nothing", async () => {
