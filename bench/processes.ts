@@ -17,6 +17,10 @@ export interface Database {
   readonly url: string;
   /** The same database, as the API's role. */
   readonly apiUrl: string;
+  /** The server's superuser, for creating other databases and roles. */
+  readonly adminUrl: string;
+  /** The owner's URL of another database on the same server. */
+  urlFor(database: string): string;
   readonly pool: pg.Pool;
   /** The postmaster's process id: it and its children are the server's processes. */
   readonly postmasterPid: number;
@@ -51,6 +55,8 @@ export const startDatabase = async (log: (line: string) => void): Promise<Databa
   return {
     url,
     apiUrl: apiUrl.toString(),
+    adminUrl: server.adminUrl,
+    urlFor: server.urlFor,
     pool,
     postmasterPid,
     stop: async () => {
@@ -61,15 +67,15 @@ export const startDatabase = async (log: (line: string) => void): Promise<Databa
   };
 };
 
-/** Statements and execution time the database spent for one role since the last reset. */
-export const statementCounter = (db: Database, role: string) => ({
+/** Statements and execution time the database spent for one role (in one database) since the last reset. */
+export const statementCounter = (db: Database, role: string, database?: string) => ({
   reset: () => db.pool.query("select pg_stat_statements_reset()").then(() => undefined),
   read: async () => {
     const { rows } = await db.pool.query<{ query: string; calls: string; ms: number }>(
       `select query, calls, total_exec_time as ms from pg_stat_statements
-       where userid = $1::regrole and dbid = (select oid from pg_database where datname = current_database())
+       where userid = $1::regrole and dbid = (select oid from pg_database where datname = coalesce($2, current_database()))
        order by total_exec_time desc`,
-      [role],
+      [role, database ?? null],
     );
     return {
       calls: rows.reduce((n, r) => n + Number(r.calls), 0),

@@ -3,8 +3,8 @@ import type { LoadResult } from "./load.ts";
 
 export interface Row extends LoadResult {
   readonly scenario: string;
-  /** `api` (over HTTP) or `baseline` (the same SQL with plain pg). */
-  readonly against: "api" | "baseline" | "worker";
+  /** `api` (over HTTP), `baseline` (the same SQL with plain pg), `worker`, or `better-auth` (the peer, over HTTP). */
+  readonly against: "api" | "baseline" | "worker" | "better-auth";
   readonly concurrency: number;
   /** SQL statements per request, counted by pg_stat_statements under load. */
   readonly sqlPerRequest?: number;

@@ -6,14 +6,38 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { resolve } from "node:path";
-import { createAdmitClient } from "@admit/client";
-import { freePort, migrate, startEmbeddedPostgres } from "@admit/db";
-import pg from "pg";
 
 const root = resolve(import.meta.dirname, "..");
 const dataDir = resolve(root, ".data");
 mkdirSync(dataDir, { recursive: true });
+
+// Dev binds the loopback interface only: the root key printed below must not be reachable from
+// the network. HOST=0.0.0.0 opts in.
+const port = process.env.PORT ?? "3000";
+const host = process.env.HOST ?? "127.0.0.1";
+
+// A busy port stops dev before anything starts: otherwise the API would fail while the demo set-up
+// talked to whatever else answers there, with keys it does not know.
+const portError = await new Promise<NodeJS.ErrnoException | null>((settle) => {
+  const probe = createServer();
+  probe.once("error", (error: NodeJS.ErrnoException) => settle(error));
+  probe.listen(Number(port), host, () => probe.close(() => settle(null)));
+});
+if (portError) {
+  console.error(
+    portError.code === "EADDRINUSE"
+      ? `[dev] PORT ${port} is already in use on ${host} (another pnpm dev?): stop it, or choose another port, e.g. PORT=3001 pnpm dev`
+      : `[dev] cannot listen on ${host}:${port} (PORT, HOST): ${portError.message}`,
+  );
+  process.exit(1);
+}
+
+// Loaded after the checks above, which must answer at once.
+const { freePort, migrate, startEmbeddedPostgres } = await import("@admit/db");
+const { default: pg } = await import("pg");
+const { createAdmitClient } = await import("@admit/client");
 
 let stopPostgres = async () => {};
 let databaseUrl = process.env.DATABASE_URL;
@@ -51,7 +75,16 @@ const mailEnv: Record<string, string> = {};
 if (!process.env.MAIL_TRANSPORT) {
   const { MailDev } = await import("maildev");
   const start = async (smtp: number, web: number) => {
-    const catcher = new MailDev({ smtp, web, ip: "127.0.0.1", webIp: "127.0.0.1", silent: true, maxEmails: 500 });
+    const catcher = new MailDev({
+      smtp,
+      web,
+      ip: "127.0.0.1",
+      webIp: "127.0.0.1",
+      silent: true,
+      maxEmails: 500,
+      // Kept with this checkout's data (and across restarts), not in a /tmp folder shared by all.
+      mailDirectory: resolve(dataDir, "mail"),
+    });
     try {
       await catcher.start();
     } catch (error) {
@@ -72,12 +105,12 @@ if (!process.env.MAIL_TRANSPORT) {
   Object.assign(mailEnv, { MAIL_TRANSPORT: "smtp", SMTP_URL: `smtp://127.0.0.1:${smtp}` });
 }
 
-const port = process.env.PORT ?? "3000";
 const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${port}`;
 const env = {
   ...process.env,
   DATABASE_URL: databaseUrl,
   PORT: port,
+  HOST: host,
   PUBLIC_URL: publicUrl,
   ADMIT_ROOT_KEY: rootKey,
   TOKEN_ENCRYPTION_KEY: tokenKey,
@@ -92,9 +125,12 @@ const children = spawn("pnpm", ["exec", "turbo", "run", "dev", "--filter=@admit/
   stdio: "inherit",
 });
 
-const apiUrl = `http://localhost:${port}`;
+let stopping = false;
+const apiUrl = `http://${host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host}:${port}`;
 const demo = async () => {
-  for (let i = 0; i < 100; i++) {
+  // As long as the API takes to start (a cold start on a busy machine can take a minute or more);
+  // the port was free when dev began, so what answers here is this API.
+  for (let i = 0; i < 600 && !stopping; i++) {
     const ok = await fetch(`${apiUrl}/readyz`).then(
       (r) => r.ok,
       () => false,
@@ -102,6 +138,7 @@ const demo = async () => {
     if (ok) break;
     await new Promise((r) => setTimeout(r, 300));
   }
+  if (stopping) return;
   const client = createAdmitClient({ url: apiUrl, apiKey: rootKey });
   const existing = await client.organizations.list.query({ limit: 1000 });
   const org =
@@ -127,7 +164,6 @@ const demo = async () => {
 };
 demo().catch((error: unknown) => console.error("[dev] could not create the demo organization:", error));
 
-let stopping = false;
 const stop = async () => {
   if (stopping) return;
   stopping = true;

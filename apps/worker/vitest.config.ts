@@ -6,7 +6,8 @@ export default defineConfig({
     include: ["test/**/*.test.ts", "src/**/*.test.ts"],
     // Files share one database and one delivery queue, and each runs its own worker: one at a time.
     fileParallelism: false,
-    testTimeout: 60_000,
+    // Worker processes start slowly on a busy machine (two ORMs, the queue, the webhook dispatcher).
+    testTimeout: 240_000,
     hookTimeout: 60_000,
   },
 });

@@ -104,6 +104,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
     tokenEncryptionKey,
     postmarkWebhook: webhookUser === "" ? null : { username: webhookUser, password: webhookPassword },
     port,
+    // Every interface, as a service in a container needs; `pnpm dev` sets 127.0.0.1.
     host: env.HOST ?? "0.0.0.0",
     publicUrl: parseUrl("PUBLIC_URL", env.PUBLIC_URL ?? `http://localhost:${port}`),
     rootKey,

@@ -1,8 +1,10 @@
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
+  committed as afterCommitted,
   claimIdempotencyKey,
   type Orm,
+  rolledBack,
   type StoredAnswer,
   storeIdempotentAnswer,
   type TransactionManager,
@@ -154,6 +156,9 @@ export const runIdempotent = async (
         });
         await em.commit();
         committed = true;
+        // What the use cases left to do after their commit (such as waiting until a revoked
+        // credential is dropped by every process) is done before the answer goes out.
+        await afterCommitted(em);
         return answer;
       }
       if (claim._tag === "Replay") return replayed(claim.answer);
@@ -167,7 +172,10 @@ export const runIdempotent = async (
         });
       }
     } finally {
-      if (!committed) await em.rollback().catch(() => {});
+      if (!committed) {
+        rolledBack(em);
+        await em.rollback().catch(() => {});
+      }
     }
     if (Date.now() >= deadline) {
       return produce({

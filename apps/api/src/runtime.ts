@@ -1,10 +1,10 @@
-import { layer as dbLayer, type Orm, sha256Hex, WebhookUrlPolicyDns } from "@admit/db";
+import { type CredentialCache, layer as dbLayer, type Orm, sha256Hex, WebhookUrlPolicyDns } from "@admit/db";
 import { InviteSettings, RootKeyHash } from "@admit/domain";
 import { Layer, ManagedRuntime } from "effect";
 import type { ApiConfig } from "./config.ts";
 
-export const makeLayer = (orm: Orm, config: ApiConfig) =>
-  dbLayer(orm, { tokenKey: config.tokenEncryptionKey }).pipe(
+export const makeLayer = (orm: Orm, config: ApiConfig, credentials: CredentialCache | null = null) =>
+  dbLayer(orm, { tokenKey: config.tokenEncryptionKey, credentials }).pipe(
     Layer.merge(
       Layer.mergeAll(
         Layer.succeed(InviteSettings, {
@@ -21,6 +21,7 @@ export const makeLayer = (orm: Orm, config: ApiConfig) =>
 export type AppServices = Layer.Success<ReturnType<typeof makeLayer>>;
 
 /** One runtime per process: every request runs its use case on it. */
-export const makeRuntime = (orm: Orm, config: ApiConfig) => ManagedRuntime.make(makeLayer(orm, config));
+export const makeRuntime = (orm: Orm, config: ApiConfig, credentials: CredentialCache | null = null) =>
+  ManagedRuntime.make(makeLayer(orm, config, credentials));
 
 export type AppRuntime = ReturnType<typeof makeRuntime>;

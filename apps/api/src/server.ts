@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { initOrm, type Orm } from "@admit/db";
+import { initOrm, type Orm, startCredentialCache } from "@admit/db";
 import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
@@ -160,7 +160,12 @@ export interface ApiServer {
 
 export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } = {}): Promise<ApiServer> => {
   const orm = options.orm ?? (await initOrm({ databaseUrl: config.databaseUrl, poolSize: 20 }));
-  const runtime = makeRuntime(orm, config);
+  // Authentication without a round trip per request; revocations reach it through LISTEN/NOTIFY.
+  const credentials = startCredentialCache({
+    databaseUrl: config.databaseUrl,
+    log: (line) => console.warn(`[api] ${line}`),
+  });
+  const runtime = makeRuntime(orm, config, credentials);
   let draining = false;
   const inFlight = new Set<ServerResponse>();
 
@@ -390,7 +395,17 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     if (!socket.writable || error.code === "ECONNRESET") return socket.destroy();
     socket.end(parserErrorResponse(error));
   });
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(config.port, config.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  }).catch(async (error: unknown) => {
+    await runtime.dispose();
+    if (!options.orm) await orm.close();
+    throw error;
+  });
   const { port } = server.address() as AddressInfo;
 
   let closing: Promise<{ forced: boolean }> | undefined;
@@ -414,6 +429,7 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       clearTimeout(timer);
       const release = (async () => {
         await runtime.dispose();
+        await credentials.close();
         if (!options.orm) await orm.close();
       })();
       // Cut requests may still hold database connections (a query waiting on a lock): give them

@@ -1,4 +1,4 @@
-import { TRPCClientError } from "@admit/client";
+import { TRPCClientError } from "@trpc/client";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS } from "../src/server.ts";

@@ -95,7 +95,7 @@ describe("API processes", () => {
     expect(await effectsFor(email)).toEqual({ invites: 1, deliveries: 1, jobs: 1 });
     second.child.kill("SIGTERM");
     expect(await second.exited).toEqual({ code: 0, signal: null });
-  }, 240_000);
+  }, 420_000);
 
   it("an hourly limit of 20, 40 concurrent email invites over two processes: 20 accepted, 20 refused with retryAfter", async () => {
     const { org, key } = await makeTenant(h);
@@ -146,5 +146,5 @@ describe("API processes", () => {
     expect(rows).toEqual([{ used: 20 }]);
     for (const p of [a, b]) p.child.kill("SIGTERM");
     await Promise.all([a.exited, b.exited]);
-  }, 240_000);
+  }, 420_000);
 });

@@ -11,7 +11,7 @@ export interface ApiProcess {
 }
 
 /** Starts `node apps/api/src/main.ts` as its own process on a random port and waits until it listens. */
-export const spawnApi = async (env: Record<string, string>, timeoutMs = 60_000): Promise<ApiProcess> => {
+export const spawnApi = async (env: Record<string, string>, timeoutMs = 180_000): Promise<ApiProcess> => {
   const child = spawn(process.execPath, [API_MAIN], {
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],

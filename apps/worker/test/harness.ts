@@ -211,7 +211,7 @@ export const spawnWorker = (env: Record<string, string>): WorkerProcess => {
     child,
     exited,
     output: () => out,
-    waitForOutput: (text, timeoutMs = 30_000) =>
+    waitForOutput: (text, timeoutMs = 120_000) =>
       waitFor(
         `worker output ${text}`,
         () => (typeof text === "string" ? out.includes(text) : text.test(out)),

@@ -83,7 +83,8 @@ const auditIds = async (client: AdmitClient, organizationId: string): Promise<Se
   return ids;
 };
 
-describe("webhooks delivered by the worker", () => {
+// Each test drives real HTTP, queues and processes on a shared, busy machine: generous time, no timed assertions.
+describe("webhooks delivered by the worker", { timeout: 600_000 }, () => {
   it("signs with the Standard Webhooks scheme: the receiver verifies with standardwebhooks, and with both secrets after a rotation", async () => {
     const worker = await startWorker();
     try {

@@ -1,10 +1,10 @@
-import { createTRPCClient, httpBatchLink, httpLink, type Operation, splitLink } from "@trpc/client";
-// A type-only import: the client carries the router's types, never the server's code, and the
-// API's tests can use this client without a package cycle.
-import type { AppRouter } from "../../../apps/api/src/router.ts";
+// A type-only import: the client carries the router's types, never the server's code. The built
+// declarations (dist/index.d.mts) inline them, so an app needs no `@admit/api`.
+import type { AppRouter } from "@admit/api/router";
+import { createTRPCClient, httpBatchLink, httpLink, type Operation, splitLink, type TRPCClient } from "@trpc/client";
 
+export type { AppRouter, RouterInputs, RouterOutputs } from "@admit/api/router";
 export { TRPCClientError } from "@trpc/client";
-export type { AppRouter, RouterInputs, RouterOutputs } from "../../../apps/api/src/router.ts";
 
 export interface AdmitClientOptions {
   /** Base URL of the Admit API, e.g. `http://localhost:3000`. */
@@ -33,7 +33,7 @@ const keyOf = (op: Operation): string | undefined => {
 };
 
 /** The typed client internal apps use: `client.invites.create.mutate({ ... })`. */
-export const createAdmitClient = (options: AdmitClientOptions) => {
+export const createAdmitClient = (options: AdmitClientOptions): AdmitClient => {
   const url = `${options.url.replace(/\/$/, "")}/trpc`;
   const common = {
     url,
@@ -58,4 +58,4 @@ export const createAdmitClient = (options: AdmitClientOptions) => {
   });
 };
 
-export type AdmitClient = ReturnType<typeof createAdmitClient>;
+export type AdmitClient = TRPCClient<AppRouter>;

@@ -1,4 +1,10 @@
 export { sha256Hex, uuidv7 } from "./adapters/ids.ts";
+export {
+  CREDENTIALS_CHANNEL,
+  type CredentialCache,
+  type CredentialCacheOptions,
+  startCredentialCache,
+} from "./credentialCache.ts";
 export { decodeCursor, encodeCursor } from "./cursor.ts";
 export { freePort, type RunningPostgres, startEmbeddedPostgres } from "./embedded.ts";
 export {
@@ -23,7 +29,15 @@ export {
   installDeliveryQueue,
 } from "./queue.ts";
 export { makeTokenSealer, type TokenSealer } from "./sealing.ts";
-export { CurrentEntityManager, Database, type TransactionManager, withTransaction } from "./sql.ts";
+export {
+  afterCommit,
+  CurrentEntityManager,
+  committed,
+  Database,
+  rolledBack,
+  type TransactionManager,
+  withTransaction,
+} from "./sql.ts";
 export { listenForEvents } from "./webhooks/listen.ts";
 export {
   type AttemptOutcome,

@@ -16,6 +16,7 @@ import { TenancyRepositoryMikro } from "./adapters/TenancyRepositoryMikro.ts";
 import { UserRepositoryMikro } from "./adapters/UserRepositoryMikro.ts";
 import { UserTokenRepositoryMikro } from "./adapters/UserTokenRepositoryMikro.ts";
 import { WebhookRepositoryMikro } from "./adapters/WebhookRepositoryMikro.ts";
+import type { CredentialCache } from "./credentialCache.ts";
 import type { Orm } from "./orm.ts";
 import { makeTokenSealer } from "./sealing.ts";
 import { Database, withTransaction } from "./sql.ts";
@@ -25,8 +26,11 @@ export const TransactorMikro = Layer.effect(
   Database.useSync(({ orm }) => Transactor.of({ withTransaction: withTransaction(orm) })),
 );
 
-/** Every domain port, implemented on PostgreSQL through the given MikroORM instance. */
-export const layer = (orm: Orm, options: { tokenKey: string }) =>
+/**
+ * Every domain port, implemented on PostgreSQL through the given MikroORM instance; credential
+ * lookups go through `credentials` when given (see credentialCache.ts).
+ */
+export const layer = (orm: Orm, options: { tokenKey: string; credentials?: CredentialCache | null }) =>
   Layer.mergeAll(
     TransactorMikro,
     TargetRepositoryMikro,
@@ -46,5 +50,10 @@ export const layer = (orm: Orm, options: { tokenKey: string }) =>
     WebhookRepositoryMikro,
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(IdGeneratorCrypto, TokenGeneratorCrypto)),
-    Layer.provide(Layer.succeed(Database, Database.of({ orm, sealer: makeTokenSealer(options.tokenKey) }))),
+    Layer.provide(
+      Layer.succeed(
+        Database,
+        Database.of({ orm, sealer: makeTokenSealer(options.tokenKey), credentials: options.credentials ?? null }),
+      ),
+    ),
   );

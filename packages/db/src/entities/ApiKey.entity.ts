@@ -21,5 +21,14 @@ export const ApiKey = defineEntity({
     { name: "api_keys_check", expression: "(kind = 'global') = (organization_id is null)" },
   ],
   indexes: [keysetIndex("api_keys", "api_keys_keyset", ["organization_id"])],
+  // Every process's credential cache drops the key when the changing transaction commits.
+  triggers: [
+    {
+      name: "api_keys_notify",
+      timing: "after",
+      events: ["update", "delete"],
+      body: "perform pg_notify('admit_credentials', 'k:' || encode(old.secret_hash, 'hex')); return null;",
+    },
+  ],
 });
 export type ApiKey = InferEntity<typeof ApiKey>;

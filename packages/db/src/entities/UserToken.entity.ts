@@ -1,6 +1,7 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { User } from "./User.entity.ts";
 
+/** Only the SHA-256 of a user token is stored. */
 export const UserToken = defineEntity({
   name: "UserToken",
   tableName: "user_tokens",
@@ -11,5 +12,14 @@ export const UserToken = defineEntity({
     expiresAt: p.datetime(3),
     createdAt: p.datetime(3).defaultRaw("now()"),
   },
+  // Every process's credential cache drops the token when the changing transaction commits.
+  triggers: [
+    {
+      name: "user_tokens_notify",
+      timing: "after",
+      events: ["update", "delete"],
+      body: "perform pg_notify('admit_credentials', 't:' || encode(old.token_hash, 'hex')); return null;",
+    },
+  ],
 });
 export type UserToken = InferEntity<typeof UserToken>;

@@ -4,6 +4,7 @@ import { Migration20261122020000_link_invites } from "./Migration20261122020000_
 import { Migration20261202200000_events } from "./Migration20261202200000_events.ts";
 import { Migration20261202300000_safety_rails } from "./Migration20261202300000_safety_rails.ts";
 import { Migration20261202400000_delivery_reports } from "./Migration20261202400000_delivery_reports.ts";
+import { Migration20261202600000_credential_notify } from "./Migration20261202600000_credential_notify.ts";
 
 /** Every migration, in order. Listed explicitly so that no file discovery is involved at run time. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   Migration20261202200000_events,
   Migration20261202300000_safety_rails,
   Migration20261202400000_delivery_reports,
+  Migration20261202600000_credential_notify,
 ];

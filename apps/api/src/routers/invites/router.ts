@@ -10,7 +10,7 @@ import {
   revokeInvite,
 } from "@admit/domain";
 import { runEffect } from "../../effect.ts";
-import { toJson } from "../../json.ts";
+import { asJson, toJson } from "../../json.ts";
 import { principalProcedure, publicProcedure, router } from "../../trpc.ts";
 import {
   acceptInput,
@@ -33,7 +33,7 @@ export const invitesRouter = router({
     .query(async ({ ctx, input }) => toJson(await runEffect(ctx, getInvite(ctx.principal, input)))),
   list: principalProcedure
     .input(listInvitesInput)
-    .query(async ({ ctx, input }) => toJson(await runEffect(ctx, listInvites(ctx.principal, input)))),
+    .query(async ({ ctx, input }) => asJson(await runEffect(ctx, listInvites(ctx.principal, input)))),
   revoke: principalProcedure
     .input(inviteIdInput)
     .mutation(async ({ ctx, input }) => toJson(await runEffect(ctx, revokeInvite(ctx.principal, input)))),
