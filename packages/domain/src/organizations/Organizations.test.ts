@@ -31,9 +31,9 @@ describe("parseEmailList", () => {
     if (result.ok) return;
     expect(result.error).toBeInstanceOf(InvalidInput);
     expect(Object.keys(result.error.fieldErrors).sort()).toEqual(["emails.1", "emails.2", "emails.4"]);
-    expect(result.error.fieldErrors["emails.1"]).toEqual(['Invalid email address: "not an email"']);
-    expect(result.error.fieldErrors["emails.2"]).toEqual(['Duplicate of emails.0: "ann@example.com"']);
-    expect(result.error.fieldErrors["emails.4"]).toEqual(['Email is required: ""']);
+    expect(result.error.fieldErrors["emails.1"]).toEqual(["Invalid email address"]);
+    expect(result.error.fieldErrors["emails.2"]).toEqual(["Duplicate of emails.0"]);
+    expect(result.error.fieldErrors["emails.4"]).toEqual(["Email is required"]);
   });
 
   it("takes 1 to 100 emails", () => {
@@ -92,8 +92,8 @@ describe("organizations.inviteUsers", () => {
         expect(error).toBeInstanceOf(InvalidInput);
         expect(error).toMatchObject({
           fieldErrors: {
-            "emails.1": ['Invalid email address: "Ann <ann@example.com>"'],
-            "emails.2": ['Duplicate of emails.0: "new@example.com"'],
+            "emails.1": ["Invalid email address"],
+            "emails.2": ["Duplicate of emails.0"],
           },
         });
         expect(yield* refusal(invite(rootKey, orgA.id, []))).toMatchObject({

@@ -19,7 +19,10 @@ export interface InviteUsersInput {
   readonly sso: boolean;
 }
 
-/** Normalizes every email; invalid or duplicated ones are named (`emails.<index>`). */
+/**
+ * Normalizes every email; invalid or duplicated ones are named by their path (`emails.<index>`),
+ * never by echoing the address back.
+ */
 export const parseEmailList = (
   emails: ReadonlyArray<string>,
 ): { ok: true; emails: string[] } | { ok: false; error: InvalidInput } => {
@@ -29,11 +32,11 @@ export const parseEmailList = (
   emails.forEach((raw, i) => {
     const parsed = parseEmail(raw);
     if (!parsed.ok) {
-      fieldErrors[`emails.${i}`] = [`${parsed.message}: "${raw}"`];
+      fieldErrors[`emails.${i}`] = [parsed.message];
       return;
     }
     const first = seen.get(parsed.email);
-    if (first !== undefined) fieldErrors[`emails.${i}`] = [`Duplicate of emails.${first}: "${parsed.email}"`];
+    if (first !== undefined) fieldErrors[`emails.${i}`] = [`Duplicate of emails.${first}`];
     else seen.set(parsed.email, i);
     out.push(parsed.email);
   });
