@@ -32,7 +32,7 @@ import {
 } from "./processes.ts";
 import { type Row, type TargetCheck, table, targetsText } from "./report.ts";
 import { type PendingInvite, seedInvites, seedPendingInvites } from "./seed.ts";
-import { runWorkerBench, startSmtpSink, workerAvailable } from "./worker.ts";
+import { runWorkerBench, startPostmarkSink, startSmtpSink, workerAvailable } from "./worker.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -455,27 +455,28 @@ try {
       workerGap = available;
       say(`worker: skipped: ${available}`);
     } else {
-      const sink = await startSmtpSink();
-      try {
-        for (const processes of settings.worker.processes) {
-          rows.push(
-            ...(await runWorkerBench({
-              database,
-              sink,
-              tokenKey,
-              organizationId: org.id,
-              apiKeyId: key.id,
-              processes,
-              deliveries: settings.worker.deliveries,
-              steady: settings.worker.steady,
-              drainLimitMs: settings.worker.drainLimitMs,
-              logFile,
-              say,
-            })),
-          );
+      for (const sink of [await startSmtpSink(), await startPostmarkSink()]) {
+        try {
+          for (const processes of settings.worker.processes) {
+            rows.push(
+              ...(await runWorkerBench({
+                database,
+                sink,
+                tokenKey,
+                organizationId: org.id,
+                apiKeyId: key.id,
+                processes,
+                deliveries: settings.worker.deliveries,
+                steady: settings.worker.steady,
+                drainLimitMs: settings.worker.drainLimitMs,
+                logFile,
+                say,
+              })),
+            );
+          }
+        } finally {
+          await sink.close();
         }
-      } finally {
-        await sink.close();
       }
     }
   }
@@ -524,16 +525,24 @@ try {
         });
     }
   }
-  const two = rows.find((r) => r.against === "worker" && r.concurrency === 2 && r.scenario.includes("at once"));
-  checks.push(
-    two
-      ? {
-          target: "≥ 1,000 emails/s with two workers",
-          measured: `${two.throughput.toFixed(0)}/s`,
-          met: two.throughput >= 1000,
-        }
-      : { target: "≥ 1,000 emails/s with two workers", measured: workerGap ?? "not run", met: null },
-  );
+  for (const [transport, target] of [
+    ["postmark", 1000],
+    ["smtp", 400],
+  ] as const) {
+    const two = rows.find(
+      (r) =>
+        r.against === "worker" &&
+        r.concurrency === 2 &&
+        r.scenario.startsWith(`worker ${transport}:`) &&
+        r.scenario.includes("at once"),
+    );
+    const label = `≥ ${target.toLocaleString("en")} emails/s with two workers through ${transport}`;
+    checks.push(
+      two
+        ? { target: label, measured: `${two.throughput.toFixed(0)}/s`, met: two.throughput >= target }
+        : { target: label, measured: workerGap ?? "not run", met: null },
+    );
+  }
   const apiRss = rows.filter((r) => r.against === "api").map((r) => r.rssMb ?? 0);
   if (apiRss.length > 0) {
     const maxRss = Math.max(...apiRss);

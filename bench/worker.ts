@@ -1,9 +1,11 @@
 /**
  * 6. The delivery worker: `node apps/worker/src/main.ts` processes sending through SMTP to a
- * server in this process that accepts everything, timed per recipient.
+ * server in this process, and through Postmark's batch API to a stand-in in this process, both
+ * accepting everything, timed per recipient.
  */
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { DELIVERY_QUEUE, makeTokenSealer } from "@admit/db";
@@ -22,7 +24,19 @@ export const workerAvailable = async (): Promise<true | string> => {
     : "apps/worker/src/main.ts does not send mail yet (it connects and idles)";
 };
 
-export interface SmtpSink {
+/** Where the workers send: a local SMTP server or a local Postmark stand-in, timing each recipient. */
+export interface MailSink {
+  /** `smtp` or `postmark`: names the scenarios. */
+  readonly transport: string;
+  /** The worker's environment for sending there. */
+  readonly env: Record<string, string>;
+  /** When each recipient's message was accepted (performance.now()). */
+  readonly received: Map<string, number>;
+  duplicates(): number;
+  close(): Promise<void>;
+}
+
+export interface SmtpSink extends MailSink {
   readonly url: string;
   /** When each recipient's message was accepted (performance.now()). */
   readonly received: Map<string, number>;
@@ -55,6 +69,8 @@ export const startSmtpSink = async (): Promise<SmtpSink> => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
+    transport: "smtp",
+    env: { MAIL_TRANSPORT: "smtp", SMTP_URL: `smtp://127.0.0.1:${port}` },
     url: `smtp://127.0.0.1:${port}`,
     received,
     duplicates: () => duplicates,
@@ -62,9 +78,58 @@ export const startSmtpSink = async (): Promise<SmtpSink> => {
   };
 };
 
+/**
+ * A local HTTP server answering Postmark's batch endpoint (`POST /email/batch`) as Postmark does:
+ * one accepted entry per message. It parses every body, as the real API would.
+ */
+export const startPostmarkSink = async (): Promise<MailSink> => {
+  const received = new Map<string, number>();
+  let duplicates = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      let messages: Array<{ To?: string }> = [];
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        messages = Array.isArray(body) ? body : [body];
+      } catch {}
+      const now = performance.now();
+      const at = new Date().toISOString();
+      const answers = messages.map((m) => {
+        const to = String(m.To ?? "");
+        if (received.has(to)) duplicates++;
+        else received.set(to, now);
+        return { To: to, SubmittedAt: at, MessageID: randomUUID(), ErrorCode: 0, Message: "OK" };
+      });
+      const payload = JSON.stringify(req.url === "/email/batch" ? answers : answers[0]);
+      res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) });
+      res.end(payload);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    transport: "postmark",
+    env: {
+      MAIL_TRANSPORT: "postmark",
+      POSTMARK_SERVER_TOKEN: "bench",
+      POSTMARK_API_URL: `http://127.0.0.1:${port}`,
+      MAIL_FROM: "Admit <invites@admit.bench>",
+    },
+    received,
+    duplicates: () => duplicates,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
 export interface WorkerBenchOptions {
   readonly database: Database;
-  readonly sink: SmtpSink;
+  readonly sink: MailSink;
   readonly tokenKey: string;
   readonly organizationId: string;
   readonly apiKeyId: string;
@@ -81,7 +146,7 @@ export interface WorkerBenchOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const waitForAll = async (sink: SmtpSink, emails: ReadonlyArray<string>, timeoutMs: number) => {
+const waitForAll = async (sink: MailSink, emails: ReadonlyArray<string>, timeoutMs: number) => {
   const until = Date.now() + timeoutMs;
   let missing = emails.filter((e) => !sink.received.has(e));
   while (missing.length > 0 && Date.now() < until) {
@@ -91,7 +156,7 @@ const waitForAll = async (sink: SmtpSink, emails: ReadonlyArray<string>, timeout
   return missing.length;
 };
 
-const latencies = (sink: SmtpSink, enqueued: ReadonlyMap<string, number>) => {
+const latencies = (sink: MailSink, enqueued: ReadonlyMap<string, number>) => {
   const ms: number[] = [];
   for (const [email, at] of enqueued) {
     const got = sink.received.get(email);
@@ -119,8 +184,8 @@ export const runWorkerBench = async (o: WorkerBenchOptions): Promise<Row[]> => {
       label,
       sealer: makeTokenSealer(o.tokenKey),
     });
-  const steady = await seed(`steady${o.processes}`, o.steady.count);
-  const burst = await seed(`burst${o.processes}`, o.deliveries);
+  const steady = await seed(`${sink.transport}steady${o.processes}`, o.steady.count);
+  const burst = await seed(`${sink.transport}burst${o.processes}`, o.deliveries);
 
   const workers: Child[] = [];
   const startWorkers = () => {
@@ -131,8 +196,7 @@ export const runWorkerBench = async (o: WorkerBenchOptions): Promise<Row[]> => {
             DATABASE_URL: database.url,
             PUBLIC_URL: "http://admit.bench",
             TOKEN_ENCRYPTION_KEY: o.tokenKey,
-            MAIL_TRANSPORT: "smtp",
-            SMTP_URL: sink.url,
+            ...sink.env,
           },
           logFile: o.logFile,
           readyPattern: /\[worker\] started/,
@@ -178,7 +242,7 @@ export const runWorkerBench = async (o: WorkerBenchOptions): Promise<Row[]> => {
     const steadyMissing = steady.length - steadySorted.length;
     const steadySeconds = (performance.now() - start) / 1000;
     const steadyRow: Row = {
-      scenario: `worker: ${o.steady.perSecond}/s queued one by one`,
+      scenario: `worker ${sink.transport}: ${o.steady.perSecond}/s queued one by one`,
       against: "worker",
       concurrency: o.processes,
       requests: steadySorted.length,
@@ -196,7 +260,7 @@ export const runWorkerBench = async (o: WorkerBenchOptions): Promise<Row[]> => {
     };
     rows.push(steadyRow);
     o.say(
-      `worker ×${o.processes}, ${o.steady.perSecond}/s: enqueue-to-send p50 ${steadyRow.p50.toFixed(1)} ms, ${steadyMissing} not sent`,
+      `worker ${sink.transport} ×${o.processes}, ${o.steady.perSecond}/s: enqueue-to-send p50 ${steadyRow.p50.toFixed(1)} ms, ${steadyMissing} not sent`,
     );
 
     // (2) Drain: every job in one INSERT, the workers waiting.
@@ -228,7 +292,7 @@ export const runWorkerBench = async (o: WorkerBenchOptions): Promise<Row[]> => {
     );
     const failures = Number(failed[0]?.n ?? 0);
     const drainRow: Row = {
-      scenario: `worker: ${o.deliveries} queued at once`,
+      scenario: `worker ${sink.transport}: ${o.deliveries} queued at once`,
       against: "worker",
       concurrency: o.processes,
       requests: sent,
@@ -254,7 +318,7 @@ export const runWorkerBench = async (o: WorkerBenchOptions): Promise<Row[]> => {
     };
     rows.push(drainRow);
     o.say(
-      `worker ×${o.processes}, ${o.deliveries} at once: ${sent} sent at ${drainRow.throughput.toFixed(0)}/s${missing > 0 ? `, ${missing} not sent within ${(o.drainLimitMs / 1000).toFixed(0)} s` : ""}`,
+      `worker ${sink.transport} ×${o.processes}, ${o.deliveries} at once: ${sent} sent at ${drainRow.throughput.toFixed(0)}/s${missing > 0 ? `, ${missing} not sent within ${(o.drainLimitMs / 1000).toFixed(0)} s` : ""}`,
     );
   } finally {
     // What was not sent in time must not reach the next run's workers.

@@ -14,6 +14,8 @@ export interface ApiConfig {
   readonly tokenEncryptionKey: string;
   /** How long SIGTERM waits for requests in flight before cutting their connections. */
   readonly shutdownTimeoutMs: number;
+  /** Basic-auth pair of Postmark's webhooks (`POST /hooks/postmark`); null refuses every report. */
+  readonly postmarkWebhook: { readonly username: string; readonly password: string } | null;
   /** Hosts webhooks may reach over plain http or at private addresses (`WEBHOOK_ALLOWED_HOSTS`). */
   readonly webhookAllowedHosts: ReadonlySet<string>;
 }
@@ -88,9 +90,19 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
       "TOKEN_ENCRYPTION_KEY is required: a random secret of at least 32 characters, the same for API and worker",
     );
   }
+  const webhookUser = env.POSTMARK_WEBHOOK_USERNAME ?? "";
+  const webhookPassword = env.POSTMARK_WEBHOOK_PASSWORD ?? "";
+  if ((webhookUser === "") !== (webhookPassword === "")) {
+    throw new ConfigError("POSTMARK_WEBHOOK_USERNAME and POSTMARK_WEBHOOK_PASSWORD must be set together");
+  }
+  if (webhookUser.includes(":")) throw new ConfigError("POSTMARK_WEBHOOK_USERNAME may not contain ':'");
+  if (webhookPassword !== "" && webhookPassword.length < 16) {
+    throw new ConfigError("POSTMARK_WEBHOOK_PASSWORD must be at least 16 characters (use a random secret)");
+  }
   return {
     databaseUrl,
     tokenEncryptionKey,
+    postmarkWebhook: webhookUser === "" ? null : { username: webhookUser, password: webhookPassword },
     port,
     // Every interface, as a service in a container needs; `pnpm dev` sets 127.0.0.1.
     host: env.HOST ?? "0.0.0.0",

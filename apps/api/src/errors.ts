@@ -38,6 +38,10 @@ export const EDGE_REASONS = {
   route_not_found: { code: "NOT_FOUND", message: "There is no such route or procedure." },
   method_not_allowed: { code: "METHOD_NOT_SUPPORTED", message: "This route does not accept that HTTP method." },
   unauthorized: { code: "UNAUTHORIZED", message: "Authentication is required." },
+  /** `POST /hooks/postmark`: no basic-auth pair, or not the configured one. */
+  invalid_webhook_credentials: { code: "UNAUTHORIZED", message: "Missing or wrong webhook credentials." },
+  /** `POST /hooks/postmark`: the body is not one Postmark webhook record. */
+  invalid_report: { code: "BAD_REQUEST", message: "The body is not a Postmark webhook record." },
   forbidden: { code: "FORBIDDEN", message: "Not allowed." },
   too_many_requests: { code: "TOO_MANY_REQUESTS", message: "Too many requests; slow down and retry later." },
   request_aborted: { code: "CLIENT_CLOSED_REQUEST", message: "The request was aborted." },

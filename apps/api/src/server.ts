@@ -5,6 +5,7 @@ import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
 import { type EdgeReason, ErrorDetails, isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "./errors.ts";
+import { handlePostmarkHook } from "./hooks/postmark.ts";
 import { type HttpAnswer, IDEMPOTENCY_HEADER, IdempotencyRefusal, keyedRequest, runIdempotent } from "./idempotency.ts";
 import { answerPage, declinePage, invitePage } from "./pages/invite.ts";
 import { joinPage } from "./pages/join.ts";
@@ -381,6 +382,11 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     },
     { match: (p) => p.startsWith("/v1/"), protocol: "rest", handle: rest },
     { match: (p) => p.startsWith("/trpc/"), protocol: "trpc", handle: trpc },
+    {
+      match: (p) => p === "/hooks/postmark",
+      protocol: "rest",
+      handle: (req, res) => handlePostmarkHook(req, res, { runtime, auth: config.postmarkWebhook }),
+    },
   ];
   const READ_ONLY = new Set(["/healthz", "/readyz", "/openapi.json"]);
 

@@ -25,7 +25,9 @@ export interface Harness {
 }
 
 /** Starts the real API server on the test database for the tests of one file. */
-export const useHarness = (options: { onQuery?: (sql: string) => void } = {}): Harness => {
+export const useHarness = (
+  options: { onQuery?: (sql: string) => void; env?: Record<string, string> } = {},
+): Harness => {
   const rootKey = `root_${randomBytes(24).toString("base64url")}`;
   const tokenKey = randomBytes(32).toString("base64url");
   const h = {} as { -readonly [K in keyof Harness]: Harness[K] };
@@ -38,6 +40,7 @@ export const useHarness = (options: { onQuery?: (sql: string) => void } = {}): H
       PUBLIC_URL: "http://admit.test",
       TOKEN_ENCRYPTION_KEY: tokenKey,
       WEBHOOK_ALLOWED_HOSTS: "127.0.0.1",
+      ...options.env,
     });
     const orm = options.onQuery
       ? await initOrm({ databaseUrl: config.databaseUrl, poolSize: 20, onQuery: options.onQuery })

@@ -241,18 +241,27 @@ describe("invites.create — direct and email", () => {
     expect(forExisting.message).toBe(forNew.message);
   });
 
-  it("a new email invite for the same email and target replaces the pending one", async () => {
+  it("a new email invite for the same email and target replaces the pending one, reusing its unsent email", async () => {
     const { org } = await makeTenant(h);
     const email = uniqueEmail();
     const first = await h.root.invites.create.mutate({ organizationId: org.id, email, role: "read" });
+    if (!("inviteId" in first)) throw new Error("expected an inviteId");
     const { rows: before } = await h.db.query("select delivery_id from invites where email = $1", [email]);
+    const oldToken = await h.acceptToken(first.inviteId);
     const second = await h.root.invites.create.mutate({ organizationId: org.id, email, role: "edit" });
     expect(second).toEqual(first);
     const { rows } = await h.db.query("select status, role, delivery_id from invites where email = $1", [email]);
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: "pending", role: "edit" });
-    expect(rows[0].delivery_id).not.toBe(before[0].delivery_id);
-    expect(await count(h, "select * from deliveries where email = $1", [email])).toBe(2);
+    // The queued delivery carries the replacement with a new token: still one email to send.
+    expect(rows[0].delivery_id).toBe(before[0].delivery_id);
+    expect(await count(h, "select * from deliveries where email = $1 and status = 'queued'", [email])).toBe(1);
+    const newToken = await h.acceptToken(first.inviteId);
+    expect(newToken).not.toBe(oldToken);
+    expect(await failure(h.client().invites.accept.mutate({ token: oldToken }))).toMatchObject({
+      code: "CONFLICT",
+      reason: "invite_superseded",
+    });
   });
 
   it("an unexpected failure answers INTERNAL_SERVER_ERROR without internals", async () => {

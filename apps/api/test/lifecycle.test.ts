@@ -32,7 +32,7 @@ describe("get and list", () => {
       expiresAt: expect.any(String),
       createdAt: expect.any(String),
       invitedBy: { kind: "root", id: null, name: expect.any(String) },
-      delivery: { id: expect.any(String), status: "queued", lastError: null },
+      delivery: { id: expect.any(String), status: "queued", lastError: null, bounce: null },
       redirectUrl: null,
       locale: null,
     });

@@ -63,8 +63,9 @@ describe("worker configuration", () => {
     expect(loadWorkerConfig({ ...base, SHUTDOWN_TIMEOUT: "2.5" }).shutdownTimeoutMs).toBe(2_500);
     expect(config).toMatchObject({
       concurrency: 10,
-      pollSeconds: 5,
-      maintenanceSeconds: 15,
+      batchSize: 50,
+      pollSeconds: 2,
+      maintenanceSeconds: 5,
       shutdownTimeoutMs: 10_000,
     });
     expect(config.publicUrl).toBe("http://localhost:3000");

@@ -19,8 +19,10 @@ export interface WorkerConfig {
   readonly tokenEncryptionKey: string;
   readonly mail: MailTransportConfig;
   readonly from: MailFrom;
-  /** Deliveries one process sends at once (one database connection each while sending). */
+  /** SMTP connections one process keeps open (the pool a batch is spread over). */
   readonly concurrency: number;
+  /** Deliveries taken from the queue and sent as one batch (Postmark's batch call takes up to 500). */
+  readonly batchSize: number;
   /** How often to look for due retries (new jobs wake the worker at once). */
   readonly pollSeconds: number;
   /** How often this process looks for jobs of workers that died (missed heartbeats, expired sends). */
@@ -119,8 +121,11 @@ export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerCo
     mail,
     from: parseMailFrom(rawFrom || DEFAULT_FROM),
     concurrency: Math.floor(number("WORKER_CONCURRENCY", env.WORKER_CONCURRENCY, 10, 1, 100)),
-    pollSeconds: number("WORKER_POLL_SECONDS", env.WORKER_POLL_SECONDS, 5, 0.5, 300),
-    maintenanceSeconds: Math.ceil(number("WORKER_MAINTENANCE_SECONDS", env.WORKER_MAINTENANCE_SECONDS, 15, 1, 3600)),
+    batchSize: Math.floor(
+      number("WORKER_BATCH_SIZE", env.WORKER_BATCH_SIZE, mail.transport === "postmark" ? 500 : 50, 1, 500),
+    ),
+    pollSeconds: number("WORKER_POLL_SECONDS", env.WORKER_POLL_SECONDS, 2, 0.5, 300),
+    maintenanceSeconds: Math.ceil(number("WORKER_MAINTENANCE_SECONDS", env.WORKER_MAINTENANCE_SECONDS, 5, 1, 3600)),
     shutdownTimeoutMs: Math.round(number("SHUTDOWN_TIMEOUT", env.SHUTDOWN_TIMEOUT, 10, 1, 3600) * 1000),
     webhooks: {
       allowedHosts: parseAllowedHosts(env.WEBHOOK_ALLOWED_HOSTS),

@@ -20,7 +20,7 @@ try {
   process.exit(1);
 }
 console.log(
-  `[worker] started: ${config.mail.transport} transport, up to ${config.concurrency} deliveries at once (pid ${process.pid})`,
+  `[worker] started: ${config.mail.transport} transport, batches of up to ${config.batchSize} (pid ${process.pid})`,
 );
 
 let stopping = false;

@@ -1,6 +1,7 @@
 import {
   DELIVERY_DEAD_LETTER_QUEUE,
   DELIVERY_QUEUE,
+  DELIVERY_RETRY_QUEUE,
   type DeliveryJob,
   layer as dbLayer,
   deleteExpiredIdempotencyKeys,
@@ -10,9 +11,9 @@ import {
   type Orm,
   WebhookUrlPolicyDns,
 } from "@admit/db";
-import { abandonDelivery, type DeliveryOutcome, deliverInvitation, type OutgoingDelivery } from "@admit/domain";
+import { abandonDelivery, type DeliveryOutcome, deliverInvitations, type OutgoingDelivery } from "@admit/domain";
 import { Cause, Exit, Layer, ManagedRuntime } from "effect";
-import { type JobResult, PgBoss } from "pg-boss";
+import { type Job, type JobResult, PgBoss } from "pg-boss";
 import type { WorkerConfig } from "./config.ts";
 import { renderInvitation } from "./email/invitation.ts";
 import { mailerLayer } from "./mailers/index.ts";
@@ -29,6 +30,9 @@ export interface RunningWorker {
   /** Stops taking jobs, finishes the deliveries in flight, then releases every connection. */
   stop(): Promise<void>;
 }
+
+/** Fetch loops per queue: each holds at most one batch (and one database connection) at a time. */
+const FETCH_LOOPS = 2;
 
 const describe = (id: string, o: DeliveryOutcome): string => {
   switch (o._tag) {
@@ -51,8 +55,8 @@ const describe = (id: string, o: DeliveryOutcome): string => {
  */
 export const startWorker = async (config: WorkerConfig, options: WorkerOptions = {}): Promise<RunningWorker> => {
   const log = options.log ?? ((line: string) => console.log(line));
-  // One connection per delivery being sent (its row stays locked while the provider answers).
-  const orm = await initOrm({ databaseUrl: config.databaseUrl, poolSize: config.concurrency + 2 });
+  // One connection per batch being sent (its rows stay locked while the provider answers).
+  const orm = await initOrm({ databaseUrl: config.databaseUrl, poolSize: FETCH_LOOPS * 2 + 2 });
   // Webhook work has a pool of its own: a slow receiver never takes a connection an email needs.
   const webhookOrm = await initOrm({
     databaseUrl: config.databaseUrl,
@@ -65,6 +69,8 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
       WebhookUrlPolicyDns(config.webhooks),
     ),
   );
+  // The supervisor and the monitor run every `maintenanceSeconds`: together with a 10 s heartbeat
+  // and a heartbeat refreshed every 3 s, a killed worker's jobs are free again within about 15 s.
   const boss = new PgBoss({
     connectionString: config.databaseUrl,
     max: 4,
@@ -83,47 +89,62 @@ export const startWorker = async (config: WorkerConfig, options: WorkerOptions =
   const render = (delivery: OutgoingDelivery) => renderInvitation(delivery, { publicUrl: config.publicUrl });
   let webhooks: WebhookDispatcher | undefined;
 
+  // The whole batch goes through one use case: one transaction, one provider call (Postmark's
+  // batch endpoint, or the SMTP pool), one statement recording every outcome. Each job is then
+  // settled on its own: a temporary failure retries that job only.
+  const handle = async (jobs: ReadonlyArray<Job<DeliveryJob> & { retryLimit?: number }>): Promise<JobResult[]> => {
+    const ids = jobs.map((job) => job.data.deliveryId);
+    const exit = await runtime.runPromiseExit(deliverInvitations(ids, render));
+    if (Exit.isFailure(exit)) {
+      const cause = Cause.pretty(exit.cause);
+      log(`[worker] ${jobs.length} deliveries could not be processed, will be retried: ${cause}`);
+      return jobs.map((job) => ({ id: job.id, status: "failed", output: { error: cause.slice(0, 2000) } }));
+    }
+    const results: JobResult[] = [];
+    for (const job of jobs) {
+      const deliveryId = job.data.deliveryId;
+      const outcome = exit.value.get(deliveryId) ?? { _tag: "Skipped", reason: "missing" };
+      log(`[worker] ${describe(deliveryId, outcome)}`);
+      if (outcome._tag !== "Retry") {
+        results.push({ id: job.id, status: "completed", output: { outcome: outcome._tag } });
+      } else if (job.retryLimit !== undefined && job.retryCount >= job.retryLimit) {
+        // The last slow retry: pg-boss does not pass a dead letter on from a dead-letter queue,
+        // so the delivery is given up here.
+        await giveUp(deliveryId);
+        results.push({ id: job.id, status: "completed", output: { outcome: "RetriesExhausted" } });
+      } else {
+        results.push({ id: job.id, status: "failed", output: { reason: outcome.reason } });
+      }
+    }
+    return results;
+  };
+
+  const giveUp = async (deliveryId: string) => {
+    if (await runtime.runPromise(abandonDelivery(deliveryId))) {
+      log(`[worker] delivery ${deliveryId} failed: retries exhausted`);
+    }
+  };
+
   try {
     await boss.start();
-    // Two fetch loops, each taking up to half the concurrency, so that one slow send does not hold
-    // up every other delivery; a full batch means more are waiting, so fetching goes on at once.
-    const batchSize = Math.max(1, Math.ceil(config.concurrency / 2));
-    await boss.work<DeliveryJob>(
-      DELIVERY_QUEUE,
-      {
-        batchSize,
-        localConcurrency: config.concurrency > 1 ? 2 : 1,
-        perJobResults: true,
-        burstWhenBatchFull: batchSize > 1,
-        pollingIntervalSeconds: config.pollSeconds,
-        notifyPollingIntervalSeconds: config.pollSeconds,
-      },
-      (jobs) =>
-        Promise.all(
-          jobs.map(async (job): Promise<JobResult> => {
-            const deliveryId = job.data.deliveryId;
-            const exit = await runtime.runPromiseExit(deliverInvitation(deliveryId, render), { signal: job.signal });
-            if (Exit.isSuccess(exit)) {
-              log(`[worker] ${describe(deliveryId, exit.value)}`);
-              return exit.value._tag === "Retry"
-                ? { id: job.id, status: "failed", output: { reason: exit.value.reason } }
-                : { id: job.id, status: "completed", output: { outcome: exit.value._tag } };
-            }
-            const cause = Cause.pretty(exit.cause);
-            log(`[worker] delivery ${deliveryId} could not be processed, will be retried: ${cause}`);
-            return { id: job.id, status: "failed", output: { error: cause.slice(0, 2000) } };
-          }),
-        ),
-    );
+    // Two fetch loops per queue, so that one slow batch does not hold up every other delivery; a
+    // full batch means more are waiting, so fetching goes on at once.
+    const work = {
+      batchSize: config.batchSize,
+      localConcurrency: FETCH_LOOPS,
+      perJobResults: true,
+      burstWhenBatchFull: config.batchSize > 1,
+      heartbeatRefreshSeconds: 3,
+      pollingIntervalSeconds: config.pollSeconds,
+      notifyPollingIntervalSeconds: config.pollSeconds,
+    } as const;
+    await boss.work<DeliveryJob>(DELIVERY_QUEUE, work, handle);
+    await boss.work<DeliveryJob>(DELIVERY_RETRY_QUEUE, { ...work, includeMetadata: true }, handle);
     await boss.work<DeliveryJob>(
       DELIVERY_DEAD_LETTER_QUEUE,
       { batchSize: 10, pollingIntervalSeconds: config.pollSeconds },
       async (jobs) => {
-        for (const job of jobs) {
-          if (await runtime.runPromise(abandonDelivery(job.data.deliveryId))) {
-            log(`[worker] delivery ${job.data.deliveryId} failed: retries exhausted`);
-          }
-        }
+        for (const job of jobs) await giveUp(job.data.deliveryId);
       },
     );
     await boss.work(IDEMPOTENCY_CLEANUP_QUEUE, { pollingIntervalSeconds: 60 }, async () => {

@@ -6,6 +6,7 @@ import { type AdmitClient, createAdmitClient } from "@admit/client";
 import {
   DELIVERY_DEAD_LETTER_QUEUE,
   DELIVERY_QUEUE,
+  DELIVERY_RETRY_QUEUE,
   type DeliveryQueueSettings,
   installDeliveryQueue,
 } from "@admit/db";
@@ -15,14 +16,14 @@ import { PgBoss } from "pg-boss";
 import { afterAll, beforeAll, inject } from "vitest";
 import { loadWorkerConfig, type RunningWorker, startWorker } from "../src/index.ts";
 
-/** Short retries and a fast supervisor, so that a test sees a retry or a takeover within seconds. */
+/** Short retries in both phases, so that a test sees retries run out within seconds. */
 export const FAST_QUEUE: DeliveryQueueSettings = {
-  retryLimit: 3,
-  retryDelay: 1,
-  retryDelayMax: 2,
-  heartbeatSeconds: 10,
-  expireInSeconds: 60,
+  quick: { retryLimit: 2, retryDelay: 1, retryDelayMax: 2, heartbeatSeconds: 10, expireInSeconds: 60 },
+  slow: { retryLimit: 1, retryDelay: 1, retryDelayMax: 2, heartbeatSeconds: 10, expireInSeconds: 60 },
 };
+
+/** Every attempt a delivery gets before it is given up: the first, then the retries of both phases. */
+export const ATTEMPTS = (s: DeliveryQueueSettings) => 1 + s.quick.retryLimit + 1 + s.slow.retryLimit;
 
 export const PUBLIC_URL = "http://admit.test";
 /** Test receivers listen on 127.0.0.1, which webhooks may reach only because it is allowed here. */
@@ -65,7 +66,7 @@ export interface World {
 }
 
 /** The real API server and the fast queue on the test database, for the tests of one file. */
-export const useWorld = (): World => {
+export const useWorld = (queue: DeliveryQueueSettings = FAST_QUEUE): World => {
   const w = {} as { -readonly [K in keyof World]: World[K] };
   const rootKey = `root_${randomBytes(24).toString("base64url")}`;
   const tokenKey = randomBytes(32).toString("base64url");
@@ -74,12 +75,13 @@ export const useWorld = (): World => {
     const databaseUrl = inject("databaseUrl");
     w.databaseUrl = databaseUrl;
     w.tokenKey = tokenKey;
-    await installDeliveryQueue(databaseUrl, FAST_QUEUE);
+    await installDeliveryQueue(databaseUrl, queue);
     w.boss = new PgBoss({ connectionString: databaseUrl, max: 2, supervise: false, schedule: false, migrate: false });
     w.boss.on("error", () => {});
     await w.boss.start();
     // Jobs another file left behind belong to that file's mail servers.
     await w.boss.deleteAllJobs(DELIVERY_QUEUE);
+    await w.boss.deleteAllJobs(DELIVERY_RETRY_QUEUE);
     await w.boss.deleteAllJobs(DELIVERY_DEAD_LETTER_QUEUE);
     w.api = await startApiServer(
       loadConfig({
@@ -144,6 +146,7 @@ export interface DeliveryRow {
   readonly attempts: number;
   readonly last_error: string | null;
   readonly token_sealed: string | null;
+  readonly provider_message_id: string | null;
   readonly sent_at: Date | null;
   readonly created_at: Date;
 }

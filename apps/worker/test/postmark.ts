@@ -23,35 +23,60 @@ export const postmarkError = (status: number, code: number, message: string): Po
 });
 
 /**
- * A local HTTP server standing in for Postmark's API (`POST /email`). `answer` decides each reply
- * from the recipient and how many times it was tried; every request is recorded.
+ * A local HTTP server standing in for Postmark's API: `POST /email` and `POST /email/batch`.
+ * `answer` decides each message's reply from its recipient and how many times it was tried. In a
+ * batch, a 422 answer is that message's own error entry; any other failure (a 429, a 5xx, `drop`)
+ * is the whole call's answer, as Postmark does. Every message is recorded as a request.
  */
 export const startPostmarkStandIn = async () => {
   const requests: PostmarkRequest[] = [];
   const tries = new Map<string, number>();
   const state = {
     answer: (_to: string, _try: number): PostmarkAnswer | null => null,
+    /** Batch calls received, and how many messages each carried. */
+    batches: [] as number[],
+  };
+  const answerFor = (message: Record<string, unknown>): PostmarkAnswer => {
+    const to = String(message.To ?? "").toLowerCase();
+    const n = (tries.get(to) ?? 0) + 1;
+    tries.set(to, n);
+    return state.answer(to, n) ?? accepted(message.To);
   };
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      let body: Record<string, unknown> = {};
+      let parsed: unknown = {};
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+        parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
       } catch {}
-      requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
-      const to = String(body.To ?? "").toLowerCase();
-      const n = (tries.get(to) ?? 0) + 1;
-      tries.set(to, n);
-      const answer = state.answer(to, n) ?? accepted(body.To);
-      if (answer === "drop") {
-        req.socket.destroy();
-        return;
+      const reply = (answer: PostmarkAnswer) => {
+        if (answer === "drop") {
+          req.socket.destroy();
+          return;
+        }
+        res.writeHead(answer.status, { "content-type": "application/json" });
+        res.end(JSON.stringify(answer.body ?? {}));
+      };
+      const record = (body: Record<string, unknown>) =>
+        requests.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body });
+      if (req.url === "/email/batch" && Array.isArray(parsed)) {
+        const messages = parsed as Array<Record<string, unknown>>;
+        state.batches.push(messages.length);
+        for (const m of messages) record(m);
+        const answers = messages.map(answerFor);
+        const whole = answers.find((a) => a === "drop" || (a.status !== 200 && a.status !== 422));
+        if (whole !== undefined) return reply(whole);
+        return reply({
+          status: 200,
+          body: answers.map((a, i) =>
+            a !== "drop" && a.status === 200 ? a.body : { To: messages[i]?.To, ...(a as { body: object }).body },
+          ),
+        });
       }
-      const payload = JSON.stringify(answer.body ?? {});
-      res.writeHead(answer.status, { "content-type": "application/json" });
-      res.end(payload);
+      const body = (parsed ?? {}) as Record<string, unknown>;
+      record(body);
+      reply(answerFor(body));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

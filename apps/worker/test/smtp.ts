@@ -18,7 +18,7 @@ export type Rejection = { readonly code: number; readonly message: string };
  * messages before accepting them (`delayMs`, or `hold` until `release`). A message
  * whose client goes away before the answer is not accepted.
  */
-export const startSmtpCapture = async () => {
+export const startSmtpCapture = async (options: { port?: number } = {}) => {
   const messages: CapturedMail[] = [];
   const tries = new Map<string, number>();
   const closed = new Set<string>();
@@ -78,7 +78,7 @@ export const startSmtpCapture = async () => {
       held.delete(session.id);
     },
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.server.address() as AddressInfo;
   return {
     port,

@@ -2,6 +2,7 @@ import { Transactor } from "@admit/domain";
 import { Layer } from "effect";
 import { ApiKeyRepositoryMikro } from "./adapters/ApiKeyRepositoryMikro.ts";
 import { DeliveryOutboxMikro } from "./adapters/DeliveryOutboxMikro.ts";
+import { DeliveryReportRepositoryMikro } from "./adapters/DeliveryReportRepositoryMikro.ts";
 import { DeliveryRepositoryMikro } from "./adapters/DeliveryRepositoryMikro.ts";
 import { EmailQuotaCounterMikro } from "./adapters/EmailQuotaCounterMikro.ts";
 import { EventLogMikro } from "./adapters/EventLogMikro.ts";
@@ -38,6 +39,7 @@ export const layer = (orm: Orm, options: { tokenKey: string; credentials?: Crede
     InviteRepositoryMikro,
     DeliveryRepositoryMikro,
     DeliveryOutboxMikro,
+    DeliveryReportRepositoryMikro,
     EmailQuotaCounterMikro,
     TenancyRepositoryMikro,
     ApiKeyRepositoryMikro,

@@ -5,7 +5,12 @@ import { WEBHOOK_QUEUE } from "./webhooks/outbox.ts";
 
 /** The queue of invitation emails: one job per delivery, whose data is the delivery id only. */
 export const DELIVERY_QUEUE = "invite-delivery";
-/** Where a delivery job lands once its retries are used up, so that the delivery is marked failed. */
+/**
+ * Where a delivery job goes once its quick retries are used up: the same work, retried slowly. A
+ * queue of its own because pg-boss has one backoff curve per queue, and delivery wants two.
+ */
+export const DELIVERY_RETRY_QUEUE = "invite-delivery-retry";
+/** Where a delivery job lands once its slow retries are used up too, so that the delivery is marked failed. */
 export const DELIVERY_DEAD_LETTER_QUEUE = "invite-delivery-dead";
 
 /** A scheduled job that deletes expired idempotency keys (every worker handles it; one run at a time). */
@@ -19,28 +24,38 @@ export interface DeliveryJob {
   readonly deliveryId: string;
 }
 
-export type DeliveryQueueSettings = Required<
+export type DeliveryQueuePhase = Required<
   Pick<Queue, "retryLimit" | "retryDelay" | "retryDelayMax" | "heartbeatSeconds" | "expireInSeconds">
 >;
 
+export interface DeliveryQueueSettings {
+  /** `DELIVERY_QUEUE`: the first send and the quick retries that ride out a short outage. */
+  readonly quick: DeliveryQueuePhase;
+  /** `DELIVERY_RETRY_QUEUE`: the slow retries that ride out a long one. */
+  readonly slow: DeliveryQueuePhase;
+}
+
 /**
- * Retries back off from 15 s to at most 15 min, 10 of them: about an hour and a half of provider
- * trouble before a delivery is given up. A job whose worker stopped sending heartbeats for 30 s is
- * handed to another worker; no single send may hold a job for more than 5 minutes.
+ * pg-boss waits `retryDelay × 2^n × (1 + random)` seconds before retry n (from 0), capped at
+ * `retryDelayMax`. Quick phase: 1–2 s, 2–4 s, 4–6 s, then every 6 s, 12 retries (about a minute):
+ * a due retry waits at most for the next poll (2 s), so a provider or SMTP server that comes back
+ * is used again within about 8 s. Slow phase:
+ * 30–60 s, doubling, 6 retries (one to two hours). pg-boss does not copy a dead-letter queue's own
+ * cap and dead letter onto the jobs it receives, so the slow phase has no cap and the worker gives a
+ * delivery up itself after its last slow retry. A job whose worker stopped
+ * sending heartbeats for 10 s (pg-boss's minimum) goes back to the queue; no send may hold a job
+ * for more than 5 minutes.
  */
 export const DEFAULT_DELIVERY_QUEUE_SETTINGS: DeliveryQueueSettings = {
-  retryLimit: 10,
-  retryDelay: 15,
-  retryDelayMax: 900,
-  heartbeatSeconds: 30,
-  expireInSeconds: 300,
+  quick: { retryLimit: 12, retryDelay: 1, retryDelayMax: 6, heartbeatSeconds: 10, expireInSeconds: 300 },
+  slow: { retryLimit: 6, retryDelay: 30, retryDelayMax: 900, heartbeatSeconds: 10, expireInSeconds: 300 },
 };
 
-const queueOptions = (settings: DeliveryQueueSettings) => ({
-  ...settings,
+const queueOptions = (phase: DeliveryQueuePhase, deadLetter: string) => ({
+  ...phase,
   retryBackoff: true,
   notify: true,
-  deadLetter: DELIVERY_DEAD_LETTER_QUEUE,
+  deadLetter,
 });
 
 const reportErrors = (boss: PgBoss, label: string) =>
@@ -68,9 +83,13 @@ export async function installDeliveryQueue(
   await boss.start();
   try {
     await boss.createQueue(DELIVERY_DEAD_LETTER_QUEUE, { retryLimit: 5, retryDelay: 30, retryBackoff: true });
+    const slow = queueOptions(settings.slow, DELIVERY_DEAD_LETTER_QUEUE);
+    await boss.createQueue(DELIVERY_RETRY_QUEUE, slow);
+    await boss.updateQueue(DELIVERY_RETRY_QUEUE, slow);
     const existed = (await boss.getQueue(DELIVERY_QUEUE)) !== null;
-    await boss.createQueue(DELIVERY_QUEUE, queueOptions(settings));
-    await boss.updateQueue(DELIVERY_QUEUE, queueOptions(settings));
+    const quick = queueOptions(settings.quick, DELIVERY_RETRY_QUEUE);
+    await boss.createQueue(DELIVERY_QUEUE, quick);
+    await boss.updateQueue(DELIVERY_QUEUE, quick);
     // A singleton policy: a run still going when the next is due is not doubled.
     await boss.createQueue(IDEMPOTENCY_CLEANUP_QUEUE, { policy: "singleton", retryLimit: 2, expireInSeconds: 600 });
     await boss.schedule(IDEMPOTENCY_CLEANUP_QUEUE, IDEMPOTENCY_CLEANUP_CRON);
@@ -80,7 +99,7 @@ export async function installDeliveryQueue(
       retryLimit: 3,
       retryDelay: 30,
       retryBackoff: true,
-      heartbeatSeconds: settings.heartbeatSeconds,
+      heartbeatSeconds: settings.quick.heartbeatSeconds,
       expireInSeconds: 120,
       notify: true,
     };
@@ -125,9 +144,17 @@ export async function startDeliveryProducer(orm: Orm): Promise<PgBoss> {
 }
 
 /** Sends the delivery's job on the connection of `em`'s transaction: it exists exactly when the transaction commits. */
-export async function sendDeliveryJob(boss: PgBoss, em: EntityManager, deliveryId: string): Promise<void> {
+export async function sendDeliveryJob(
+  boss: PgBoss,
+  em: EntityManager,
+  deliveryId: string,
+  startAfter?: Date,
+): Promise<void> {
   const trx = em.getTransactionContext();
   if (trx === undefined) throw new Error("a delivery job must be sent inside the transaction that writes the delivery");
   const job: DeliveryJob = { deliveryId };
-  await boss.send(DELIVERY_QUEUE, job, { db: fromKysely(trx as unknown as KyselyTransactionLike) });
+  await boss.send(DELIVERY_QUEUE, job, {
+    db: fromKysely(trx as unknown as KyselyTransactionLike),
+    ...(startAfter ? { startAfter } : {}),
+  });
 }

@@ -5,6 +5,8 @@ export * from "./access/Role.ts";
 export * from "./auth/Auth.ts";
 export * from "./deliveries/Deliveries.ts";
 export * from "./deliveries/DeliveryOutbox.ts";
+export * from "./deliveries/DeliveryReportRepository.ts";
+export * from "./deliveries/DeliveryReports.ts";
 export * from "./deliveries/DeliveryRepository.ts";
 export * from "./deliveries/Mailer.ts";
 export * from "./errors/Errors.ts";

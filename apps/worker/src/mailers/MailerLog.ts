@@ -1,4 +1,4 @@
-import { Mailer } from "@admit/domain";
+import { type MailError, Mailer, type MailMessage, type MailReceipt } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import type { MailFrom } from "../config.ts";
 import { fromHeader } from "./common.ts";
@@ -9,19 +9,17 @@ import { defineTransport, withRecipientCheck } from "./transport.ts";
  * demos only, never where the log is less private than the recipient's mailbox.
  */
 const logTransportLayer = (from: MailFrom, log: (line: string) => void) =>
-  Layer.succeed(
-    Mailer,
-    Mailer.of({
-      send: (message) =>
-        Effect.sync(() => {
-          const body = message.text.replace(/^/gm, "  | ");
-          log(
-            `[worker] email (log transport) delivery=${message.deliveryId}\n  from: ${fromHeader(from)}\n  to: ${message.to}\n  subject: ${message.subject}\n${body}`,
-          );
-          return { messageId: null };
-        }),
-    }),
-  );
+  Layer.sync(Mailer, () => {
+    const send = (message: MailMessage): Effect.Effect<MailReceipt, MailError> =>
+      Effect.sync(() => {
+        const body = message.text.replace(/^/gm, "  | ");
+        log(
+          `[worker] email (log transport) delivery=${message.deliveryId}\n  from: ${fromHeader(from)}\n  to: ${message.to}\n  subject: ${message.subject}\n${body}`,
+        );
+        return { messageId: null };
+      });
+    return Mailer.of({ send, sendBatch: (messages) => Effect.forEach(messages, (m) => Effect.result(send(m))) });
+  });
 
 export const logTransport = defineTransport({
   id: "log",

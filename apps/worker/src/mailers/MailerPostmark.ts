@@ -1,5 +1,12 @@
-import { type MailError, Mailer, permanentMailError, temporaryMailError } from "@admit/domain";
-import { Effect, Layer } from "effect";
+import {
+  type BatchResult,
+  type MailError,
+  Mailer,
+  type MailMessage,
+  permanentMailError,
+  temporaryMailError,
+} from "@admit/domain";
+import { Effect, Layer, Result } from "effect";
 import { Errors, Models, ServerClient } from "postmark";
 import type { MailFrom } from "../config.ts";
 import { ConfigError, httpUrl } from "../env.ts";
@@ -38,6 +45,21 @@ export const classifyPostmarkError = (error: unknown): MailError => {
   return temporaryMailError(`postmark: ${oneLine(error instanceof Error ? error.message : error)}`);
 };
 
+/** Postmark's batch endpoint takes at most this many messages per call. */
+export const POSTMARK_BATCH_LIMIT = 500;
+
+/** One message's answer inside a batch response: `ErrorCode` 0 is accepted, anything else refused. */
+export const classifyBatchEntry = (entry: Models.MessageSendingResponse | undefined): BatchResult => {
+  if (entry === undefined) return Result.fail(temporaryMailError("postmark: no answer for this message in the batch"));
+  if (entry.ErrorCode === 0) return Result.succeed({ messageId: entry.MessageID ?? null });
+  const message = oneLine(entry.Message);
+  return Result.fail(
+    PERMANENT_CODES.has(entry.ErrorCode)
+      ? permanentMailError(`postmark error ${entry.ErrorCode}: ${message}`)
+      : temporaryMailError(`postmark error ${entry.ErrorCode}: ${message}`),
+  );
+};
+
 /** Sends through Postmark's official client, on the configured message stream. */
 const postmarkTransportLayer = (options: PostmarkOptions, from: MailFrom) =>
   Layer.sync(Mailer, () => {
@@ -47,27 +69,44 @@ const postmarkTransportLayer = (options: PostmarkOptions, from: MailFrom) =>
       useHttps: api.protocol === "https:",
       timeout: options.timeoutSeconds ?? 30,
     });
+    const toPostmark = (message: MailMessage): Models.Message => ({
+      From: fromHeader(from),
+      To: message.to,
+      Subject: message.subject,
+      TextBody: message.text,
+      HtmlBody: message.html,
+      MessageStream: options.messageStream,
+      // The tag groups the provider's statistics by kind; the delivery itself is named in the
+      // metadata, which Postmark returns with bounce and delivery webhooks.
+      Tag: message.tag,
+      Metadata: { delivery_id: message.deliveryId },
+      // Tracking would rewrite the accept link through Postmark's redirector.
+      TrackLinks: Models.LinkTrackingOptions.None,
+      TrackOpens: false,
+    });
+    // One call per chunk of up to 500; a failure of the call (network, 429, 5xx) is every
+    // message's temporary failure, while a refusal of one message (406, 300) is its own.
+    const sendChunk = (messages: ReadonlyArray<MailMessage>): Effect.Effect<ReadonlyArray<BatchResult>> =>
+      Effect.tryPromise({
+        try: () => client.sendEmailBatch(messages.map(toPostmark)),
+        catch: classifyPostmarkError,
+      }).pipe(
+        Effect.map((answers) => messages.map((_, i) => classifyBatchEntry(answers[i]))),
+        Effect.catch((error: MailError) => Effect.succeed(messages.map(() => Result.fail(error) as BatchResult))),
+      );
     return Mailer.of({
       send: (message) =>
         Effect.tryPromise({
-          try: () =>
-            client.sendEmail({
-              From: fromHeader(from),
-              To: message.to,
-              Subject: message.subject,
-              TextBody: message.text,
-              HtmlBody: message.html,
-              MessageStream: options.messageStream,
-              // The tag groups the provider's statistics by kind; the delivery itself is named in the
-              // metadata, which Postmark returns with bounce and delivery webhooks.
-              Tag: message.tag,
-              Metadata: { delivery_id: message.deliveryId },
-              // Tracking would rewrite the accept link through Postmark's redirector.
-              TrackLinks: Models.LinkTrackingOptions.None,
-              TrackOpens: false,
-            }),
+          try: () => client.sendEmail(toPostmark(message)),
           catch: classifyPostmarkError,
         }).pipe(Effect.map((response) => ({ messageId: response.MessageID ?? null }))),
+      sendBatch: (messages) => {
+        const chunks: Array<ReadonlyArray<MailMessage>> = [];
+        for (let i = 0; i < messages.length; i += POSTMARK_BATCH_LIMIT) {
+          chunks.push(messages.slice(i, i + POSTMARK_BATCH_LIMIT));
+        }
+        return Effect.forEach(chunks, sendChunk, { concurrency: 4 }).pipe(Effect.map((parts) => parts.flat()));
+      },
     });
   });
 

@@ -1,4 +1,11 @@
-import { type MailError, Mailer, permanentMailError, temporaryMailError } from "@admit/domain";
+import {
+  type MailError,
+  Mailer,
+  type MailMessage,
+  type MailReceipt,
+  permanentMailError,
+  temporaryMailError,
+} from "@admit/domain";
 import { Effect, Layer } from "effect";
 import nodemailer from "nodemailer";
 import type { MailFrom } from "../config.ts";
@@ -47,29 +54,32 @@ const smtpTransportLayer = (options: SmtpOptions, from: MailFrom) =>
       ),
       (transport) => Effect.sync(() => transport.close()),
     ).pipe(
-      Effect.map((transport) =>
-        Mailer.of({
-          send: (message) => {
-            const domain = from.address.slice(from.address.lastIndexOf("@") + 1);
-            return Effect.tryPromise({
-              try: () =>
-                transport.sendMail({
-                  // Addresses as objects: nodemailer then takes them as they are, parsing nothing.
-                  from: { name: from.name ?? "", address: from.address },
-                  to: { name: "", address: message.to },
-                  subject: message.subject,
-                  text: message.text,
-                  html: message.html,
-                  messageId: `<${message.deliveryId}@${domain}>`,
-                  headers: { "X-Admit-Delivery": message.deliveryId, "X-Admit-Tag": message.tag },
-                  disableFileAccess: true,
-                  disableUrlAccess: true,
-                }),
-              catch: classifySmtpError,
-            }).pipe(Effect.map((info) => ({ messageId: info.messageId ?? null })));
-          },
-        }),
-      ),
+      Effect.map((transport) => {
+        const domain = from.address.slice(from.address.lastIndexOf("@") + 1);
+        const send = (message: MailMessage): Effect.Effect<MailReceipt, MailError> =>
+          Effect.tryPromise({
+            try: () =>
+              transport.sendMail({
+                // Addresses as objects: nodemailer then takes them as they are, parsing nothing.
+                from: { name: from.name ?? "", address: from.address },
+                to: { name: "", address: message.to },
+                subject: message.subject,
+                text: message.text,
+                html: message.html,
+                messageId: `<${message.deliveryId}@${domain}>`,
+                headers: { "X-Admit-Delivery": message.deliveryId, "X-Admit-Tag": message.tag },
+                disableFileAccess: true,
+                disableUrlAccess: true,
+              }),
+            catch: classifySmtpError,
+          }).pipe(Effect.map((info) => ({ messageId: info.messageId ?? null })));
+        return Mailer.of({
+          send,
+          // Every message at once: the pool spreads them over its open connections.
+          sendBatch: (messages) =>
+            Effect.forEach(messages, (m) => Effect.result(send(m)), { concurrency: "unbounded" }),
+        });
+      }),
     ),
   );
 

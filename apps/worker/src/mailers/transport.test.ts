@@ -1,5 +1,5 @@
 import { Mailer } from "@admit/domain";
-import { Effect, Layer } from "effect";
+import { Effect, Layer, Result } from "effect";
 import { describe, expect, it } from "vitest";
 import { mailerLayer } from "./index.ts";
 import { TRANSPORTS } from "./registry.ts";
@@ -30,6 +30,13 @@ describe("mail transports", () => {
             seen.push(m.to);
             return { messageId: null };
           }),
+        sendBatch: (ms) =>
+          Effect.sync(() =>
+            ms.map((m) => {
+              seen.push(m.to);
+              return Result.succeed({ messageId: `m-${m.to}` });
+            }),
+          ),
       }),
     );
     const send = (to: string) =>
@@ -42,6 +49,18 @@ describe("mail transports", () => {
     expect(refused).toMatchObject({ permanent: true, reason: "invalid_recipient: not a plain email address" });
     expect(await send('"Eve" <eve@example.com>')).toMatchObject({ permanent: true });
     expect(seen).toEqual([]);
+    // In a batch, the refused recipients get their own failure and the others are sent, in order.
+    const results = await Effect.runPromise(
+      Effect.flatMap(Effect.service(Mailer), (mailer) =>
+        mailer.sendBatch([message("a@example.com"), message("a@example.com, b@example.com"), message("c@example.com")]),
+      ).pipe(Effect.provide(withRecipientCheck(recording))),
+    );
+    expect(results.map((r) => (Result.isSuccess(r) ? r.success.messageId : r.failure.reason))).toEqual([
+      "m-a@example.com",
+      "invalid_recipient: not a plain email address",
+      "m-c@example.com",
+    ]);
+    expect(seen).toEqual(["a@example.com", "c@example.com"]);
   });
 
   it("chosen by configuration come behind the same check", async () => {

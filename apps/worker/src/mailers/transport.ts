@@ -1,5 +1,5 @@
-import { Mailer } from "@admit/domain";
-import { Effect, Layer } from "effect";
+import { type BatchResult, Mailer, temporaryMailError } from "@admit/domain";
+import { Effect, Layer, Result } from "effect";
 import type { MailFrom } from "../config.ts";
 import { checkRecipient } from "./common.ts";
 
@@ -40,6 +40,22 @@ export const withRecipientCheck = (transport: Layer.Layer<Mailer>): Layer.Layer<
         send: (message) => {
           const invalid = checkRecipient(message);
           return invalid ? Effect.fail(invalid) : inner.send(message);
+        },
+        // The invalid recipients get their own failure; the others go to the transport as one batch.
+        sendBatch: (messages) => {
+          const checked = messages.map(checkRecipient);
+          const valid = messages.filter((_, i) => checked[i] === null);
+          return (valid.length === 0 ? Effect.succeed([]) : inner.sendBatch(valid)).pipe(
+            Effect.map((answers) => {
+              let next = 0;
+              return checked.map((invalid): BatchResult => {
+                if (invalid !== null) return Result.fail(invalid);
+                return (
+                  answers[next++] ?? Result.fail(temporaryMailError("the transport gave no answer for this message"))
+                );
+              });
+            }),
+          );
         },
       }),
     ),

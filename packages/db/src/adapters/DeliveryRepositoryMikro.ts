@@ -1,8 +1,8 @@
-import { DeliveryRepository, RepositoryError } from "@admit/domain";
+import { DeliveryRepository, type DeliveryStatus, type Renewal, RepositoryError } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import type { PgBoss } from "pg-boss";
 import { sendDeliveryJob, startDeliveryProducer } from "../queue.ts";
-import { CurrentEntityManager, Database, makeQuery, withTransaction } from "../sql.ts";
+import { CurrentEntityManager, Database, date, makeQuery, pgArray, withTransaction } from "../sql.ts";
 
 export const DeliveryRepositoryMikro = Layer.effect(
   DeliveryRepository,
@@ -41,13 +41,78 @@ export const DeliveryRepositoryMikro = Layer.effect(
             const boss = yield* queue;
             const em = (yield* CurrentEntityManager)!;
             yield* Effect.tryPromise({
-              try: () => sendDeliveryJob(boss, em, d.id),
+              try: () => sendDeliveryJob(boss, em, d.id, d.startAfter),
               catch: (cause) => new RepositoryError({ cause }),
             });
           }),
         ),
       // The advisory lock (held to the end of the transaction) serializes resends to one recipient;
       // the count is a separate statement so that its snapshot sees what the previous holder committed.
+      // The advisory lock (held to the end of the transaction) serializes invites to one recipient;
+      // the read is a separate statement so that its snapshot sees what the previous holder committed.
+      current: (email, targets) =>
+        query("select pg_advisory_xact_lock(hashtext('invite:' || ?::text))", [email]).pipe(
+          Effect.andThen(
+            query(
+              `select i.target_type as "type", i.target_id as "id", d.id as "deliveryId", d.status, d.sent_at as "sentAt"
+               from invites i join deliveries d on d.id = i.delivery_id
+               join unnest(?::text[], ?::uuid[]) as t(type, id) on t.type = i.target_type and t.id = i.target_id
+               where i.email = ? and i.status = 'pending'`,
+              [pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id)), email],
+            ),
+          ),
+          Effect.map((rows) =>
+            rows.flatMap((r) => {
+              const target = targets.find((t) => t.type === r.type && t.id === String(r.id));
+              return target === undefined
+                ? []
+                : [
+                    {
+                      target,
+                      deliveryId: String(r.deliveryId),
+                      status: r.status as DeliveryStatus,
+                      sentAt: r.sentAt === null ? null : date(r.sentAt),
+                    },
+                  ];
+            }),
+          ),
+        ),
+      // A worker sending this delivery holds its row: the lock waits, then finds it sent. The old
+      // token's hash moves to a closed row that no invite points at, so that the old token answers
+      // `invite_superseded`, as the token of a replaced delivery does.
+      renew: (deliveryId, token) =>
+        query(
+          `select encode(token_hash, 'hex') as "hash", email, inviter_name as "inviterName"
+           from deliveries where id = ?::uuid and status = 'queued' for update`,
+          [deliveryId],
+        ).pipe(
+          Effect.flatMap(([old]) =>
+            old !== undefined
+              ? query("update deliveries set token_hash = decode(?, 'hex'), token_sealed = ? where id = ?::uuid", [
+                  token.hash,
+                  sealer.seal(token.token),
+                  deliveryId,
+                ]).pipe(
+                  Effect.andThen(
+                    query(
+                      `insert into deliveries (id, email, token_hash, status, last_error, inviter_name, kind)
+                       values (gen_random_uuid(), ?, decode(?, 'hex'), 'failed', 'superseded', ?, 'invite')`,
+                      [old.email, old.hash, old.inviterName],
+                    ),
+                  ),
+                  Effect.as({ renewed: true } as Renewal),
+                )
+              : query(`select status, sent_at as "sentAt" from deliveries where id = ?::uuid`, [deliveryId]).pipe(
+                  Effect.map(
+                    ([r]): Renewal => ({
+                      renewed: false,
+                      status: (r?.status ?? "failed") as DeliveryStatus,
+                      sentAt: r?.sentAt == null ? null : date(r.sentAt),
+                    }),
+                  ),
+                ),
+          ),
+        ),
       countResends: (email, since) =>
         query("select pg_advisory_xact_lock(hashtext('resend:' || ?::text))", [email]).pipe(
           Effect.andThen(

@@ -15,7 +15,8 @@ export const SELECT = `select i.id, i.email, i.target_type as "targetType", i.ta
   i.organization_id as "organizationId", i.role, i.status, i.expires_at as "expiresAt", i.created_at as "createdAt",
   i.inviter_kind as "inviterKind", i.inviter_id as "inviterId", d.inviter_name as "inviterName",
   d.id as "deliveryId", d.status as "deliveryStatus", d.last_error as "lastError",
-  i.redirect_url as "redirectUrl", i.locale
+  i.redirect_url as "redirectUrl", i.locale,
+  d.bounce_type as "bounceType", d.bounce_description as "bounceDescription", d.bounce_permanent as "bouncePermanent"
   from invites i join deliveries d on d.id = i.delivery_id`;
 
 export const record = (r: Row): InviteRecord => ({
@@ -39,6 +40,14 @@ export const record = (r: Row): InviteRecord => ({
     id: String(r.deliveryId),
     status: r.deliveryStatus as DeliveryStatus,
     lastError: r.lastError === null ? null : String(r.lastError),
+    bounce:
+      r.bounceType === null
+        ? null
+        : {
+            type: String(r.bounceType),
+            description: String(r.bounceDescription ?? ""),
+            permanent: Boolean(r.bouncePermanent),
+          },
   },
   redirectUrl: r.redirectUrl === null ? null : String(r.redirectUrl),
   locale: r.locale === null ? null : String(r.locale),
@@ -108,6 +117,7 @@ export const InviteRepositoryMikro = Layer.effect(
         if (filter.status === "pending") add("i.status = 'pending' and i.expires_at > ?::timestamptz", now);
         else if (filter.status === "expired") add("i.status = 'pending' and i.expires_at <= ?::timestamptz", now);
         else if (filter.status !== undefined) add("i.status = ?", filter.status);
+        if (filter.deliveryStatus !== undefined) add("d.status = ?", filter.deliveryStatus);
         const k = keyset(page, "i");
         add(k.where, ...k.params);
         return query(`${SELECT} where ${where.join(" and ")} ${k.order}`, params).pipe(

@@ -20,10 +20,24 @@ export const Delivery = defineEntity({
     sentAt: p.datetime().nullable(),
     tokenSealed: p.text().nullable().hidden(),
     kind: p.text().default("invite"),
+    /** The provider's id of the accepted message; its reports are matched by it. */
+    providerMessageId: p.text().nullable(),
+    /** When the provider says the last state it reported happened. */
+    reportedAt: p.datetime(3).nullable(),
+    bounceType: p.text().nullable(),
+    bounceDescription: p.text().nullable(),
+    bouncePermanent: p.boolean().nullable(),
   },
   checks: [
-    oneOf("deliveries_status_check", "status", ["queued", "sent", "failed"]),
+    oneOf("deliveries_status_check", "status", ["queued", "sent", "failed", "delivered", "bounced", "complained"]),
     oneOf("deliveries_kind_check", "kind", ["invite", "resend"]),
+  ],
+  uniques: [
+    {
+      name: "deliveries_provider_message_id_key",
+      properties: ["providerMessageId"],
+      where: "provider_message_id is not null",
+    },
   ],
   indexes: [
     { name: "deliveries_recipient_recent", columns: [{ name: "email" }, { name: "created_at", sort: "desc" }] },

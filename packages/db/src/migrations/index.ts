@@ -3,6 +3,7 @@ import { Migration20261122010000_lifecycle } from "./Migration20261122010000_lif
 import { Migration20261122020000_link_invites } from "./Migration20261122020000_link_invites.ts";
 import { Migration20261202200000_events } from "./Migration20261202200000_events.ts";
 import { Migration20261202300000_safety_rails } from "./Migration20261202300000_safety_rails.ts";
+import { Migration20261202400000_delivery_reports } from "./Migration20261202400000_delivery_reports.ts";
 import { Migration20261202500000_invitee_journey } from "./Migration20261202500000_invitee_journey.ts";
 import { Migration20261202600000_credential_notify } from "./Migration20261202600000_credential_notify.ts";
 
@@ -13,6 +14,7 @@ export const migrations = [
   Migration20261122020000_link_invites,
   Migration20261202200000_events,
   Migration20261202300000_safety_rails,
+  Migration20261202400000_delivery_reports,
   Migration20261202500000_invitee_journey,
   Migration20261202600000_credential_notify,
 ];

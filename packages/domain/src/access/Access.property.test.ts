@@ -400,12 +400,25 @@ describe("access rules (property-based)", () => {
               const inviteId = (result as { inviteId: string }).inviteId;
               expect(after.users).toEqual(before.users);
               expect(after.memberships).toEqual(before.memberships);
-              expect(after.deliveries.slice(0, -1)).toEqual(before.deliveries);
               const delivery = after.deliveries.at(-1);
               expect(delivery).toMatchObject({ email, status: "queued" });
               const prior = before.invites.find(
                 (i) => i.status === "pending" && i.email === email && key(i.target) === key(target),
               );
+              const queued = before.deliveries.find((d) => d.id === prior?.deliveryId && d.status === "queued");
+              if (queued !== undefined) {
+                // The queued delivery is reused with a new token; its old token stays on a closed row.
+                const others = (ds: ReadonlyArray<InMemory.DeliveryRow>) => ds.filter((d) => d.id !== queued.id);
+                expect(others(after.deliveries).slice(0, -1)).toEqual(others(before.deliveries));
+                expect(others(after.deliveries).at(-1)).toMatchObject({
+                  tokenHash: queued.tokenHash,
+                  status: "failed",
+                });
+                expect(delivery).toMatchObject({ id: queued.id });
+                expect(delivery?.tokenHash).not.toBe(queued.tokenHash);
+              } else {
+                expect(after.deliveries.slice(0, -1)).toEqual(before.deliveries);
+              }
               if (prior !== undefined) {
                 expect(inviteId).toBe(prior.id);
                 expect(after.invites).toHaveLength(before.invites.length);

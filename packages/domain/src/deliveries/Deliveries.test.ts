@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest";
-import { Effect, Layer } from "effect";
+import { Effect, Layer, Result } from "effect";
 import { EventLog } from "../events/EventLog.ts";
 import { Transactor } from "../shared/Transactor.ts";
-import { abandonDelivery, deliverInvitation } from "./Deliveries.ts";
+import { abandonDelivery, deliverInvitation, deliverInvitations } from "./Deliveries.ts";
 import { type ClaimedDelivery, DeliveryOutbox, type OutgoingDelivery } from "./DeliveryOutbox.ts";
 import { type MailError, Mailer, type MailMessage, permanentMailError, temporaryMailError } from "./Mailer.ts";
 
@@ -28,21 +28,34 @@ const queued = (over: Partial<OutgoingDelivery> = {}): ClaimedDelivery => ({
 });
 
 /** An outbox holding one claim, a mailer answering `answer`, and a log of what each one was asked. */
-const world = (claim: ClaimedDelivery, answer: MailError | null = null) => {
+const world = (
+  claim: ClaimedDelivery | ((id: string) => ClaimedDelivery),
+  answer: MailError | null | ((m: MailMessage) => MailError | null) = null,
+) => {
+  const answerFor = (m: MailMessage) => (typeof answer === "function" ? answer(m) : answer);
   const calls: string[] = [];
   const sent: MailMessage[] = [];
   const layer = Layer.mergeAll(
     Layer.succeed(
       DeliveryOutbox,
       DeliveryOutbox.of({
-        claim: () =>
+        claim: (ids) =>
           Effect.sync(() => {
             calls.push("claim");
-            return claim;
+            return new Map(ids.map((id) => [id, typeof claim === "function" ? claim(id) : claim]));
           }),
-        markSent: (id) => Effect.sync(() => void calls.push(`sent ${id}`)),
-        markFailed: (id, reason) => Effect.sync(() => void calls.push(`failed ${id} ${reason}`)),
-        recordAttempt: (id, reason) => Effect.sync(() => void calls.push(`attempt ${id} ${reason}`)),
+        record: (records) =>
+          Effect.sync(() => {
+            for (const r of records) {
+              calls.push(
+                r._tag === "Sent"
+                  ? `sent ${r.id}`
+                  : r._tag === "Failed"
+                    ? `failed ${r.id} ${r.reason}`
+                    : `attempt ${r.id} ${r.reason}`,
+              );
+            }
+          }),
         giveUp: (id) =>
           Effect.sync(() => {
             calls.push(`give up ${id}`);
@@ -53,13 +66,24 @@ const world = (claim: ClaimedDelivery, answer: MailError | null = null) => {
     Layer.succeed(
       Mailer,
       Mailer.of({
-        send: (m) =>
-          answer
-            ? Effect.fail(answer)
+        send: (m) => {
+          const error = answerFor(m);
+          return error
+            ? Effect.fail(error)
             : Effect.sync(() => {
                 sent.push(m);
                 return { messageId: "m1" };
-              }),
+              });
+        },
+        sendBatch: (ms) =>
+          Effect.sync(() =>
+            ms.map((m) => {
+              const error = answerFor(m);
+              if (error) return Result.fail(error);
+              sent.push(m);
+              return Result.succeed({ messageId: `m-${m.deliveryId}` });
+            }),
+          ),
       }),
     ),
     Layer.succeed(
@@ -98,7 +122,7 @@ describe("deliverInvitation", () => {
     Effect.gen(function* () {
       const w = world(queued());
       const outcome = yield* deliverInvitation("d1", render).pipe(Effect.provide(w.layer));
-      expect(outcome).toEqual({ _tag: "Sent", messageId: "m1" });
+      expect(outcome).toEqual({ _tag: "Sent", messageId: "m-d1" });
       expect(w.sent.map((m) => m.to)).toEqual(["ann@example.com"]);
       expect(w.calls).toEqual(["begin", "claim", "sent d1", "event delivery.sent o1", "commit"]);
     }),
@@ -161,6 +185,43 @@ describe("deliverInvitation", () => {
       });
       expect(deferred.calls).toEqual(["begin", "claim", "attempt d1 postmark http 503: down", "commit"]);
     }),
+  );
+
+  it.effect(
+    "a batch settles each delivery on its own: one refused recipient fails neither the sent nor the retried",
+    () =>
+      Effect.gen(function* () {
+        const w = world(
+          (id) => (id === "gone" ? { _tag: "Missing" } : queued({ id, email: `${id}@example.com` })),
+          (m) =>
+            m.to === "bad@example.com"
+              ? permanentMailError("postmark error 406: inactive recipient")
+              : m.to === "busy@example.com"
+                ? temporaryMailError("postmark http 429: too many requests")
+                : null,
+        );
+        const outcomes = yield* deliverInvitations(["ok", "bad", "busy", "gone", "ok"], render).pipe(
+          Effect.provide(w.layer),
+        );
+        expect(Object.fromEntries(outcomes)).toEqual({
+          ok: { _tag: "Sent", messageId: "m-ok" },
+          bad: { _tag: "Failed", reason: "postmark error 406: inactive recipient" },
+          busy: { _tag: "Retry", reason: "postmark http 429: too many requests" },
+          gone: { _tag: "Skipped", reason: "missing" },
+        });
+        expect(w.sent.map((m) => m.to)).toEqual(["ok@example.com"]);
+        expect(w.calls).toEqual([
+          "begin",
+          "claim",
+          "sent ok",
+          "failed bad postmark error 406: inactive recipient",
+          "attempt busy postmark http 429: too many requests",
+          // One event per delivery that changed state, in the same transaction; none for the retry.
+          "event delivery.sent o1",
+          "event delivery.failed o1",
+          "commit",
+        ]);
+      }),
   );
 
   it.effect("abandonDelivery gives the delivery up, with one event per organization of its invites", () =>

@@ -51,20 +51,26 @@ export type ClaimedDelivery =
   | { readonly _tag: "Settled"; readonly status: "sent" | "failed" }
   | { readonly _tag: "Queued"; readonly delivery: OutgoingDelivery };
 
+/** What a send attempt leaves on a delivery. */
+export type DeliveryRecord =
+  /** Sent: the provider's message id is kept (reports are matched by it) and the token wiped. */
+  | { readonly _tag: "Sent"; readonly id: string; readonly messageId: string | null }
+  /** Given up with its reason; the token is wiped. */
+  | { readonly _tag: "Failed"; readonly id: string; readonly reason: string }
+  /** A failed attempt that will be retried; the delivery stays queued. */
+  | { readonly _tag: "Attempted"; readonly id: string; readonly reason: string };
+
 /**
  * The worker's side of deliveries. Every method runs in the caller's transaction; `claim` locks
- * the delivery until that transaction ends, so that two workers holding the same job send once.
+ * the deliveries until that transaction ends, so that two workers holding the same job send once.
  */
 export class DeliveryOutbox extends Context.Service<
   DeliveryOutbox,
   {
-    claim(deliveryId: string): Effect.Effect<ClaimedDelivery, RepositoryError>;
-    /** Records the send and wipes the stored token. */
-    markSent(deliveryId: string): Effect.Effect<void, RepositoryError>;
-    /** Gives up on a delivery with its reason and wipes the stored token. */
-    markFailed(deliveryId: string, reason: string): Effect.Effect<void, RepositoryError>;
-    /** Counts a failed attempt that will be retried; the delivery stays queued. */
-    recordAttempt(deliveryId: string, reason: string): Effect.Effect<void, RepositoryError>;
+    /** Locks and reads the deliveries (in id order, so that two claims never deadlock); absent ids are `Missing`. */
+    claim(deliveryIds: ReadonlyArray<string>): Effect.Effect<ReadonlyMap<string, ClaimedDelivery>, RepositoryError>;
+    /** Records the outcome of each attempt; only deliveries still queued change. */
+    record(records: ReadonlyArray<DeliveryRecord>): Effect.Effect<void, RepositoryError>;
     /**
      * Marks a still-queued delivery failed once its retries are used up, keeping the last attempt's
      * reason. Answers whether it was still queued.

@@ -1,5 +1,7 @@
 import { Context, type Effect } from "effect";
 import type { RepositoryError } from "../errors/Errors.ts";
+import type { DeliveryStatus } from "../invites/Invite.ts";
+import type { ResolvedTarget } from "../targets/Target.ts";
 
 export interface NewDelivery {
   readonly id: string;
@@ -9,7 +11,22 @@ export interface NewDelivery {
   readonly tokenHash: string;
   readonly inviterName: string;
   readonly kind: "invite" | "resend";
+  /** Not before this time: the recipient had an email for the same invite less than a minute ago. */
+  readonly startAfter?: Date | undefined;
 }
+
+/** The delivery a pending invite points at, as far as choosing the next one needs. */
+export interface CurrentDelivery {
+  readonly target: ResolvedTarget;
+  readonly deliveryId: string;
+  readonly status: DeliveryStatus;
+  readonly sentAt: Date | null;
+}
+
+/** A queued delivery renewed with a new token; or, when it left `queued` meanwhile, where it is now. */
+export type Renewal =
+  | { readonly renewed: true }
+  | { readonly renewed: false; readonly status: DeliveryStatus; readonly sentAt: Date | null };
 
 export class DeliveryRepository extends Context.Service<
   DeliveryRepository,
@@ -21,5 +38,22 @@ export class DeliveryRepository extends Context.Service<
      * lock on the recipient, so that concurrent resends are counted one after the other.
      */
     countResends(email: string, since: Date): Effect.Effect<number, RepositoryError>;
+    /**
+     * The deliveries of the pending invites of `email` to these targets. Inside a transaction it
+     * first takes a lock on the recipient, so that concurrent invites to one person are decided one
+     * after the other, each seeing what the previous one committed.
+     */
+    current(
+      email: string,
+      targets: ReadonlyArray<ResolvedTarget>,
+    ): Effect.Effect<ReadonlyArray<CurrentDelivery>, RepositoryError>;
+    /**
+     * Gives a still-queued delivery a new token (the old one stops working). Waits for a worker
+     * that is sending it; if it is not queued any more, answers where it is now.
+     */
+    renew(
+      deliveryId: string,
+      token: { readonly token: string; readonly hash: string },
+    ): Effect.Effect<Renewal, RepositoryError>;
   }
 >()("@admit/domain/DeliveryRepository") {}

@@ -1,4 +1,4 @@
-import { Context, type Effect, Schema } from "effect";
+import { Context, type Effect, type Result, Schema } from "effect";
 
 /** One email to one recipient. Every field is already safe to hand to a transport. */
 export interface MailMessage {
@@ -33,9 +33,18 @@ export class MailError extends Schema.TaggedError<MailError>()("MailError", {
 export const permanentMailError = (reason: string) => new MailError({ permanent: true, reason });
 export const temporaryMailError = (reason: string) => new MailError({ permanent: false, reason });
 
+/** One message's answer within a batch: accepted, or refused on its own. */
+export type BatchResult = Result.Result<MailReceipt, MailError>;
+
 export class Mailer extends Context.Service<
   Mailer,
   {
     send(message: MailMessage): Effect.Effect<MailReceipt, MailError>;
+    /**
+     * Sends several messages at once (the provider's batch call, or a pool of connections) and
+     * answers one result per message, in order: one refused recipient never fails the others. A
+     * failure of the whole call (network, throttling) is every message's temporary failure.
+     */
+    sendBatch(messages: ReadonlyArray<MailMessage>): Effect.Effect<ReadonlyArray<BatchResult>>;
   }
 >()("@admit/domain/Mailer") {}

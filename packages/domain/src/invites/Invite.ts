@@ -7,7 +7,27 @@ export type StoredInviteStatus = "pending" | "accepted" | "declined" | "revoked"
 export type InviteStatus = StoredInviteStatus | "expired";
 export const INVITE_STATUSES = ["pending", "accepted", "declined", "revoked", "expired"] as const;
 
-export type DeliveryStatus = "queued" | "sent" | "failed";
+/** `queued`, then `sent` or `failed` by the worker; then, from the provider's reports, `delivered`, `bounced` or `complained`. */
+export type DeliveryStatus = "queued" | "sent" | "failed" | "delivered" | "bounced" | "complained";
+export const DELIVERY_STATUSES = ["queued", "sent", "failed", "delivered", "bounced", "complained"] as const;
+
+/** A bounce as the provider reported it. */
+export interface DeliveryBounce {
+  /** The provider's bounce type, e.g. Postmark's `HardBounce`, `SoftBounce`, `Transient`. */
+  readonly type: string;
+  readonly description: string;
+  /** The address cannot be mailed again (a hard bounce, or the provider deactivated it). */
+  readonly permanent: boolean;
+}
+
+/** What callers see of an invite's delivery. */
+export interface DeliveryView {
+  readonly id: string;
+  readonly status: DeliveryStatus;
+  readonly lastError: string | null;
+  /** The last bounce reported, if any. */
+  readonly bounce: DeliveryBounce | null;
+}
 
 /** An invite as stored, with what the lifecycle rules need to know. */
 export interface InviteRecord {
@@ -19,7 +39,7 @@ export interface InviteRecord {
   readonly expiresAt: Date;
   readonly createdAt: Date;
   readonly inviter: { readonly kind: InviterKind; readonly id: string | null; readonly name: string };
-  readonly delivery: { readonly id: string; readonly status: DeliveryStatus; readonly lastError: string | null };
+  readonly delivery: DeliveryView;
   readonly redirectUrl: string | null;
   readonly locale: string | null;
 }
@@ -35,7 +55,7 @@ export interface InviteView {
   readonly expiresAt: Date;
   readonly createdAt: Date;
   readonly invitedBy: { readonly kind: InviterKind; readonly id: string | null; readonly name: string };
-  readonly delivery: { readonly id: string; readonly status: DeliveryStatus; readonly lastError: string | null };
+  readonly delivery: DeliveryView;
   readonly redirectUrl: string | null;
   readonly locale: string | null;
 }

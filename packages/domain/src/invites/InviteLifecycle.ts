@@ -16,10 +16,10 @@ import { type ResolvedTarget, targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
 import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
 import { UserRepository } from "../users/UserRepository.ts";
-import { type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
+import { type DeliveryStatus, type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
 import { type InviteFilter, InviteRepository } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
-import { queueDelivery } from "./Invites.ts";
+import { EMAIL_INTERVAL_MS, queueDelivery } from "./Invites.ts";
 
 const inviteNotFound = () => new NotFound({ reason: "invite_not_found" });
 
@@ -60,6 +60,7 @@ export interface ListInvitesInput extends PageRequest {
   readonly websiteId?: string | undefined;
   readonly groupId?: string | undefined;
   readonly status?: InviteStatus | undefined;
+  readonly deliveryStatus?: DeliveryStatus | undefined;
   readonly email?: string | undefined;
 }
 
@@ -70,6 +71,7 @@ export const listInvites = Effect.fn("Invites.list")(function* (principal: Princ
     websiteId: input.websiteId,
     groupId: input.groupId,
     status: input.status,
+    deliveryStatus: input.deliveryStatus,
     email: input.email === undefined ? undefined : normalizeEmail(input.email),
     now: new Date(now),
   };
@@ -120,13 +122,24 @@ export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Pr
       const recent = yield* deliveries.countResends(invite.email, new Date(now - 3_600_000));
       if (recent >= settings.resendsPerRecipientPerHour)
         return yield* new TooManyRequests({ reason: "resend_throttled" });
-      const deliveryId = yield* queueDelivery(invite.email, invite.inviter.name, "resend");
+      // A resend is an explicit request for a new email (and is throttled per hour); after an
+      // email for this invite it waits until a minute has passed.
+      const [current] = yield* deliveries.current(invite.email, [invite.target]);
+      const sentAt = current?.sentAt ?? null;
+      const deliveryId = yield* queueDelivery(
+        invite.email,
+        invite.inviter.name,
+        "resend",
+        sentAt !== null && now - sentAt.getTime() < EMAIL_INTERVAL_MS
+          ? new Date(sentAt.getTime() + EMAIL_INTERVAL_MS)
+          : undefined,
+      );
       const expiresAt = new Date(now + settings.inviteTtlMs);
       yield* invites.redeliver(invite.id, deliveryId, expiresAt);
       yield* chargeEmailQuota(invite.target.organizationId === null ? [] : [invite.target.organizationId]);
       yield* emit([inviteEvent("invite.resent", actorOf(principal), invite, { expiresAt: expiresAt.toISOString() })]);
       return toInviteView(
-        { ...invite, expiresAt, delivery: { id: deliveryId, status: "queued", lastError: null } },
+        { ...invite, expiresAt, delivery: { id: deliveryId, status: "queued", lastError: null, bounce: null } },
         now,
       );
     }),

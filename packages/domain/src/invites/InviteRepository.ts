@@ -4,7 +4,7 @@ import type { Role } from "../access/Role.ts";
 import type { RepositoryError } from "../errors/Errors.ts";
 import type { Page, PageRequest } from "../members/MembershipRepository.ts";
 import type { ResolvedTarget } from "../targets/Target.ts";
-import type { InviteRecord, InviteStatus } from "./Invite.ts";
+import type { DeliveryStatus, InviteRecord, InviteStatus } from "./Invite.ts";
 
 export interface NewInvite {
   readonly id: string;
@@ -28,6 +28,8 @@ export interface InviteFilter {
   readonly groupId?: string | undefined;
   readonly email?: string | undefined;
   readonly status?: InviteStatus | undefined;
+  /** The status of the invite's delivery. */
+  readonly deliveryStatus?: DeliveryStatus | undefined;
   /** For telling pending from expired. */
   readonly now: Date;
 }

@@ -2,7 +2,7 @@ import { Clock, Effect } from "effect";
 import { checkTargets, requireTarget } from "../access/Access.ts";
 import { inviterOf, type Principal } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
-import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
+import { type CurrentDelivery, DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
 import { AlreadyMember, InvalidInput } from "../errors/Errors.ts";
 import type { RefusalReason } from "../errors/Reasons.ts";
 import { actorOf, inviteEvent, memberEvent } from "../events/Event.ts";
@@ -142,6 +142,7 @@ export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
   email: string,
   inviterName: string,
   kind: "invite" | "resend",
+  startAfter?: Date,
 ) {
   const id = yield* (yield* IdGenerator).next;
   const token = yield* (yield* TokenGenerator).next("inv");
@@ -152,8 +153,55 @@ export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
     tokenHash: token.hash,
     inviterName,
     kind,
+    startAfter,
   });
   return id;
+});
+
+/** A recipient gets at most one email per invite in this time. */
+export const EMAIL_INTERVAL_MS = 60_000;
+
+const recentlySent = (d: Pick<CurrentDelivery, "sentAt">, now: number) =>
+  d.sentAt !== null && now - d.sentAt.getTime() < EMAIL_INTERVAL_MS;
+
+/**
+ * The delivery that carries a new email invite (or a replacement) of `email` to `targets`, so that
+ * a burst of identical invites sends one email:
+ * - every target already pending on one delivery that is still queued: that delivery is reused
+ *   with a new token (the invite gets a new expiry from the caller); nothing new is queued;
+ * - that delivery was sent less than a minute ago: the replacement rides on it (the link just
+ *   emailed stays valid, with the new role and expiry) and nothing is sent;
+ * - otherwise a new delivery, held back until a minute after the last email for these invites.
+ */
+export const deliveryForInvites = Effect.fn("Invites.deliveryFor")(function* (
+  email: string,
+  inviterName: string,
+  targets: ReadonlyArray<ResolvedTarget>,
+) {
+  const deliveries = yield* DeliveryRepository;
+  const current = yield* deliveries.current(email, targets);
+  const now = yield* Clock.currentTimeMillis;
+  const only = current[0];
+  if (
+    only !== undefined &&
+    current.length === targets.length &&
+    current.every((c) => c.deliveryId === only.deliveryId)
+  ) {
+    let state: Pick<CurrentDelivery, "status" | "sentAt"> = only;
+    if (state.status === "queued") {
+      const renewal = yield* deliveries.renew(only.deliveryId, yield* (yield* TokenGenerator).next("inv"));
+      if (renewal.renewed) return only.deliveryId;
+      state = renewal;
+    }
+    if ((state.status === "sent" || state.status === "delivered") && recentlySent(state, now)) return only.deliveryId;
+  }
+  const last = Math.max(0, ...current.flatMap((c) => (c.sentAt === null ? [] : [c.sentAt.getTime()])));
+  return yield* queueDelivery(
+    email,
+    inviterName,
+    "invite",
+    now - last < EMAIL_INTERVAL_MS ? new Date(last + EMAIL_INTERVAL_MS) : undefined,
+  );
 });
 
 /** `invites.create`: one email, one target, added now (`direct`) or invited by email. */
@@ -204,7 +252,7 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
     Effect.gen(function* () {
       const already = yield* memberships.memberTargetsByEmail(email, [target]);
       if (already.length > 0) return yield* new AlreadyMember();
-      const deliveryId = yield* queueDelivery(email, inviter.name, "invite");
+      const deliveryId = yield* deliveryForInvites(email, inviter.name, [target]);
       const expiresAt = new Date(now + settings.inviteTtlMs);
       const [inviteId] = yield* invites.upsertPending([
         {
@@ -355,7 +403,7 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
         const invitable = allowed.filter((t) => !members.has(targetKey(t)));
         for (const t of allowed) if (members.has(targetKey(t))) outcome.set(targetKey(t), { status: "already_member" });
         if (invitable.length === 0) return;
-        const deliveryId = yield* queueDelivery(email, inviter.name, "invite");
+        const deliveryId = yield* deliveryForInvites(email, inviter.name, invitable);
         const expiresAt = new Date(now + settings.inviteTtlMs);
         const rows = [];
         for (const target of invitable) {

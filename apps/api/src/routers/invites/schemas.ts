@@ -1,4 +1,4 @@
-import { INVITE_STATUSES, MAX_BULK_TARGETS } from "@admit/domain";
+import { DELIVERY_STATUSES, INVITE_STATUSES, MAX_BULK_TARGETS } from "@admit/domain";
 import { z } from "zod";
 import { email, id, locale, page, personName, role, targetType, text } from "../../schemas.ts";
 
@@ -47,6 +47,7 @@ export const listInvitesInput = z
     websiteId: id.optional(),
     groupId: id.optional(),
     status: z.enum(INVITE_STATUSES, { error: `Must be one of: ${INVITE_STATUSES.join(", ")}` }).optional(),
+    deliveryStatus: z.enum(DELIVERY_STATUSES, { error: `Must be one of: ${DELIVERY_STATUSES.join(", ")}` }).optional(),
     email: email.optional(),
     ...page,
   })

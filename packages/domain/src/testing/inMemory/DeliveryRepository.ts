@@ -1,5 +1,5 @@
-import { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
-import { type DeliveryRow, storeAdapter } from "./Store.ts";
+import { DeliveryRepository, type Renewal } from "../../deliveries/DeliveryRepository.ts";
+import { type DeliveryRow, type StoreState, sameTarget, storeAdapter } from "./Store.ts";
 
 export const DeliveryRepositoryTest = storeAdapter(DeliveryRepository, ({ r, w }) =>
   DeliveryRepository.of({
@@ -19,6 +19,38 @@ export const DeliveryRepositoryTest = storeAdapter(DeliveryRepository, ({ r, w }
           createdAt: at,
         };
         return [undefined, { ...s, deliveries: [...s.deliveries, row] }];
+      }),
+    current: (email, targets) =>
+      r("DeliveryRepository.current", (s) =>
+        s.invites.flatMap((i) => {
+          const target = targets.find((t) => sameTarget(t, i.target));
+          const d = s.deliveries.find((x) => x.id === i.deliveryId);
+          return i.status === "pending" && i.email === email && target !== undefined && d !== undefined
+            ? [{ target, deliveryId: d.id, status: d.status, sentAt: d.sentAt ?? null }]
+            : [];
+        }),
+      ),
+    renew: (deliveryId, token) =>
+      w("DeliveryRepository.renew", (s): readonly [Renewal, StoreState] => {
+        const d = s.deliveries.find((x) => x.id === deliveryId);
+        if (d === undefined) throw new Error(`deliveries: no ${deliveryId}`);
+        if (d.status !== "queued") return [{ renewed: false, status: d.status, sentAt: d.sentAt ?? null }, s];
+        if (s.deliveries.some((x) => x.tokenHash === token.hash)) throw new Error("deliveries.token_hash: duplicate");
+        // The old token's hash stays on a closed row that no invite points at: the old token reads as
+        // superseded. The renewed delivery moves last, as a new one would be.
+        const renewed = { ...d, token: token.token, tokenHash: token.hash };
+        const closed: DeliveryRow = {
+          ...d,
+          id: `${d.id}:superseded:${d.tokenHash}`,
+          token: null,
+          kind: "invite",
+          status: "failed",
+          lastError: "superseded",
+        };
+        return [
+          { renewed: true },
+          { ...s, deliveries: [...s.deliveries.filter((x) => x.id !== deliveryId), closed, renewed] },
+        ];
       }),
     countResends: (email, since) =>
       r(

@@ -52,7 +52,7 @@ export const InviteRepositoryTest = storeAdapter(InviteRepository, ({ r, w }) =>
     list: (filter, page) =>
       r("InviteRepository.list", (s) => {
         const p = paginateNewestFirst(
-          s.invites.filter((row) => matchesFilter(row, filter)),
+          s.invites.filter((row) => matchesFilter(s, row, filter)),
           page,
         );
         return { items: p.items.map((row) => inviteRecord(s, row)), nextCursor: p.nextCursor };

@@ -94,6 +94,9 @@ export interface DeliveryRow {
   readonly status: DeliveryStatus;
   readonly lastError: string | null;
   readonly createdAt: Date;
+  /** Not before this time (a paced email). */
+  readonly startAfter?: Date | undefined;
+  readonly sentAt?: Date | null;
 }
 
 export interface UserTokenRow {
@@ -372,11 +375,18 @@ export const inviteRecord = (s: StoreState, row: InviteRow): InviteRecord => {
     inviter: row.inviter,
     redirectUrl: row.redirectUrl,
     locale: row.locale,
-    delivery: { id: row.deliveryId, status: delivery?.status ?? "queued", lastError: delivery?.lastError ?? null },
+    delivery: {
+      id: row.deliveryId,
+      status: delivery?.status ?? "queued",
+      lastError: delivery?.lastError ?? null,
+      bounce: null,
+    },
   };
 };
 
-export const matchesFilter = (row: InviteRow, filter: InviteFilter): boolean =>
+export const matchesFilter = (s: StoreState, row: InviteRow, filter: InviteFilter): boolean =>
+  (filter.deliveryStatus === undefined ||
+    s.deliveries.find((d) => d.id === row.deliveryId)?.status === filter.deliveryStatus) &&
   (filter.organizationId === undefined || row.target.organizationId === filter.organizationId) &&
   (filter.websiteId === undefined || (row.target.type === "website" && row.target.id === filter.websiteId)) &&
   (filter.groupId === undefined || (row.target.type === "group" && row.target.id === filter.groupId)) &&
