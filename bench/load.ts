@@ -84,7 +84,8 @@ export const percentile = (sorted: Float64Array, p: number): number =>
     : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
 
 /**
- * Runs `concurrency` loops for `warmupMs` (not counted) and then `durationMs` (counted). `op`
+ * Runs `concurrency` loops for `warmupMs` (not counted) and then `durationMs` (counted; longer if no
+ * request begun in it has ended by then). `op`
  * does one unit of work and answers whether it succeeded (or an error text); `next` answers the
  * loop's next unit, or null when there is no more work.
  */
@@ -147,6 +148,9 @@ export const runLoad = async <W>(options: {
   measuring = true;
   const t0 = performance.now();
   await sleep(options.durationMs);
+  // A window shorter than one request (a quick run on a busy machine) would measure nothing: it
+  // stays open until a request begun inside it has ended, for a minute at most.
+  while (count + errors === 0 && !exhausted && performance.now() - t0 < 60_000) await sleep(20);
   measuring = false;
   const seconds = (performance.now() - t0) / 1000;
   await options.onWindow?.("end", () => completed);
