@@ -24,7 +24,7 @@ import {
 } from "../targets/Target.ts";
 import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
 import { UserRepository } from "../users/UserRepository.ts";
-import { InviteRepository } from "./InviteRepository.ts";
+import { InviteRepository, type NewInvite } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
 
 export type InviteMethod = "direct" | "email";
@@ -204,6 +204,17 @@ export const deliveryForInvites = Effect.fn("Invites.deliveryFor")(function* (
   );
 });
 
+/** One pending invite per target, all alike but for the target, in one write; their ids in order. */
+const writePendingInvites = Effect.fnUntraced(function* (
+  targets: ReadonlyArray<ResolvedTarget>,
+  invite: Omit<NewInvite, "id" | "target">,
+) {
+  const ids = yield* IdGenerator;
+  const rows: NewInvite[] = [];
+  for (const target of targets) rows.push({ ...invite, id: yield* ids.next, target });
+  return yield* (yield* InviteRepository).upsertPending(rows);
+});
+
 /** `invites.create`: one email, one target, added now (`direct`) or invited by email. */
 export const createInvite = Effect.fn("Invites.create")(function* (principal: Principal, input: CreateInviteInput) {
   const named = targetOf(principal, input);
@@ -243,8 +254,6 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
     );
   }
 
-  const ids = yield* IdGenerator;
-  const invites = yield* InviteRepository;
   const settings = yield* InviteSettings;
   const now = yield* Clock.currentTimeMillis;
   const inviter = inviterOf(principal);
@@ -254,21 +263,17 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
       if (already.length > 0) return yield* new AlreadyMember();
       const deliveryId = yield* deliveryForInvites(email, inviter.name, [target]);
       const expiresAt = new Date(now + settings.inviteTtlMs);
-      const [inviteId] = yield* invites.upsertPending([
-        {
-          id: yield* ids.next,
-          email,
-          target,
-          role: input.role,
-          deliveryId,
-          inviter,
-          firstName,
-          lastName,
-          expiresAt,
-          redirectUrl,
-          locale: locale.locale,
-        },
-      ]);
+      const [inviteId] = yield* writePendingInvites([target], {
+        email,
+        role: input.role,
+        deliveryId,
+        inviter,
+        firstName,
+        lastName,
+        expiresAt,
+        redirectUrl,
+        locale: locale.locale,
+      });
       yield* emit([
         inviteEvent(
           "invite.created",
@@ -392,8 +397,6 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
       }),
     );
   } else if (allowed.length > 0) {
-    const ids = yield* IdGenerator;
-    const invites = yield* InviteRepository;
     const settings = yield* InviteSettings;
     const now = yield* Clock.currentTimeMillis;
     const inviter = inviterOf(principal);
@@ -405,23 +408,17 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
         if (invitable.length === 0) return;
         const deliveryId = yield* deliveryForInvites(email, inviter.name, invitable);
         const expiresAt = new Date(now + settings.inviteTtlMs);
-        const rows = [];
-        for (const target of invitable) {
-          rows.push({
-            id: yield* ids.next,
-            email,
-            target,
-            role: input.role,
-            deliveryId,
-            inviter,
-            firstName,
-            lastName,
-            expiresAt,
-            redirectUrl,
-            locale: locale.locale,
-          });
-        }
-        const inviteIds = yield* invites.upsertPending(rows);
+        const inviteIds = yield* writePendingInvites(invitable, {
+          email,
+          role: input.role,
+          deliveryId,
+          inviter,
+          firstName,
+          lastName,
+          expiresAt,
+          redirectUrl,
+          locale: locale.locale,
+        });
         // One consolidated email, counted once against every organization it invites to.
         yield* chargeEmailQuota(invitable.flatMap((t) => (t.organizationId === null ? [] : [t.organizationId])));
         invitable.forEach((t, i) => {
