@@ -1,27 +1,27 @@
 import { Transactor } from "@admit/domain";
 import { Layer } from "effect";
-import { ApiKeyRepositoryMikro } from "./adapters/ApiKeyRepositoryMikro.ts";
-import { DeliveryOutboxMikro } from "./adapters/DeliveryOutboxMikro.ts";
-import { DeliveryReportRepositoryMikro } from "./adapters/DeliveryReportRepositoryMikro.ts";
-import { DeliveryRepositoryMikro } from "./adapters/DeliveryRepositoryMikro.ts";
-import { EmailQuotaCounterMikro } from "./adapters/EmailQuotaCounterMikro.ts";
-import { EventLogMikro } from "./adapters/EventLogMikro.ts";
-import { ExpiredInvitesMikro } from "./adapters/ExpiredInvitesMikro.ts";
-import { InviteRepositoryMikro } from "./adapters/InviteRepositoryMikro.ts";
+import { ApiKeyRepositoryPostgres } from "./adapters/ApiKeyRepositoryPostgres.ts";
+import { DeliveryOutboxPostgres } from "./adapters/DeliveryOutboxPostgres.ts";
+import { DeliveryReportRepositoryPostgres } from "./adapters/DeliveryReportRepositoryPostgres.ts";
+import { DeliveryRepositoryPostgres } from "./adapters/DeliveryRepositoryPostgres.ts";
+import { EmailQuotaCounterPostgres } from "./adapters/EmailQuotaCounterPostgres.ts";
+import { EventLogPostgres } from "./adapters/EventLogPostgres.ts";
+import { ExpiredInvitesPostgres } from "./adapters/ExpiredInvitesPostgres.ts";
+import { InviteRepositoryPostgres } from "./adapters/InviteRepositoryPostgres.ts";
 import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
-import { LinkInviteRepositoryMikro } from "./adapters/LinkInviteRepositoryMikro.ts";
-import { MembershipRepositoryMikro } from "./adapters/MembershipRepositoryMikro.ts";
-import { TargetRepositoryMikro } from "./adapters/TargetRepositoryMikro.ts";
-import { TenancyRepositoryMikro } from "./adapters/TenancyRepositoryMikro.ts";
-import { UserRepositoryMikro } from "./adapters/UserRepositoryMikro.ts";
-import { UserTokenRepositoryMikro } from "./adapters/UserTokenRepositoryMikro.ts";
-import { WebhookRepositoryMikro } from "./adapters/WebhookRepositoryMikro.ts";
+import { LinkInviteRepositoryPostgres } from "./adapters/LinkInviteRepositoryPostgres.ts";
+import { MembershipRepositoryPostgres } from "./adapters/MembershipRepositoryPostgres.ts";
+import { TargetRepositoryPostgres } from "./adapters/TargetRepositoryPostgres.ts";
+import { TenancyRepositoryPostgres } from "./adapters/TenancyRepositoryPostgres.ts";
+import { UserRepositoryPostgres } from "./adapters/UserRepositoryPostgres.ts";
+import { UserTokenRepositoryPostgres } from "./adapters/UserTokenRepositoryPostgres.ts";
+import { WebhookRepositoryPostgres } from "./adapters/WebhookRepositoryPostgres.ts";
 import type { CredentialCache } from "./credentialCache.ts";
 import type { Orm } from "./orm.ts";
 import { makeTokenSealer } from "./sealing.ts";
 import { Database, withTransaction } from "./sql.ts";
 
-export const TransactorMikro = Layer.effect(
+export const TransactorPostgres = Layer.effect(
   Transactor,
   Database.useSync(({ orm }) => Transactor.of({ withTransaction: withTransaction(orm) })),
 );
@@ -32,22 +32,22 @@ export const TransactorMikro = Layer.effect(
  */
 export const layer = (orm: Orm, options: { tokenKey: string; credentials?: CredentialCache | null }) =>
   Layer.mergeAll(
-    TransactorMikro,
-    TargetRepositoryMikro,
-    UserRepositoryMikro,
-    MembershipRepositoryMikro,
-    InviteRepositoryMikro,
-    DeliveryRepositoryMikro,
-    DeliveryOutboxMikro,
-    DeliveryReportRepositoryMikro,
-    EmailQuotaCounterMikro,
-    TenancyRepositoryMikro,
-    ApiKeyRepositoryMikro,
-    UserTokenRepositoryMikro,
-    LinkInviteRepositoryMikro,
-    EventLogMikro,
-    ExpiredInvitesMikro,
-    WebhookRepositoryMikro,
+    TransactorPostgres,
+    TargetRepositoryPostgres,
+    UserRepositoryPostgres,
+    MembershipRepositoryPostgres,
+    InviteRepositoryPostgres,
+    DeliveryRepositoryPostgres,
+    DeliveryOutboxPostgres,
+    DeliveryReportRepositoryPostgres,
+    EmailQuotaCounterPostgres,
+    TenancyRepositoryPostgres,
+    ApiKeyRepositoryPostgres,
+    UserTokenRepositoryPostgres,
+    LinkInviteRepositoryPostgres,
+    EventLogPostgres,
+    ExpiredInvitesPostgres,
+    WebhookRepositoryPostgres,
   ).pipe(
     Layer.provideMerge(Layer.mergeAll(IdGeneratorCrypto, TokenGeneratorCrypto)),
     Layer.provide(

@@ -1,5 +1,6 @@
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
+import type { Pool, PoolClient } from "pg";
 import { entities } from "./entities/index.ts";
 import { migrations } from "./migrations/index.ts";
 import { installDeliveryQueue } from "./queue.ts";
@@ -18,6 +19,7 @@ export const MIGRATIONS_TABLE = "admit_migrations";
 const QUEUE_SCHEMA = "pgboss";
 
 export function initOrm(options: OrmOptions): Promise<Orm> {
+  const { onQuery } = options;
   return MikroORM.init({
     clientUrl: options.databaseUrl,
     entities,
@@ -28,12 +30,9 @@ export function initOrm(options: OrmOptions): Promise<Orm> {
     discovery: { warnWhenNoEntities: false },
     // The migrations' own bookkeeping and pg-boss's schema are not described by entities.
     schemaGenerator: { skipTables: [MIGRATIONS_TABLE], ignoreSchema: [QUEUE_SCHEMA] },
-    ...(options.onQuery
-      ? {
-          debug: ["query"],
-          logger: (message: string) => options.onQuery?.(message),
-        }
-      : {}),
+    // Counted at the driver: every statement any pooled `pg` client sends, whether it came from
+    // the entity manager, Kysely or a transaction's begin/commit.
+    ...(onQuery ? { driverOptions: { onPoolCreated: (pool: Pool) => countStatements(pool, onQuery) } } : {}),
   });
 }
 
@@ -49,4 +48,19 @@ export async function migrate(databaseUrl: string): Promise<void> {
     await orm.close(true);
   }
   await installDeliveryQueue(databaseUrl);
+}
+
+const counted = new WeakSet<PoolClient>();
+
+function countStatements(pool: Pool, onQuery: (sql: string) => void): void {
+  pool.on("connect", (client) => {
+    if (counted.has(client)) return;
+    counted.add(client);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const [first] = args;
+      onQuery(typeof first === "string" ? first : String((first as { text?: string } | null)?.text ?? ""));
+      return query(...args);
+    };
+  });
 }

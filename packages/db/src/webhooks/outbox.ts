@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { EventRecord } from "@admit/domain";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { fromKysely, type KyselyTransactionLike, type PgBoss } from "pg-boss";
-import { EVENT_COLUMNS, eventRecord } from "../adapters/EventLogMikro.ts";
+import { EVENT_COLUMNS, eventRecord } from "../adapters/EventLogPostgres.ts";
 import type { Orm } from "../orm.ts";
 import type { TokenSealer } from "../sealing.ts";
 import { date, pgArray, type Row } from "../sql.ts";

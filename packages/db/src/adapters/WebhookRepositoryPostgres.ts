@@ -44,7 +44,7 @@ const attempt = (r: Row): WebhookAttempt => ({
   createdAt: date(r.createdAt),
 });
 
-export const WebhookRepositoryMikro = Layer.effect(
+export const WebhookRepositoryPostgres = Layer.effect(
   WebhookRepository,
   Effect.gen(function* () {
     const { orm, sealer } = yield* Database;

@@ -14,7 +14,7 @@ const memberView = (r: Record<string, unknown>): MemberView => ({
   createdAt: date(r.createdAt),
 });
 
-export const MembershipRepositoryMikro = Layer.effect(
+export const MembershipRepositoryPostgres = Layer.effect(
   MembershipRepository,
   Effect.gen(function* () {
     const query = makeQuery((yield* Database).orm);

@@ -53,7 +53,7 @@ export const record = (r: Row): InviteRecord => ({
   locale: r.locale === null ? null : String(r.locale),
 });
 
-export const InviteRepositoryMikro = Layer.effect(
+export const InviteRepositoryPostgres = Layer.effect(
   InviteRepository,
   Effect.gen(function* () {
     const query = makeQuery((yield* Database).orm);

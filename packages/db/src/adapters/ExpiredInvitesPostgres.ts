@@ -1,9 +1,9 @@
 import { ExpiredInvites } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { Database, makeQuery } from "../sql.ts";
-import { record, SELECT } from "./InviteRepositoryMikro.ts";
+import { record, SELECT } from "./InviteRepositoryPostgres.ts";
 
-export const ExpiredInvitesMikro = Layer.effect(
+export const ExpiredInvitesPostgres = Layer.effect(
   ExpiredInvites,
   Effect.gen(function* () {
     const query = makeQuery((yield* Database).orm);

@@ -14,7 +14,7 @@ const apiKey = (r: Row): ApiKeyView => ({
   revokedAt: dateOrNull(r.revokedAt),
 });
 
-export const ApiKeyRepositoryMikro = Layer.effect(
+export const ApiKeyRepositoryPostgres = Layer.effect(
   ApiKeyRepository,
   Effect.gen(function* () {
     const { orm, credentials } = yield* Database;

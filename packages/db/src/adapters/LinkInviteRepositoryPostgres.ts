@@ -26,7 +26,7 @@ const toRecord = (r: Row, code: string | null): LinkInviteRecord => ({
   code,
 });
 
-export const LinkInviteRepositoryMikro = Layer.effect(
+export const LinkInviteRepositoryPostgres = Layer.effect(
   LinkInviteRepository,
   Effect.gen(function* () {
     const { orm, sealer } = yield* Database;

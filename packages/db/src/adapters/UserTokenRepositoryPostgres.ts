@@ -1,9 +1,9 @@
 import { UserTokenRepository, type UserView } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { Database, date, makeQuery } from "../sql.ts";
-import { userView } from "./UserRepositoryMikro.ts";
+import { userView } from "./UserRepositoryPostgres.ts";
 
-export const UserTokenRepositoryMikro = Layer.effect(
+export const UserTokenRepositoryPostgres = Layer.effect(
   UserTokenRepository,
   Effect.gen(function* () {
     const { orm, credentials } = yield* Database;
@@ -15,7 +15,7 @@ export const UserTokenRepositoryMikro = Layer.effect(
          from user_tokens t join users u on u.id = t.user_id
          where t.token_hash = decode(?, 'hex') and t.expires_at > ?::timestamptz`,
         [hash, now.toISOString()],
-      ).pipe(Effect.map(([row]) => (row ? { user: userView(row), expiresAt: date(row.expiresAt) } : null)));
+      ).pipe(Effect.map(([row]) => (row ? { user: userView(row as never), expiresAt: date(row.expiresAt) } : null)));
     return UserTokenRepository.of({
       create: (t) =>
         query("insert into user_tokens (id, user_id, token_hash, expires_at) values (?, ?, decode(?, 'hex'), ?)", [

@@ -8,7 +8,7 @@ import { Database, date, makeQuery, pgArray } from "../sql.ts";
  * The row stays locked until the caller's transaction ends: counts of one organization queue up
  * behind each other, and each sees the committed count of the one before it.
  */
-export const EmailQuotaCounterMikro = Layer.effect(
+export const EmailQuotaCounterPostgres = Layer.effect(
   EmailQuotaCounter,
   Effect.gen(function* () {
     const { orm } = yield* Database;

@@ -37,7 +37,7 @@ const ABOUT = `select i.delivery_id as "deliveryId",
   where i.delivery_id = any(?::uuid[]) and i.status = 'pending'
   group by i.delivery_id`;
 
-export const DeliveryOutboxMikro = Layer.effect(
+export const DeliveryOutboxPostgres = Layer.effect(
   DeliveryOutbox,
   Effect.gen(function* () {
     const { orm, sealer } = yield* Database;

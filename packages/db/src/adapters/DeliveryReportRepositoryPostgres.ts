@@ -2,7 +2,7 @@ import { DeliveryReportRepository, type DeliveryStatus } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { Database, makeQuery } from "../sql.ts";
 
-export const DeliveryReportRepositoryMikro = Layer.effect(
+export const DeliveryReportRepositoryPostgres = Layer.effect(
   DeliveryReportRepository,
   Effect.gen(function* () {
     const query = makeQuery((yield* Database).orm);

@@ -4,7 +4,7 @@ import type { PgBoss } from "pg-boss";
 import { sendDeliveryJob, startDeliveryProducer } from "../queue.ts";
 import { CurrentEntityManager, Database, date, makeQuery, pgArray, withTransaction } from "../sql.ts";
 
-export const DeliveryRepositoryMikro = Layer.effect(
+export const DeliveryRepositoryPostgres = Layer.effect(
   DeliveryRepository,
   Effect.gen(function* () {
     const { orm, sealer } = yield* Database;

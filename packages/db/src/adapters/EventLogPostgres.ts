@@ -19,7 +19,7 @@ export const eventRecord = (r: Row): EventRecord => ({
   occurredAt: date(r.occurredAt),
 });
 
-export const EventLogMikro = Layer.effect(
+export const EventLogPostgres = Layer.effect(
   EventLog,
   Effect.gen(function* () {
     const query = makeQuery((yield* Database).orm);

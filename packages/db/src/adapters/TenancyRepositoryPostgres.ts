@@ -46,7 +46,7 @@ const SETTING_COLUMNS = {
 } as const;
 const SITE = `id, organization_id as "organizationId", name, url, created_at as "createdAt"`;
 
-export const TenancyRepositoryMikro = Layer.effect(
+export const TenancyRepositoryPostgres = Layer.effect(
   TenancyRepository,
   Effect.gen(function* () {
     const query = makeQuery((yield* Database).orm);

@@ -24,7 +24,7 @@ const DESCRIBE = perTargetType(
      left join organizations o on o.id = ${ownerColumn(type, "t")} where t.id = any(?::uuid[])`,
 );
 
-export const TargetRepositoryMikro = Layer.effect(
+export const TargetRepositoryPostgres = Layer.effect(
   TargetRepository,
   Effect.gen(function* () {
     const query = makeQuery((yield* Database).orm);

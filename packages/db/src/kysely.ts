@@ -1,0 +1,45 @@
+import { RepositoryError } from "@admit/domain";
+import type { InferKyselyDB } from "@mikro-orm/sql";
+import { Effect, Schema } from "effect";
+import type { Kysely } from "kysely";
+import type { entities } from "./entities/index.ts";
+import type { Orm } from "./orm.ts";
+import { CurrentEntityManager } from "./sql.ts";
+
+/**
+ * The schema as Kysely sees it, inferred from the MikroORM entities: table and column names are
+ * the database's own (`invites.target_type`), so a renamed column is a type error in every
+ * statement that uses it.
+ */
+export type DB = InferKyselyDB<(typeof entities)[number]>;
+
+export type Sql = Kysely<DB>;
+
+/**
+ * Builds the adapters' statement runner: `run((db) => db.selectFrom(…)…execute())` runs on the
+ * Kysely instance bound to the current transaction when there is one, otherwise on a fresh fork
+ * (autocommit). Failures become `RepositoryError`.
+ */
+export const makeRun =
+  (orm: Orm) =>
+  <A>(statement: (db: Sql) => Promise<A>): Effect.Effect<A, RepositoryError> =>
+    Effect.gen(function* () {
+      const em = (yield* CurrentEntityManager) ?? orm.em.fork();
+      return yield* Effect.tryPromise({
+        try: () => statement(em.getKysely() as unknown as Sql),
+        catch: (cause) => new RepositoryError({ cause }),
+      });
+    });
+
+export type Run = ReturnType<typeof makeRun>;
+
+/**
+ * Decodes the rows of a statement Kysely cannot type (raw `sql`) against a schema, instead of
+ * casting them: a column that went missing or changed type is a `RepositoryError` naming it.
+ */
+export const decodeRows =
+  <S extends Schema.Codec<unknown, unknown, never, never>>(row: S) =>
+  (rows: ReadonlyArray<unknown>): Effect.Effect<ReadonlyArray<S["Type"]>, RepositoryError> =>
+    Schema.decodeUnknownEffect(Schema.Array(row))(rows).pipe(
+      Effect.mapError((cause) => new RepositoryError({ cause })),
+    );
