@@ -5,6 +5,8 @@
  */
 import { Layer } from "effect";
 import { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
+import { DeliveryOutboxTest } from "./inMemory/DeliveryOutbox.ts";
+import { DeliveryReportRepositoryTest } from "./inMemory/DeliveryReportRepository.ts";
 import { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 import { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 import { EventLogTest } from "./inMemory/EventLog.ts";
@@ -24,6 +26,8 @@ import { WebhookRepositoryTest } from "./inMemory/WebhookRepository.ts";
 import { WebhookUrlPolicyTest } from "./inMemory/WebhookUrlPolicy.ts";
 
 export { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
+export { DeliveryOutboxTest } from "./inMemory/DeliveryOutbox.ts";
+export { DeliveryReportRepositoryTest } from "./inMemory/DeliveryReportRepository.ts";
 export { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 export { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 export { EventLogTest } from "./inMemory/EventLog.ts";
@@ -72,6 +76,8 @@ export const layerRepositories = Layer.mergeAll(
   MembershipRepositoryTest,
   InviteRepositoryTest,
   DeliveryRepositoryTest,
+  DeliveryOutboxTest,
+  DeliveryReportRepositoryTest,
   TenancyRepositoryTest,
   ApiKeyRepositoryTest,
   UserTokenRepositoryTest,

@@ -15,12 +15,20 @@
 import { Clock, Context, Effect, Layer, Ref, Result } from "effect";
 import type { Inviter } from "../../access/Principal.ts";
 import type { Role } from "../../access/Role.ts";
+import type { DeliveryOutbox } from "../../deliveries/DeliveryOutbox.ts";
+import type { DeliveryReportRepository } from "../../deliveries/DeliveryReportRepository.ts";
 import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
 import { RepositoryError } from "../../errors/Errors.ts";
 import type { EventRecord } from "../../events/Event.ts";
 import type { EventLog } from "../../events/EventLog.ts";
 import type { ExpiredInvites } from "../../invites/ExpiredInvites.ts";
-import { type DeliveryStatus, type InviteRecord, type StoredInviteStatus, statusAt } from "../../invites/Invite.ts";
+import {
+  type DeliveryBounce,
+  type DeliveryStatus,
+  type InviteRecord,
+  type StoredInviteStatus,
+  statusAt,
+} from "../../invites/Invite.ts";
 import type { InviteFilter, InviteRepository } from "../../invites/InviteRepository.ts";
 import type { LinkInviteRecord, LinkInviteRepository } from "../../links/LinkInviteRepository.ts";
 import type { MembershipRepository, MemberView, Page, PageRequest } from "../../members/MembershipRepository.ts";
@@ -97,6 +105,14 @@ export interface DeliveryRow {
   /** Not before this time (a paced email). */
   readonly startAfter?: Date | undefined;
   readonly sentAt?: Date | null;
+  /** Send attempts recorded so far (none when absent). */
+  readonly attempts?: number;
+  /** The provider's id of the accepted message, which its reports name. */
+  readonly providerMessageId?: string | null;
+  /** When the provider says the last state it reported happened. */
+  readonly reportedAt?: Date | null;
+  /** The last bounce reported; a later complaint keeps it. */
+  readonly bounce?: DeliveryBounce | null;
 }
 
 export interface UserTokenRow {
@@ -176,6 +192,8 @@ type OperationsOf<Name extends string, S> = `${Name}.${Extract<keyof S, string>}
 /** Every port operation by name, plus the commit of a transaction: the places a fault can be injected. */
 export type Operation =
   | OperationsOf<"ApiKeyRepository", ApiKeyRepository["Service"]>
+  | OperationsOf<"DeliveryOutbox", DeliveryOutbox["Service"]>
+  | OperationsOf<"DeliveryReportRepository", DeliveryReportRepository["Service"]>
   | OperationsOf<"DeliveryRepository", DeliveryRepository["Service"]>
   | OperationsOf<"InviteRepository", InviteRepository["Service"]>
   | OperationsOf<"LinkInviteRepository", LinkInviteRepository["Service"]>
@@ -379,7 +397,7 @@ export const inviteRecord = (s: StoreState, row: InviteRow): InviteRecord => {
       id: row.deliveryId,
       status: delivery?.status ?? "queued",
       lastError: delivery?.lastError ?? null,
-      bounce: null,
+      bounce: delivery?.bounce ?? null,
     },
   };
 };
@@ -411,4 +429,14 @@ export const checkedLink = (row: LinkInviteRow): LinkInviteRow => {
   if (row.maxUses !== null && row.maxUses <= 0) throw new Error("link_invites.max_uses: check violated");
   if (row.maxUses !== null && row.uses > row.maxUses) throw new Error("link_invites: check uses <= max_uses violated");
   return row;
+};
+
+/**
+ * The organizations of every invite that points at a delivery, in whatever state, each once (null
+ * for a group's), ordered as the database's `json_agg(distinct …)` orders them: ids ascending,
+ * null last.
+ */
+export const organizationsOf = (s: StoreState, deliveryId: string): ReadonlyArray<string | null> => {
+  const ids = new Set(s.invites.filter((i) => i.deliveryId === deliveryId).map((i) => i.target.organizationId));
+  return [...ids].sort((a, b) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1));
 };
