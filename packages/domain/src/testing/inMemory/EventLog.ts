@@ -16,6 +16,8 @@ export const EventLogTest = Layer.effect(
           const added = events.map(
             (e, i): EventRecord => ({
               ...e,
+              // Stored as JSON (jsonb): a Date comes back as its ISO string, `undefined` not at all.
+              data: JSON.parse(JSON.stringify(e.data)),
               id: `e0000000-0000-4000-8000-${(s.events.length + i + 1).toString(16).padStart(12, "0")}`,
               occurredAt: at,
             }),

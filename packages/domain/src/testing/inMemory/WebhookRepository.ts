@@ -72,10 +72,15 @@ export const WebhookRepositoryTest = Layer.effect(
           };
           return [publicWebhook(updated), { ...s, webhooks: s.webhooks.map((e) => (e.id === id ? updated : e)) }];
         }),
+      // Its attempts go with it, as the foreign key's cascade has it.
       delete: (id) =>
         w("WebhookRepository.delete", (s) => [
           s.webhooks.some((e) => e.id === id),
-          { ...s, webhooks: s.webhooks.filter((e) => e.id !== id) },
+          {
+            ...s,
+            webhooks: s.webhooks.filter((e) => e.id !== id),
+            webhookAttempts: s.webhookAttempts.filter((a) => a.webhookId !== id),
+          },
         ]),
       rotateSecret: (id, previousUntil) =>
         Effect.flatMap(nextSecret, (secret) =>

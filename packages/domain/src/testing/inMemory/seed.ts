@@ -179,3 +179,25 @@ export const seedLinkInvite = (
     yield* seed((s) => [undefined, { ...s, linkInvites: [...s.linkInvites, row] }]);
     return { link: linkRecord(row), code: code.token };
   });
+
+/** One attempt to deliver an event to a webhook endpoint, as the worker records it; answers its id. */
+export const seedWebhookAttempt = (
+  webhookId: string,
+  attempt: {
+    readonly eventId: string;
+    readonly eventType: string;
+    readonly attempt: number;
+    readonly statusCode: number | null;
+    readonly error: string | null;
+    readonly durationMs: number;
+  },
+) =>
+  Effect.flatMap(idOr(undefined), (id) =>
+    seed((s, at) => {
+      if (!s.webhooks.some((e) => e.id === webhookId)) {
+        throw new Error(`webhook_attempts.webhook_id: no endpoint ${webhookId}`);
+      }
+      const row = { ...attempt, id, webhookId, createdAt: at };
+      return [id, { ...s, webhookAttempts: [...s.webhookAttempts, row] }];
+    }),
+  );
