@@ -123,6 +123,7 @@ export const DeliveryOutboxPostgres = Layer.effect(
               },
             });
           }
+          for (const id of deliveryIds) if (!claims.has(id)) claims.set(id, { _tag: "Missing" });
           return claims;
         }),
       // One statement for the whole batch: each row's new state comes from its record.
