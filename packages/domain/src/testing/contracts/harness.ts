@@ -1,19 +1,65 @@
-import { Effect, type Layer } from "effect";
-import type { MembershipRepository } from "../../members/MembershipRepository.ts";
+import { Context, Effect, type Layer } from "effect";
+import type { DeliveryOutbox } from "../../deliveries/DeliveryOutbox.ts";
+import type { DeliveryReportRepository } from "../../deliveries/DeliveryReportRepository.ts";
+import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
+import type { RepositoryError } from "../../errors/Errors.ts";
+import type { EventLog } from "../../events/EventLog.ts";
+import type { ExpiredInvites } from "../../invites/ExpiredInvites.ts";
+import type { InviteRepository } from "../../invites/InviteRepository.ts";
+import type { LinkInviteRepository } from "../../links/LinkInviteRepository.ts";
+import type { MembershipRepository, Page, PageRequest } from "../../members/MembershipRepository.ts";
+import type { EmailQuotaCounter } from "../../quotas/EmailQuotaCounter.ts";
 import type { IdGenerator } from "../../shared/IdGenerator.ts";
+import type { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import type { TargetRepository } from "../../targets/TargetRepository.ts";
 import type { ApiKeyRepository } from "../../tenancy/ApiKeyRepository.ts";
 import type { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
 import type { UserRepository } from "../../users/UserRepository.ts";
+import type { UserTokenRepository } from "../../users/UserTokenRepository.ts";
+import type { WebhookRepository } from "../../webhooks/WebhookRepository.ts";
+
+/**
+ * What a contract needs written that no port writes (the worker records webhook attempts on its
+ * own): each adapter set writes it its own way, into the same store its ports read.
+ */
+export class ContractSeeds extends Context.Service<
+  ContractSeeds,
+  {
+    /** One attempt to deliver an event to an endpoint, as the worker records it; answers its id. */
+    webhookAttempt(
+      webhookId: string,
+      attempt: {
+        readonly eventId: string;
+        readonly eventType: string;
+        readonly attempt: number;
+        readonly statusCode: number | null;
+        readonly error: string | null;
+        readonly durationMs: number;
+      },
+    ): Effect.Effect<string, RepositoryError>;
+  }
+>()("@admit/domain/testing/ContractSeeds") {}
 
 /** The ports the contracts exercise, and that every adapter set under test provides. */
 export type ContractPorts =
   | ApiKeyRepository
+  | ContractSeeds
+  | DeliveryOutbox
+  | DeliveryReportRepository
+  | DeliveryRepository
+  | EmailQuotaCounter
+  | EventLog
+  | ExpiredInvites
   | IdGenerator
+  | InviteRepository
+  | LinkInviteRepository
   | MembershipRepository
   | TargetRepository
   | TenancyRepository
-  | UserRepository;
+  | TokenGenerator
+  | UserRepository
+  | UserTokenRepository
+  | WebhookRepository;
 
 /**
  * One adapter set under test: its name, and a layer of every port over the same store. The
@@ -36,3 +82,26 @@ export const tick = Effect.sleep("3 millis");
 /** A fresh email, unique across runs sharing a database. */
 export const freshEmail = (label: string) =>
   `${label}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}@example.com`;
+
+/** The keyset order of every list: newest first, then the greater id first among rows of one instant. */
+export const newestFirst = <T extends { readonly id: string }>(
+  items: ReadonlyArray<T>,
+  at: (item: T) => Date,
+): ReadonlyArray<T> =>
+  [...items].sort((a, b) => at(b).getTime() - at(a).getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+
+/** Every page of a list, `limit` at a time, until it answers no next cursor. */
+export const allPages = <T, E, R>(
+  list: (page: PageRequest) => Effect.Effect<Page<T>, E, R>,
+  limit: number,
+): Effect.Effect<ReadonlyArray<ReadonlyArray<T>>, E, R> =>
+  Effect.gen(function* () {
+    const pages: Array<ReadonlyArray<T>> = [];
+    let cursor: string | null = null;
+    do {
+      const page: Page<T> = yield* list({ cursor, limit });
+      pages.push(page.items);
+      cursor = page.nextCursor;
+    } while (cursor !== null && pages.length < 100);
+    return pages;
+  });

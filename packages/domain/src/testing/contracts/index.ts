@@ -1,11 +1,21 @@
 import { apiKeyRepositoryContract } from "./ApiKeyRepository.contract.ts";
+import { deliveryOutboxContract } from "./DeliveryOutbox.contract.ts";
+import { deliveryReportRepositoryContract } from "./DeliveryReportRepository.contract.ts";
+import { deliveryRepositoryContract } from "./DeliveryRepository.contract.ts";
+import { emailQuotaCounterContract } from "./EmailQuotaCounter.contract.ts";
+import { eventLogContract } from "./EventLog.contract.ts";
+import { expiredInvitesContract } from "./ExpiredInvites.contract.ts";
 import type { AdapterSet } from "./harness.ts";
+import { inviteRepositoryContract } from "./InviteRepository.contract.ts";
+import { linkInviteRepositoryContract } from "./LinkInviteRepository.contract.ts";
 import { membershipRepositoryContract } from "./MembershipRepository.contract.ts";
 import { targetRepositoryContract } from "./TargetRepository.contract.ts";
 import { tenancyRepositoryContract } from "./TenancyRepository.contract.ts";
 import { userRepositoryContract } from "./UserRepository.contract.ts";
+import { userTokenRepositoryContract } from "./UserTokenRepository.contract.ts";
+import { webhookRepositoryContract } from "./WebhookRepository.contract.ts";
 
-export type { AdapterSet, ContractPorts } from "./harness.ts";
+export { type AdapterSet, type ContractPorts, ContractSeeds } from "./harness.ts";
 
 /**
  * Every port contract: what any adapter of the port must do, written once and run against the
@@ -13,8 +23,19 @@ export type { AdapterSet, ContractPorts } from "./harness.ts";
  */
 export const portContracts = (adapters: AdapterSet) => {
   apiKeyRepositoryContract(adapters);
+  deliveryOutboxContract(adapters);
+  deliveryReportRepositoryContract(adapters);
+  eventLogContract(adapters);
+  expiredInvitesContract(adapters);
+  inviteRepositoryContract(adapters);
+  linkInviteRepositoryContract(adapters);
   membershipRepositoryContract(adapters);
   targetRepositoryContract(adapters);
   tenancyRepositoryContract(adapters);
   userRepositoryContract(adapters);
+  userTokenRepositoryContract(adapters);
+  webhookRepositoryContract(adapters);
+  // Write paths being reworked into fewer statements (see each suite): adjusted together.
+  deliveryRepositoryContract(adapters);
+  emailQuotaCounterContract(adapters);
 };
