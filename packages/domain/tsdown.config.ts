@@ -1,12 +1,5 @@
 import { defineConfig } from "tsdown";
+import { publishedBuild } from "../../tsdown.base.ts";
 
-/** The published build: ESM for Node 20 and later with its declarations; `effect` stays a dependency. */
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: "esm",
-  platform: "node",
-  target: "node20",
-  tsconfig: "tsconfig.build.json",
-  dts: true,
-  checks: { pluginTimings: false },
-});
+/** The published build (see tsdown.base.ts); `effect` stays a dependency. */
+export default defineConfig(publishedBuild());

@@ -78,6 +78,29 @@ export const makeTenant = async (h: Harness, name = "Acme") => {
   return { org, website, key, client: h.client(key.secret) };
 };
 
+/**
+ * Calls a REST route with a JSON body (a string body is sent as it is) as `key` (the root key by
+ * default, none with null), answering the status, headers and parsed JSON body.
+ */
+export const rest = async (
+  h: Harness,
+  method: string,
+  path: string,
+  body?: unknown,
+  key: string | null = h.rootKey,
+) => {
+  const res = await fetch(`${h.url}${path}`, {
+    method,
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
+};
+
 export const uniqueEmail = (label = "person") => `${label}.${randomUUID().slice(0, 12)}@example.com`;
 
 export interface ErrorBody {

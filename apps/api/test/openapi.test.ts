@@ -3,7 +3,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import formats from "ajv-formats";
 import { beforeAll, describe, expect, it } from "vitest";
-import { makeTenant, uniqueEmail, useHarness } from "./harness.ts";
+import { makeTenant, rest as restCall, uniqueEmail, useHarness } from "./harness.ts";
 
 const h = useHarness();
 
@@ -43,18 +43,8 @@ const schemasOf = (document: Json) => {
   return found;
 };
 
-const rest = async (method: string, path: string, body?: unknown, key: string | null = h.rootKey) => {
-  const res = await fetch(`${h.url}${path}`, {
-    method,
-    headers: {
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-};
+const rest = (method: string, path: string, body?: unknown, key: string | null = h.rootKey) =>
+  restCall(h, method, path, body, key);
 
 beforeAll(async () => {
   const res = await fetch(`${h.url}/openapi.json`);

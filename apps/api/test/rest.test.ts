@@ -1,22 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import { describe, expect, it } from "vitest";
-import { makeTenant, uniqueEmail, useHarness } from "./harness.ts";
+import { makeTenant, rest as restCall, uniqueEmail, useHarness } from "./harness.ts";
 
 const h = useHarness();
 
-const rest = async (method: string, path: string, body?: unknown, key: string | null = h.rootKey) => {
-  const res = await fetch(`${h.url}${path}`, {
-    method,
-    headers: {
-      ...(key ? { authorization: `Bearer ${key}` } : {}),
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : undefined };
-};
+const rest = (method: string, path: string, body?: unknown, key: string | null = h.rootKey) =>
+  restCall(h, method, path, body, key);
 
 describe("AthenaHQ: POST /v1/invites", () => {
   it("direct invite to a website answers success, message and user_id", async () => {

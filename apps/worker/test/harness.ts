@@ -1,7 +1,7 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import { type ApiServer, loadConfig, startApiServer } from "@admit/api";
+import { type NodeProcess, spawnNode } from "@admit/api/testing";
 import { type AdmitClient, createAdmitClient } from "@admit/client";
 import {
   DELIVERY_DEAD_LETTER_QUEUE,
@@ -189,37 +189,20 @@ export const distinctLinks = (body: string): string[] => [
   ...new Set((body.match(/https?:\/\/[^\s"'<>]+/g) ?? []).map((u) => u.replace(/&amp;/g, "&"))),
 ];
 
-export interface WorkerProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  output(): string;
+export interface WorkerProcess extends NodeProcess {
   waitForOutput(text: string | RegExp, timeoutMs?: number): Promise<void>;
 }
 
 /** Runs `node apps/worker/src/main.ts` as its own process, as `pnpm start` would. */
 export const spawnWorker = (env: Record<string, string>): WorkerProcess => {
-  const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
-    child.once("exit", (code, signal) => r({ code, signal })),
-  );
+  const worker = spawnNode(WORKER_MAIN, env);
+  const out = worker.output;
   return {
-    child,
-    exited,
-    output: () => out,
+    ...worker,
     waitForOutput: (text, timeoutMs = 120_000) =>
       waitFor(
         `worker output ${text}`,
-        () => (typeof text === "string" ? out.includes(text) : text.test(out)),
+        () => (typeof text === "string" ? out().includes(text) : text.test(out())),
         timeoutMs,
       ).then(() => {}),
   };

@@ -143,21 +143,32 @@ const localeOf = (preview: Preview | null, req: PageRequest) =>
 
 const hidden = (token: string) => `<input type="hidden" name="token" value="${e(token)}">`;
 
-const load = async (ctx: Context, token: string) => appRouter.createCaller(ctx).invites.preview({ token });
+/**
+ * The invite behind `token` with the translator and brand its page is shown in, or the page that
+ * explains why there is none (unknown, expired, already answered).
+ */
+const loadInvite = async (
+  ctx: Context,
+  token: string,
+  req: PageRequest,
+): Promise<{ preview: Preview; tr: ReturnType<typeof localeOf>; brand: ReturnType<typeof brandOf> } | Page> => {
+  let preview: Preview;
+  try {
+    preview = await appRouter.createCaller(ctx).invites.preview({ token });
+  } catch (cause) {
+    return problemPage(localeOf(null, req), cause);
+  }
+  return { preview, tr: localeOf(preview, req), brand: brandOf(preview) };
+};
 
 /**
  * The page behind the link in an invitation email. Opening it only previews (mail scanners
  * fetch links); accepting takes a POST from its form, declining a confirmation on its own page.
  */
 export const invitePage = async (ctx: Context, token: string, req: PageRequest): Promise<Page> => {
-  let preview: Preview;
-  try {
-    preview = await load(ctx, token);
-  } catch (cause) {
-    return problemPage(localeOf(null, req), cause);
-  }
-  const tr = localeOf(preview, req);
-  const brand = brandOf(preview);
+  const loaded = await loadInvite(ctx, token, req);
+  if (!("preview" in loaded)) return loaded;
+  const { preview, tr, brand } = loaded;
   const title = tr.t("page.invite.title", { place: placeOf(tr, preview) });
   const expires = tr.t("page.invite.expires", { date: tr.date(new Date(preview.expiresAt)) });
   return layout({
@@ -184,14 +195,9 @@ ${placesList(tr, preview.targets, brand?.name ?? null)}
 
 /** Declining asks once more, on a page of its own: a stray click on the email's page never declines. */
 export const declinePage = async (ctx: Context, token: string, req: PageRequest): Promise<Page> => {
-  let preview: Preview;
-  try {
-    preview = await load(ctx, token);
-  } catch (cause) {
-    return problemPage(localeOf(null, req), cause);
-  }
-  const tr = localeOf(preview, req);
-  const brand = brandOf(preview);
+  const loaded = await loadInvite(ctx, token, req);
+  if (!("preview" in loaded)) return loaded;
+  const { preview, tr, brand } = loaded;
   const title = tr.t("page.invite.declineTitle");
   return layout({
     tr,
@@ -224,14 +230,9 @@ export const answerPage = async (
     const value = form.get(key)?.trim();
     return value ? value : undefined;
   };
-  let preview: Preview | null = null;
-  try {
-    preview = await load(ctx, token);
-  } catch {
-    // The mutation below fails the same way and its error is the one to show.
-  }
-  const tr = localeOf(preview, req);
-  const brand = preview ? brandOf(preview) : null;
+  // When the preview fails, the mutation below fails the same way and its error is the one to show.
+  const loaded = await loadInvite(ctx, token, req);
+  const { preview, tr, brand } = "preview" in loaded ? loaded : { preview: null, tr: localeOf(null, req), brand: null };
   try {
     const caller = appRouter.createCaller(ctx);
     if (action === "decline") {

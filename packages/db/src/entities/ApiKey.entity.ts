@@ -1,5 +1,5 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
-import { keysetIndex, nameLengthCheck, oneOf } from "./columns.ts";
+import { credentialNotifyTrigger, keysetIndex, nameLengthCheck, oneOf } from "./columns.ts";
 import { belongsToOrganization } from "./Organization.entity.ts";
 
 /** Only the SHA-256 of a secret is stored; the secret itself is shown once, at creation. */
@@ -21,14 +21,6 @@ export const ApiKey = defineEntity({
     { name: "api_keys_check", expression: "(kind = 'global') = (organization_id is null)" },
   ],
   indexes: [keysetIndex("api_keys", "api_keys_keyset", ["organization_id"])],
-  // Every process's credential cache drops the key when the changing transaction commits.
-  triggers: [
-    {
-      name: "api_keys_notify",
-      timing: "after",
-      events: ["update", "delete"],
-      body: "perform pg_notify('admit_credentials', 'k:' || encode(old.secret_hash, 'hex')); return null;",
-    },
-  ],
+  triggers: [credentialNotifyTrigger("api_keys", "k", "secret_hash")],
 });
 export type ApiKey = InferEntity<typeof ApiKey>;

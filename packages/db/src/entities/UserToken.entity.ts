@@ -1,4 +1,5 @@
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
+import { credentialNotifyTrigger } from "./columns.ts";
 import { User } from "./User.entity.ts";
 
 /** Only the SHA-256 of a user token is stored. */
@@ -12,14 +13,6 @@ export const UserToken = defineEntity({
     expiresAt: p.datetime(3),
     createdAt: p.datetime(3).defaultRaw("now()"),
   },
-  // Every process's credential cache drops the token when the changing transaction commits.
-  triggers: [
-    {
-      name: "user_tokens_notify",
-      timing: "after",
-      events: ["update", "delete"],
-      body: "perform pg_notify('admit_credentials', 't:' || encode(old.token_hash, 'hex')); return null;",
-    },
-  ],
+  triggers: [credentialNotifyTrigger("user_tokens", "t", "token_hash")],
 });
 export type UserToken = InferEntity<typeof UserToken>;

@@ -34,3 +34,15 @@ export const keysetIndex = (
   const where = options.where ? ` where (${options.where})` : "";
   return { name, expression: `create index "${name}" on "${table}" (${columns})${include}${where}` };
 };
+
+/**
+ * Every process's credential cache drops a credential when the transaction changing or deleting
+ * its row commits: the trigger announces `<prefix>:<hash in hex>` on `admit_credentials`
+ * (credentialCache.ts listens).
+ */
+export const credentialNotifyTrigger = (table: string, prefix: "k" | "t", hashColumn: string) => ({
+  name: `${table}_notify`,
+  timing: "after" as const,
+  events: ["update" as const, "delete" as const],
+  body: `perform pg_notify('admit_credentials', '${prefix}:' || encode(old.${hashColumn}, 'hex')); return null;`,
+});
