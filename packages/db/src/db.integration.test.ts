@@ -1,7 +1,9 @@
 import { RepositoryError, Transactor, UserRepository } from "@admit/domain";
 import { Effect, Exit } from "effect";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
+import { kyselyOf } from "./kysely.ts";
 import { layer } from "./layer.ts";
 import { initOrm, migrate, type Orm } from "./orm.ts";
 import { makeTokenSealer } from "./sealing.ts";
@@ -70,6 +72,18 @@ describe("helpers", () => {
     const query = makeQuery(orm);
     const rows = await Effect.runPromise(query<{ v: (string | null)[] }>("select ?::text[] as v", [pgArray(values)]));
     expect(rows[0]?.v).toEqual(values);
+  });
+
+  it("hands a timestamptz over as a Date, as the Kysely types say; date and interval stay text", async () => {
+    const db = kyselyOf(orm.em.fork());
+    const { rows } = await sql<{
+      at: unknown;
+      day: unknown;
+      span: unknown;
+    }>`select now() as at, current_date as day, interval '1 hour' as span`.execute(db);
+    expect(rows[0]?.at).toBeInstanceOf(Date);
+    expect(rows[0]?.day).toEqual(expect.stringMatching(/^\d{4}-\d{2}-\d{2}$/));
+    expect(rows[0]?.span).toBe("01:00:00");
   });
 
   it("cursors round-trip and reject garbage", () => {

@@ -1,4 +1,6 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
+import { sql } from "kysely";
+import { kyselyOf } from "./kysely.ts";
 import type { Orm } from "./orm.ts";
 
 /** A stored first answer: what the retry gets again. */
@@ -35,35 +37,43 @@ export const claimIdempotencyKey = async (
   requestHash: Buffer,
   ttlMs: number,
 ): Promise<IdempotencyClaim> => {
-  const claimed = await em.execute<Array<{ claimed: number }>>(
-    `insert into idempotency_keys as k (scope, key, request_hash, status_code, response_body, expires_at)
-     select ?, ?, decode(?, 'hex'), 0, '', now() + ?::interval
-     where pg_try_advisory_xact_lock(hashtextextended('idempotency:' || ? || ':' || ?, 0))
-     on conflict (scope, key) do update set
-       request_hash = excluded.request_hash, status_code = 0, response_headers = '{}', response_body = '',
-       created_at = now(), expires_at = excluded.expires_at
-       where k.expires_at <= now()
-     returning 1 as claimed`,
-    [scope, key, requestHash.toString("hex"), `${ttlMs} milliseconds`, scope, key],
-  );
+  const db = kyselyOf(em);
+  const claimed = await db
+    .insertInto("idempotency_keys")
+    .columns(["scope", "key", "request_hash", "status_code", "response_body", "expires_at"])
+    .expression(
+      sql`select ${scope}::text, ${key}::text, ${requestHash}::bytea, 0, '', now() + ${`${ttlMs} milliseconds`}::interval
+          where pg_try_advisory_xact_lock(hashtextextended(${`idempotency:${scope}:${key}`}, 0))`,
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(["scope", "key"])
+        .doUpdateSet((eb) => ({
+          request_hash: eb.ref("excluded.request_hash"),
+          status_code: 0,
+          response_headers: {},
+          response_body: "",
+          created_at: sql<Date>`now()`,
+          expires_at: eb.ref("excluded.expires_at"),
+        }))
+        .where("idempotency_keys.expires_at", "<=", sql<Date>`now()`),
+    )
+    .returning(sql<number>`1`.as("claimed"))
+    .execute();
   if (claimed.length > 0) return { _tag: "Claimed" };
-  const [row] = await em.execute<
-    Array<{ request_hash: Buffer; status_code: number; response_headers: unknown; response_body: string }>
-  >(
-    `select request_hash, status_code, response_headers, response_body from idempotency_keys
-     where scope = ? and key = ? and expires_at > now() and status_code > 0`,
-    [scope, key],
-  );
+  const row = await db
+    .selectFrom("idempotency_keys")
+    .select(["request_hash", "status_code", "response_headers", "response_body"])
+    .where("scope", "=", scope)
+    .where("key", "=", key)
+    .where("expires_at", ">", sql<Date>`now()`)
+    .where("status_code", ">", 0)
+    .executeTakeFirst();
   if (row === undefined) return { _tag: "InProgress" };
   if (!Buffer.from(row.request_hash).equals(requestHash)) return { _tag: "Reused" };
-  const headers = typeof row.response_headers === "string" ? JSON.parse(row.response_headers) : row.response_headers;
   return {
     _tag: "Replay",
-    answer: {
-      status: Number(row.status_code),
-      headers: (headers ?? {}) as Record<string, string>,
-      body: row.response_body,
-    },
+    answer: { status: row.status_code, headers: row.response_headers, body: row.response_body },
   };
 };
 
@@ -74,26 +84,39 @@ export const storeIdempotentAnswer = async (
   key: string,
   answer: StoredAnswer,
 ): Promise<void> => {
-  await em.execute(
-    "update idempotency_keys set status_code = ?, response_headers = ?::jsonb, response_body = ? where scope = ? and key = ?",
-    [answer.status, JSON.stringify(answer.headers), answer.body, scope, key],
-  );
+  await kyselyOf(em)
+    .updateTable("idempotency_keys")
+    .set({ status_code: answer.status, response_headers: answer.headers, response_body: answer.body })
+    .where("scope", "=", scope)
+    .where("key", "=", key)
+    .execute();
 };
 
 /** Deletes expired keys in batches; answers how many. Run by the scheduled cleanup job. */
 export const deleteExpiredIdempotencyKeys = async (orm: Orm, batchSize = 5_000): Promise<number> => {
   let total = 0;
   for (;;) {
-    const deleted = await orm.em.fork().execute<Array<{ n: number }>>(
-      `with gone as (
-         delete from idempotency_keys where ctid in (
-           select ctid from idempotency_keys where expires_at <= now() limit ?
-         ) returning 1
-       ) select count(*)::int as n from gone`,
-      [batchSize],
-    );
-    const n = Number(deleted[0]?.n ?? 0);
-    total += n;
-    if (n < batchSize) return total;
+    const { n } = await kyselyOf(orm.em.fork())
+      .with("gone", (db) =>
+        db
+          .deleteFrom("idempotency_keys")
+          .where(
+            sql`ctid`,
+            "in",
+            db
+              .selectFrom("idempotency_keys")
+              .select(sql`ctid`.as("ctid"))
+              .where("expires_at", "<=", sql<Date>`now()`)
+              .limit(batchSize),
+          )
+          .returning(sql<number>`1`.as("one")),
+      )
+      .selectFrom("gone")
+      .select((eb) => eb.fn.countAll().as("n"))
+      .executeTakeFirstOrThrow();
+    // count(*) is a bigint, which pg hands over as text.
+    const deleted = Number(n);
+    total += deleted;
+    if (deleted < batchSize) return total;
   }
 };

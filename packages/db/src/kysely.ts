@@ -1,7 +1,8 @@
 import { RepositoryError } from "@admit/domain";
+import type { EntityManager } from "@mikro-orm/postgresql";
 import type { InferKyselyDB } from "@mikro-orm/sql";
 import { Effect, Schema } from "effect";
-import type { Kysely } from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { entities } from "./entities/index.ts";
 import type { Orm } from "./orm.ts";
 import { CurrentEntityManager } from "./sql.ts";
@@ -16,6 +17,12 @@ export type DB = InferKyselyDB<(typeof entities)[number]>;
 export type Sql = Kysely<DB>;
 
 /**
+ * The Kysely instance of an entity manager, typed with `DB`: bound to its transaction when it is
+ * in one. For code handed an entity manager rather than running through `makeRun`.
+ */
+export const kyselyOf = (em: EntityManager): Sql => em.getKysely() as unknown as Sql;
+
+/**
  * Builds the adapters' statement runner: `run((db) => db.selectFrom(…)…execute())` runs on the
  * Kysely instance bound to the current transaction when there is one, otherwise on a fresh fork
  * (autocommit). Failures become `RepositoryError`.
@@ -26,7 +33,7 @@ export const makeRun =
     Effect.gen(function* () {
       const em = (yield* CurrentEntityManager) ?? orm.em.fork();
       return yield* Effect.tryPromise({
-        try: () => statement(em.getKysely() as unknown as Sql),
+        try: () => statement(kyselyOf(em)),
         catch: (cause) => new RepositoryError({ cause }),
       });
     });
@@ -43,3 +50,11 @@ export const decodeRows =
     Schema.decodeUnknownEffect(Schema.Array(row))(rows).pipe(
       Effect.mapError((cause) => new RepositoryError({ cause })),
     );
+
+/**
+ * A list as one PostgreSQL array parameter, whatever its length: `eb.fn.any(uuids(ids))` is
+ * `= any($1::uuid[])`, and `unnest(${uuids(ids)}, …)` turns lists into rows.
+ */
+export const uuids = (values: ReadonlyArray<string>): RawBuilder<string[]> => sql<string[]>`${values}::uuid[]`;
+export const texts = <T extends string>(values: ReadonlyArray<T>): RawBuilder<T[]> => sql<T[]>`${values}::text[]`;
+export const booleans = (values: ReadonlyArray<boolean>): RawBuilder<boolean[]> => sql<boolean[]>`${values}::boolean[]`;

@@ -1,6 +1,6 @@
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
-import type { Pool, PoolClient } from "pg";
+import pg, { type Pool, type PoolClient } from "pg";
 import { entities } from "./entities/index.ts";
 import { migrations } from "./migrations/index.ts";
 import { installDeliveryQueue } from "./queue.ts";
@@ -30,11 +30,28 @@ export function initOrm(options: OrmOptions): Promise<Orm> {
     discovery: { warnWhenNoEntities: false },
     // The migrations' own bookkeeping and pg-boss's schema are not described by entities.
     schemaGenerator: { skipTables: [MIGRATIONS_TABLE], ignoreSchema: [QUEUE_SCHEMA] },
-    // Counted at the driver: every statement any pooled `pg` client sends, whether it came from
-    // the entity manager, Kysely or a transaction's begin/commit.
-    ...(onQuery ? { driverOptions: { onPoolCreated: (pool: Pool) => countStatements(pool, onQuery) } } : {}),
+    driverOptions: {
+      types: typeParsers(),
+      // Counted at the driver: every statement any pooled `pg` client sends, whether it came from
+      // the entity manager, Kysely or a transaction's begin/commit.
+      ...(onQuery ? { onPoolCreated: (pool: Pool) => countStatements(pool, onQuery) } : {}),
+    },
   });
 }
+
+/**
+ * pg's own type parsers, so that a `timestamptz` arrives as a `Date`, as the Kysely types inferred
+ * from the entities say (MikroORM's pool keeps every date and time as text, for its entity
+ * hydration, which nothing here uses). `date`, `timestamp` without time zone and `interval` stay
+ * text, as MikroORM has them: pg would turn a date into local midnight.
+ */
+const typeParsers = (): pg.TypeOverrides => {
+  const types = new pg.TypeOverrides();
+  for (const oid of [pg.types.builtins.DATE, pg.types.builtins.TIMESTAMP, pg.types.builtins.INTERVAL]) {
+    types.setTypeParser(oid, (text: string) => text);
+  }
+  return types;
+};
 
 /**
  * Applies every pending migration, then installs the job queue's schema and queues; safe to run

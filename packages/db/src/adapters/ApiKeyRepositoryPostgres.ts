@@ -1,36 +1,52 @@
-import { type ApiKeyKind, ApiKeyRepository, type ApiKeyView } from "@admit/domain";
+import { ApiKeyRepository, type ApiKeyView } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { afterCommit, CurrentEntityManager, Database, date, dateOrNull, makeQuery, type Row } from "../sql.ts";
-import { keyset, toPage } from "./paging.ts";
+import { sql } from "kysely";
+import { makeRun } from "../kysely.ts";
+import { afterCommit, CurrentEntityManager, Database } from "../sql.ts";
+import { keysetPage, toPage } from "./paging.ts";
 
-const COLUMNS = `id, kind, organization_id as "organizationId", name, created_at as "createdAt", revoked_at as "revokedAt"`;
+/** The columns an `ApiKeyView` is read from, under its property names. */
+const API_KEY_VIEW = [
+  "id",
+  "kind",
+  "organization_id as organizationId",
+  "name",
+  "created_at as createdAt",
+  "revoked_at as revokedAt",
+] as const;
 
-const apiKey = (r: Row): ApiKeyView => ({
-  id: String(r.id),
-  kind: r.kind as ApiKeyKind,
-  organizationId: r.organizationId === null ? null : String(r.organizationId),
-  name: String(r.name),
-  createdAt: date(r.createdAt),
-  revokedAt: dateOrNull(r.revokedAt),
-});
+/** The stored SHA-256 of a secret, from its hex form. */
+const secretHash = (hex: string): Buffer => Buffer.from(hex, "hex");
 
 export const ApiKeyRepositoryPostgres = Layer.effect(
   ApiKeyRepository,
   Effect.gen(function* () {
     const { orm, credentials } = yield* Database;
-    const query = makeQuery(orm);
-    const one = (rows: ReadonlyArray<Row>) => (rows[0] ? apiKey(rows[0]) : null);
+    const run = makeRun(orm);
     const findActive = (hash: string) =>
-      query(`select ${COLUMNS} from api_keys where secret_hash = decode(?, 'hex') and revoked_at is null`, [hash]).pipe(
-        Effect.map(one),
-      );
+      run((db) =>
+        db
+          .selectFrom("api_keys")
+          .select(API_KEY_VIEW)
+          .where("secret_hash", "=", secretHash(hash))
+          .where("revoked_at", "is", null)
+          .executeTakeFirst(),
+      ).pipe(Effect.map((key) => key ?? null));
     return ApiKeyRepository.of({
       create: (k) =>
-        query(
-          `insert into api_keys (id, kind, organization_id, name, secret_hash)
-           values (?, ?, ?, ?, decode(?, 'hex')) returning ${COLUMNS}`,
-          [k.id, k.kind, k.organizationId, k.name, k.secretHash],
-        ).pipe(Effect.map((rows) => apiKey(rows[0] as Row))),
+        run((db) =>
+          db
+            .insertInto("api_keys")
+            .values({
+              id: k.id,
+              kind: k.kind,
+              organization_id: k.organizationId,
+              name: k.name,
+              secret_hash: secretHash(k.secretHash),
+            })
+            .returning(API_KEY_VIEW)
+            .executeTakeFirstOrThrow(),
+        ),
       findActiveByHash: (hash) => {
         if (credentials === null) return findActive(hash);
         const hit = credentials.get<ApiKeyView>("k", hash);
@@ -44,14 +60,19 @@ export const ApiKeyRepositoryPostgres = Layer.effect(
           }),
         );
       },
-      get: (id) => query(`select ${COLUMNS} from api_keys where id = ?::uuid`, [id]).pipe(Effect.map(one)),
-      list: (organizationId, page) => {
-        const k = keyset(page);
-        return query(
-          `select ${COLUMNS} from api_keys where (?::uuid is null or organization_id = ?::uuid) and ${k.where} ${k.order}`,
-          [organizationId, organizationId, ...k.params],
-        ).pipe(Effect.map((rows) => toPage(rows, page, apiKey)));
-      },
+      get: (id) =>
+        run((db) => db.selectFrom("api_keys").select(API_KEY_VIEW).where("id", "=", id).executeTakeFirst()).pipe(
+          Effect.map((key) => key ?? null),
+        ),
+      list: (organizationId, page) =>
+        run((db) =>
+          db
+            .selectFrom("api_keys")
+            .select(API_KEY_VIEW)
+            .$call((qb) => (organizationId === null ? qb : qb.where("organization_id", "=", organizationId)))
+            .$call(keysetPage(page, "api_keys"))
+            .execute(),
+        ).pipe(Effect.map((rows) => toPage(rows, page, (key) => key))),
       // The table's trigger notifies every process's credential cache when the change commits. The
       // revocation answers only once this process's listener has seen that notification (PostgreSQL
       // sends it to every listener at once), so that no process still serves the key when the caller
@@ -60,20 +81,27 @@ export const ApiKeyRepositoryPostgres = Layer.effect(
       revoke: (id) =>
         Effect.gen(function* () {
           const since = credentials?.begin() ?? 0;
-          const rows = yield* query(
-            `update api_keys set revoked_at = coalesce(revoked_at, now()) where id = ?::uuid
-             returning ${COLUMNS}, encode(secret_hash, 'hex') as "secretHash"`,
-            [id],
+          const row = yield* run((db) =>
+            db
+              .updateTable("api_keys")
+              .set((eb) => ({ revoked_at: eb.fn.coalesce("revoked_at", sql<Date>`now()`) }))
+              .where("id", "=", id)
+              .returning((eb) => [
+                ...API_KEY_VIEW,
+                sql<string>`encode(${eb.ref("secret_hash")}, 'hex')`.as("secretHash"),
+              ])
+              .executeTakeFirst(),
           );
-          const hash = rows[0] ? String(rows[0].secretHash) : null;
-          if (hash !== null && credentials !== null) {
+          if (row === undefined) return null;
+          const { secretHash: hash, ...key } = row;
+          if (credentials !== null) {
             credentials.forget("k", hash);
             const seen = () => credentials.delivered("k", hash, since);
             const transaction = yield* CurrentEntityManager;
             if (transaction === null) yield* Effect.promise(seen);
             else afterCommit(transaction, seen);
           }
-          return one(rows);
+          return key;
         }),
     });
   }),

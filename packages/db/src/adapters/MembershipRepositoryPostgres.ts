@@ -1,105 +1,139 @@
-import { MembershipRepository, type MemberView, type Role, type Target, type TargetType } from "@admit/domain";
+import { MembershipRepository, type Target } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, date, makeQuery, pgArray } from "../sql.ts";
-import { keyset, toPage } from "./paging.ts";
+import { sql } from "kysely";
+import { booleans, makeRun, texts, uuids } from "../kysely.ts";
+import { Database } from "../sql.ts";
+import { keysetPage, toPage } from "./paging.ts";
 
-const targetRows = (rows: ReadonlyArray<Record<string, unknown>>): Target[] =>
-  rows.map((r) => ({ type: r.targetType as TargetType, id: String(r.targetId) }));
+/** The targets as two parallel array parameters, for `unnest(types, ids) as t(type, id)`. */
+const unnestTargets = (targets: ReadonlyArray<Target>) =>
+  sql`unnest(${texts(targets.map((t) => t.type))}, ${uuids(targets.map((t) => t.id))})`;
 
-const memberView = (r: Record<string, unknown>): MemberView => ({
-  userId: String(r.userId),
-  email: String(r.email),
-  role: r.role as Role,
-  sso: r.sso === true,
-  createdAt: date(r.createdAt),
-});
+/** The columns of a `MemberView`, from `memberships` joined with `users`. */
+const MEMBER_VIEW = [
+  "memberships.user_id as userId",
+  "users.email",
+  "memberships.role",
+  "memberships.sso",
+  "memberships.created_at as createdAt",
+] as const;
 
 export const MembershipRepositoryPostgres = Layer.effect(
   MembershipRepository,
   Effect.gen(function* () {
-    const query = makeQuery((yield* Database).orm);
+    const run = makeRun((yield* Database).orm);
     return MembershipRepository.of({
       addMany: (userId, targets, role, sso) =>
-        query(
-          `insert into memberships (id, user_id, target_type, target_id, role, sso)
-           select gen_random_uuid(), ?::uuid, t.type, t.id, ?, ?
-           from unnest(?::text[], ?::uuid[]) as t(type, id)
-           on conflict (target_type, target_id, user_id) do nothing
-           returning target_type as "targetType", target_id as "targetId"`,
-          [userId, role, sso, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id))],
-        ).pipe(Effect.map(targetRows)),
+        run((db) =>
+          db
+            .insertInto("memberships")
+            .columns(["id", "user_id", "target_type", "target_id", "role", "sso"])
+            .expression(
+              sql`select gen_random_uuid(), ${userId}::uuid, t.type, t.id, ${role}::text, ${sso}::boolean
+                  from ${unnestTargets(targets)} as t(type, id)`,
+            )
+            .onConflict((oc) => oc.columns(["target_type", "target_id", "user_id"]).doNothing())
+            .returning(["target_type as type", "target_id as id"])
+            .execute(),
+        ),
       addUsers: (target, members) =>
-        query(
-          `insert into memberships (id, user_id, target_type, target_id, role, sso)
-           select gen_random_uuid(), m.user_id, ?, ?::uuid, m.role, m.sso
-           from unnest(?::uuid[], ?::text[], ?::boolean[]) as m(user_id, role, sso)
-           on conflict (target_type, target_id, user_id) do nothing
-           returning user_id as "userId"`,
-          [
-            target.type,
-            target.id,
-            pgArray(members.map((m) => m.userId)),
-            pgArray(members.map((m) => m.role)),
-            pgArray(members.map((m) => m.sso)),
-          ],
-        ).pipe(Effect.map((rows) => rows.map((r) => String(r.userId)))),
+        run((db) =>
+          db
+            .insertInto("memberships")
+            .columns(["id", "user_id", "target_type", "target_id", "role", "sso"])
+            .expression(
+              sql`select gen_random_uuid(), m.user_id, ${target.type}::text, ${target.id}::uuid, m.role, m.sso
+                  from unnest(${uuids(members.map((m) => m.userId))}, ${texts(members.map((m) => m.role))},
+                              ${booleans(members.map((m) => m.sso))}) as m(user_id, role, sso)`,
+            )
+            .onConflict((oc) => oc.columns(["target_type", "target_id", "user_id"]).doNothing())
+            .returning("user_id")
+            .execute(),
+        ).pipe(Effect.map((rows) => rows.map((r) => r.user_id))),
       inOtherOrganizations: (userIds, organizationId) =>
-        query(
-          `select distinct user_id as "userId" from memberships
-           where user_id = any(?::uuid[]) and target_type = 'organization' and target_id <> ?::uuid`,
-          [pgArray(userIds), organizationId],
-        ).pipe(Effect.map((rows) => rows.map((r) => String(r.userId)))),
+        run((db) =>
+          db
+            .selectFrom("memberships")
+            .select("user_id")
+            .distinct()
+            .where((eb) => eb("user_id", "=", eb.fn.any(uuids(userIds))))
+            .where("target_type", "=", "organization")
+            .where("target_id", "<>", organizationId)
+            .execute(),
+        ).pipe(Effect.map((rows) => rows.map((r) => r.user_id))),
       // Driven by the user, through memberships_user: matching the targets as "type:id" keys, which
       // no index serves, keeps the planner from walking every member of a large organization when
       // its statistics lag behind (that plan cost ~200 ms an email invite at 5,000 members).
       memberTargetsByEmail: (email, targets) =>
-        query(
-          `select m.target_type as "targetType", m.target_id as "targetId" from memberships m
-           where m.user_id = (select id from users where email = ?)
-             and m.target_type || ':' || m.target_id
-               in (select t.type || ':' || t.id from unnest(?::text[], ?::uuid[]) as t(type, id))`,
-          [email, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id))],
-        ).pipe(Effect.map(targetRows)),
+        run((db) =>
+          db
+            .selectFrom("memberships")
+            .select(["target_type as type", "target_id as id"])
+            .where("user_id", "=", (eb) => eb.selectFrom("users").select("id").where("email", "=", email))
+            .where(
+              (eb) =>
+                sql<boolean>`${eb.ref("target_type")} || ':' || ${eb.ref("target_id")}
+                  in (select t.type || ':' || t.id from ${unnestTargets(targets)} as t(type, id))`,
+            )
+            .execute(),
+        ),
       rolesOn: (userId, targets) =>
-        query(
-          `select target_type as "targetType", target_id as "targetId", role from memberships
-           where user_id = ?::uuid and (target_type, target_id) in (select * from unnest(?::text[], ?::uuid[]))`,
-          [userId, pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id))],
+        run((db) =>
+          db
+            .selectFrom("memberships")
+            .select(["target_type", "target_id", "role"])
+            .where("user_id", "=", userId)
+            .where(
+              (eb) =>
+                sql<boolean>`(${eb.ref("target_type")}, ${eb.ref("target_id")}) in (select * from ${unnestTargets(targets)})`,
+            )
+            .execute(),
         ).pipe(
-          Effect.map((rows) =>
-            rows.map((r) => ({
-              target: { type: r.targetType as TargetType, id: String(r.targetId) },
-              role: r.role as Role,
-            })),
-          ),
+          Effect.map((rows) => rows.map((r) => ({ target: { type: r.target_type, id: r.target_id }, role: r.role }))),
         ),
       roleOf: (target, userId) =>
-        query("select role from memberships where target_type = ? and target_id = ?::uuid and user_id = ?::uuid", [
-          target.type,
-          target.id,
-          userId,
-        ]).pipe(Effect.map(([row]) => (row ? (row.role as Role) : null))),
+        run((db) =>
+          db
+            .selectFrom("memberships")
+            .select("role")
+            .where("target_type", "=", target.type)
+            .where("target_id", "=", target.id)
+            .where("user_id", "=", userId)
+            .executeTakeFirst(),
+        ).pipe(Effect.map((row) => row?.role ?? null)),
       updateRole: (target, userId, role) =>
-        query(
-          `update memberships m set role = ? from users u
-           where u.id = m.user_id and m.target_type = ? and m.target_id = ?::uuid and m.user_id = ?::uuid
-           returning m.user_id as "userId", u.email, m.role, m.sso, m.created_at as "createdAt"`,
-          [role, target.type, target.id, userId],
-        ).pipe(Effect.map(([row]) => (row ? memberView(row) : null))),
+        run((db) =>
+          db
+            .updateTable("memberships")
+            .set({ role })
+            .from("users")
+            .whereRef("users.id", "=", "memberships.user_id")
+            .where("memberships.target_type", "=", target.type)
+            .where("memberships.target_id", "=", target.id)
+            .where("memberships.user_id", "=", userId)
+            .returning(MEMBER_VIEW)
+            .executeTakeFirst(),
+        ).pipe(Effect.map((row) => row ?? null)),
       remove: (target, userId) =>
-        query(
-          "delete from memberships where target_type = ? and target_id = ?::uuid and user_id = ?::uuid returning id",
-          [target.type, target.id, userId],
-        ).pipe(Effect.map((rows) => rows.length > 0)),
-      list: (target, page) => {
-        const k = keyset(page, "m");
-        return query(
-          `select m.id, m.user_id as "userId", u.email, m.role, m.sso, m.created_at as "createdAt"
-           from memberships m join users u on u.id = m.user_id
-           where m.target_type = ? and m.target_id = ?::uuid and ${k.where} ${k.order}`,
-          [target.type, target.id, ...k.params],
-        ).pipe(Effect.map((rows) => toPage(rows, page, memberView)));
-      },
+        run((db) =>
+          db
+            .deleteFrom("memberships")
+            .where("target_type", "=", target.type)
+            .where("target_id", "=", target.id)
+            .where("user_id", "=", userId)
+            .executeTakeFirst(),
+        ).pipe(Effect.map((result) => result.numDeletedRows > 0n)),
+      list: (target, page) =>
+        run((db) =>
+          db
+            .selectFrom("memberships")
+            .innerJoin("users", "users.id", "memberships.user_id")
+            .select(["memberships.id", ...MEMBER_VIEW])
+            .where("memberships.target_type", "=", target.type)
+            .where("memberships.target_id", "=", target.id)
+            .$call(keysetPage(page, "memberships"))
+            .execute(),
+        ).pipe(Effect.map((rows) => toPage(rows, page, ({ id: _, ...member }) => member))),
     });
   }),
 );

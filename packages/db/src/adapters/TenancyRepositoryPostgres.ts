@@ -1,151 +1,167 @@
-import { type GroupView, type OrganizationView, TenancyRepository, type WebsiteView } from "@admit/domain";
+import { TenancyRepository } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
-import { keyset, toPage } from "./paging.ts";
+import { sql } from "kysely";
+import { makeRun, uuids } from "../kysely.ts";
+import { Database } from "../sql.ts";
+import { keysetPage, toPage } from "./paging.ts";
 
-const textOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+/** The columns an `OrganizationView` is read from, under its property names. */
+const ORGANIZATION_VIEW = [
+  "organizations.id",
+  "organizations.name",
+  "organizations.display_name as displayName",
+  "organizations.logo_url as logoUrl",
+  "organizations.primary_color as primaryColor",
+  "organizations.support_email as supportEmail",
+  "organizations.locale",
+  "organizations.allowed_redirect_origins as allowedRedirectOrigins",
+  "organizations.app_url as appUrl",
+  "organizations.email_invites_per_hour as emailInvitesPerHour",
+  "organizations.created_at as createdAt",
+] as const;
+const WEBSITE_VIEW = [
+  "websites.id",
+  "websites.organization_id as organizationId",
+  "websites.name",
+  "websites.url",
+  "websites.created_at as createdAt",
+] as const;
+const GROUP_VIEW = ["groups.id", "groups.name", "groups.created_at as createdAt"] as const;
 
-const organization = (r: Row): OrganizationView => ({
-  id: String(r.id),
-  name: String(r.name),
-  displayName: textOrNull(r.displayName),
-  logoUrl: textOrNull(r.logoUrl),
-  primaryColor: textOrNull(r.primaryColor),
-  supportEmail: textOrNull(r.supportEmail),
-  locale: textOrNull(r.locale),
-  allowedRedirectOrigins: ((r.allowedRedirectOrigins ?? []) as unknown[]).map(String),
-  appUrl: textOrNull(r.appUrl),
-  emailInvitesPerHour: r.emailInvitesPerHour === null ? null : Number(r.emailInvitesPerHour),
-  createdAt: date(r.createdAt),
-});
-const website = (r: Row): WebsiteView => ({
-  id: String(r.id),
-  organizationId: String(r.organizationId),
-  name: String(r.name),
-  url: r.url === null ? null : String(r.url),
-  createdAt: date(r.createdAt),
-});
-const group = (r: Row): GroupView => ({ id: String(r.id), name: String(r.name), createdAt: date(r.createdAt) });
-
-const ORG = `id, name, display_name as "displayName", logo_url as "logoUrl", primary_color as "primaryColor",
-  support_email as "supportEmail", locale, allowed_redirect_origins as "allowedRedirectOrigins", app_url as "appUrl",
-  email_invites_per_hour as "emailInvitesPerHour", created_at as "createdAt"`;
-const GROUP = `id, name, created_at as "createdAt"`;
-
-/** Settings and their columns, for updates that change only what was given. */
-const SETTING_COLUMNS = {
-  name: "name = ?",
-  displayName: "display_name = ?",
-  logoUrl: "logo_url = ?",
-  primaryColor: "primary_color = ?",
-  supportEmail: "support_email = ?",
-  locale: "locale = ?",
-  allowedRedirectOrigins: "allowed_redirect_origins = ?::text[]",
-  appUrl: "app_url = ?",
-  emailInvitesPerHour: "email_invites_per_hour = ?::int",
-} as const;
-const SITE = `id, organization_id as "organizationId", name, url, created_at as "createdAt"`;
+const same = <T>(row: T): T => row;
 
 export const TenancyRepositoryPostgres = Layer.effect(
   TenancyRepository,
   Effect.gen(function* () {
-    const query = makeQuery((yield* Database).orm);
-    const one = <T>(rows: ReadonlyArray<Row>, map: (r: Row) => T): T | null => (rows[0] ? map(rows[0]) : null);
+    const run = makeRun((yield* Database).orm);
+    const getOrganization = (id: string) =>
+      run((db) =>
+        db.selectFrom("organizations").select(ORGANIZATION_VIEW).where("id", "=", id).executeTakeFirst(),
+      ).pipe(Effect.map((row) => row ?? null));
     return TenancyRepository.of({
       createOrganization: (o) =>
-        query(`insert into organizations (id, name) values (?, ?) returning ${ORG}`, [o.id, o.name]).pipe(
-          Effect.map((rows) => organization(rows[0] as Row)),
+        run((db) =>
+          db
+            .insertInto("organizations")
+            .values({ id: o.id, name: o.name })
+            .returning(ORGANIZATION_VIEW)
+            .executeTakeFirstOrThrow(),
         ),
-      getOrganization: (id) =>
-        query(`select ${ORG} from organizations where id = ?::uuid`, [id]).pipe(
-          Effect.map((r) => one(r, organization)),
-        ),
+      getOrganization,
       getOrganizations: (ids) =>
         ids.length === 0
           ? Effect.succeed([])
-          : query(`select ${ORG} from organizations where id = any(?::uuid[])`, [pgArray(ids)]).pipe(
-              Effect.map((rows) => rows.map(organization)),
+          : run((db) =>
+              db
+                .selectFrom("organizations")
+                .select(ORGANIZATION_VIEW)
+                .where((eb) => eb("id", "=", eb.fn.any(uuids(ids))))
+                .execute(),
             ),
+      // Only the settings given are written; undefined ones are left out of the statement.
       updateOrganization: (id, changes) => {
-        const sets: string[] = [];
-        const params: unknown[] = [];
-        for (const [key, clause] of Object.entries(SETTING_COLUMNS)) {
-          const value = changes[key as keyof typeof changes];
-          if (value === undefined) continue;
-          sets.push(clause);
-          params.push(Array.isArray(value) ? pgArray(value) : value);
-        }
-        if (sets.length === 0) {
-          return query(`select ${ORG} from organizations where id = ?::uuid`, [id]).pipe(
-            Effect.map((r) => one(r, organization)),
-          );
-        }
-        return query(`update organizations set ${sets.join(", ")} where id = ?::uuid returning ${ORG}`, [
-          ...params,
-          id,
-        ]).pipe(Effect.map((r) => one(r, organization)));
+        const set = {
+          name: changes.name,
+          display_name: changes.displayName,
+          logo_url: changes.logoUrl,
+          primary_color: changes.primaryColor,
+          support_email: changes.supportEmail,
+          locale: changes.locale,
+          allowed_redirect_origins:
+            changes.allowedRedirectOrigins === undefined ? undefined : [...changes.allowedRedirectOrigins],
+          app_url: changes.appUrl,
+          email_invites_per_hour: changes.emailInvitesPerHour,
+        };
+        if (Object.values(set).every((value) => value === undefined)) return getOrganization(id);
+        return run((db) =>
+          db.updateTable("organizations").set(set).where("id", "=", id).returning(ORGANIZATION_VIEW).executeTakeFirst(),
+        ).pipe(Effect.map((row) => row ?? null));
       },
-      listOrganizations: (page, onlyId) => {
-        const k = keyset(page);
-        return query(
-          `select ${ORG} from organizations where (?::uuid is null or id = ?::uuid) and ${k.where} ${k.order}`,
-          [onlyId, onlyId, ...k.params],
-        ).pipe(Effect.map((rows) => toPage(rows, page, organization)));
-      },
+      listOrganizations: (page, onlyId) =>
+        run((db) =>
+          db
+            .selectFrom("organizations")
+            .select(ORGANIZATION_VIEW)
+            .$call((qb) => (onlyId === null ? qb : qb.where("id", "=", onlyId)))
+            .$call(keysetPage(page, "organizations"))
+            .execute(),
+        ).pipe(Effect.map((rows) => toPage(rows, page, same))),
       createWebsite: (s) =>
-        query(`insert into websites (id, organization_id, name, url) values (?, ?, ?, ?) returning ${SITE}`, [
-          s.id,
-          s.organizationId,
-          s.name,
-          s.url,
-        ]).pipe(Effect.map((rows) => website(rows[0] as Row))),
+        run((db) =>
+          db
+            .insertInto("websites")
+            .values({ id: s.id, organization_id: s.organizationId, name: s.name, url: s.url })
+            .returning(WEBSITE_VIEW)
+            .executeTakeFirstOrThrow(),
+        ),
       getWebsite: (id) =>
-        query(`select ${SITE} from websites where id = ?::uuid`, [id]).pipe(Effect.map((r) => one(r, website))),
-      listWebsites: (organizationId, page) => {
-        const k = keyset(page);
-        return query(`select ${SITE} from websites where organization_id = ?::uuid and ${k.where} ${k.order}`, [
-          organizationId,
-          ...k.params,
-        ]).pipe(Effect.map((rows) => toPage(rows, page, website)));
-      },
+        run((db) => db.selectFrom("websites").select(WEBSITE_VIEW).where("id", "=", id).executeTakeFirst()).pipe(
+          Effect.map((row) => row ?? null),
+        ),
+      listWebsites: (organizationId, page) =>
+        run((db) =>
+          db
+            .selectFrom("websites")
+            .select(WEBSITE_VIEW)
+            .where("organization_id", "=", organizationId)
+            .$call(keysetPage(page, "websites"))
+            .execute(),
+        ).pipe(Effect.map((rows) => toPage(rows, page, same))),
       createGroup: (g) =>
-        query(`insert into groups (id, name) values (?, ?) returning ${GROUP}`, [g.id, g.name]).pipe(
-          Effect.map((rows) => group(rows[0] as Row)),
+        run((db) =>
+          db.insertInto("groups").values({ id: g.id, name: g.name }).returning(GROUP_VIEW).executeTakeFirstOrThrow(),
         ),
       getGroup: (id) =>
-        query(
-          `select g.id, g.name, g.created_at as "createdAt",
-                  coalesce(array_agg(gw.website_id order by gw.created_at, gw.website_id)
-                           filter (where gw.website_id is not null), '{}') as "websiteIds"
-           from groups g left join group_websites gw on gw.group_id = g.id
-           where g.id = ?::uuid group by g.id`,
-          [id],
-        ).pipe(
-          Effect.map((r) =>
-            one(r, (row) => ({ ...group(row), websiteIds: (row.websiteIds as unknown[]).map(String) })),
-          ),
+        run((db) =>
+          db
+            .selectFrom("groups")
+            .leftJoin("group_websites", "group_websites.group_id", "groups.id")
+            .select(GROUP_VIEW)
+            .select((eb) =>
+              eb.fn
+                .coalesce(
+                  eb.fn
+                    .agg<string[]>("array_agg", ["group_websites.website_id"])
+                    .orderBy("group_websites.created_at")
+                    .orderBy("group_websites.website_id")
+                    .filterWhere("group_websites.website_id", "is not", null),
+                  sql<string[]>`'{}'`,
+                )
+                .as("websiteIds"),
+            )
+            .where("groups.id", "=", id)
+            .groupBy("groups.id")
+            .executeTakeFirst(),
+        ).pipe(Effect.map((row) => row ?? null)),
+      listGroups: (page) =>
+        run((db) => db.selectFrom("groups").select(GROUP_VIEW).$call(keysetPage(page, "groups")).execute()).pipe(
+          Effect.map((rows) => toPage(rows, page, same)),
         ),
-      listGroups: (page) => {
-        const k = keyset(page);
-        return query(`select ${GROUP} from groups where ${k.where} ${k.order}`, k.params).pipe(
-          Effect.map((rows) => toPage(rows, page, group)),
-        );
-      },
       existingWebsites: (ids) =>
-        query("select id from websites where id = any(?::uuid[])", [pgArray(ids)]).pipe(
-          Effect.map((rows) => rows.map((r) => String(r.id))),
-        ),
+        run((db) =>
+          db
+            .selectFrom("websites")
+            .select("id")
+            .where((eb) => eb("id", "=", eb.fn.any(uuids(ids))))
+            .execute(),
+        ).pipe(Effect.map((rows) => rows.map((r) => r.id))),
       addGroupWebsites: (groupId, websiteIds) =>
-        query(
-          `insert into group_websites (group_id, website_id) select ?::uuid, unnest(?::uuid[])
-           on conflict do nothing`,
-          [groupId, pgArray(websiteIds)],
+        run((db) =>
+          db
+            .insertInto("group_websites")
+            .columns(["group_id", "website_id"])
+            .expression(sql`select ${groupId}::uuid, unnest(${uuids(websiteIds)})`)
+            .onConflict((oc) => oc.doNothing())
+            .execute(),
         ).pipe(Effect.asVoid),
       removeGroupWebsites: (groupId, websiteIds) =>
-        query("delete from group_websites where group_id = ?::uuid and website_id = any(?::uuid[])", [
-          groupId,
-          pgArray(websiteIds),
-        ]).pipe(Effect.asVoid),
+        run((db) =>
+          db
+            .deleteFrom("group_websites")
+            .where("group_id", "=", groupId)
+            .where((eb) => eb("website_id", "=", eb.fn.any(uuids(websiteIds))))
+            .execute(),
+        ).pipe(Effect.asVoid),
     });
   }),
 );

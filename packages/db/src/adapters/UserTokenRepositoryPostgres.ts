@@ -1,29 +1,42 @@
 import { UserTokenRepository, type UserView } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, date, makeQuery } from "../sql.ts";
+import { makeRun } from "../kysely.ts";
+import { Database } from "../sql.ts";
 import { userView } from "./UserRepositoryPostgres.ts";
+
+/** The stored SHA-256 of a token, from its hex form. */
+const tokenHash = (hex: string): Buffer => Buffer.from(hex, "hex");
 
 export const UserTokenRepositoryPostgres = Layer.effect(
   UserTokenRepository,
   Effect.gen(function* () {
     const { orm, credentials } = yield* Database;
-    const query = makeQuery(orm);
+    const run = makeRun(orm);
     const find = (hash: string, now: Date) =>
-      query(
-        `select u.id, u.email, u.first_name as "firstName", u.last_name as "lastName", u.email_verified as "emailVerified",
-                t.expires_at as "expiresAt"
-         from user_tokens t join users u on u.id = t.user_id
-         where t.token_hash = decode(?, 'hex') and t.expires_at > ?::timestamptz`,
-        [hash, now.toISOString()],
-      ).pipe(Effect.map(([row]) => (row ? { user: userView(row as never), expiresAt: date(row.expiresAt) } : null)));
+      run((db) =>
+        db
+          .selectFrom("user_tokens")
+          .innerJoin("users", "users.id", "user_tokens.user_id")
+          .select([
+            "users.id",
+            "users.email",
+            "users.first_name as firstName",
+            "users.last_name as lastName",
+            "users.email_verified as emailVerified",
+            "user_tokens.expires_at as expiresAt",
+          ])
+          .where("user_tokens.token_hash", "=", tokenHash(hash))
+          .where("user_tokens.expires_at", ">", now)
+          .executeTakeFirst(),
+      ).pipe(Effect.map((row) => (row ? { user: userView(row), expiresAt: row.expiresAt } : null)));
     return UserTokenRepository.of({
       create: (t) =>
-        query("insert into user_tokens (id, user_id, token_hash, expires_at) values (?, ?, decode(?, 'hex'), ?)", [
-          t.id,
-          t.userId,
-          t.tokenHash,
-          t.expiresAt.toISOString(),
-        ]).pipe(Effect.asVoid),
+        run((db) =>
+          db
+            .insertInto("user_tokens")
+            .values({ id: t.id, user_id: t.userId, token_hash: tokenHash(t.tokenHash), expires_at: t.expiresAt })
+            .execute(),
+        ).pipe(Effect.asVoid),
       findUser: (hash, now) => {
         if (credentials === null) return find(hash, now).pipe(Effect.map((found) => found?.user ?? null));
         const hit = credentials.get<{ user: UserView; expiresAt: Date }>("t", hash);

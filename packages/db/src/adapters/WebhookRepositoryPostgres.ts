@@ -1,122 +1,128 @@
 import { randomBytes } from "node:crypto";
-import { type EventType, type WebhookAttempt, type WebhookEndpoint, WebhookRepository } from "@admit/domain";
+import { WebhookRepository } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
-import { keyset, toPage } from "./paging.ts";
+import { sql } from "kysely";
+import { makeRun } from "../kysely.ts";
+import { Database } from "../sql.ts";
+import { keysetPage, toPage } from "./paging.ts";
 
 /** A Standard Webhooks secret: `whsec_` and the base64 of 32 random bytes (256 bits). */
 export const newWebhookSecret = (): string => `whsec_${randomBytes(32).toString("base64")}`;
 
-export const ENDPOINT_COLUMNS = `id, organization_id as "organizationId", url, event_types as "eventTypes", description,
-  enabled, disabled_reason as "disabledReason", created_at as "createdAt", updated_at as "updatedAt"`;
+/** The columns a `WebhookEndpoint` is read from, under its property names. */
+export const ENDPOINT_VIEW = [
+  "id",
+  "organization_id as organizationId",
+  "url",
+  "event_types as eventTypes",
+  "description",
+  "enabled",
+  "disabled_reason as disabledReason",
+  "created_at as createdAt",
+  "updated_at as updatedAt",
+] as const;
 
-const textArray = (v: unknown): string[] => {
-  if (Array.isArray(v)) return v.map(String);
-  const s = String(v ?? "{}");
-  return s === "{}"
-    ? []
-    : s
-        .slice(1, -1)
-        .split(",")
-        .map((x) => x.replace(/^"|"$/g, ""));
-};
-
-export const endpoint = (r: Row): WebhookEndpoint => ({
-  id: String(r.id),
-  organizationId: r.organizationId === null ? null : String(r.organizationId),
-  url: String(r.url),
-  eventTypes: textArray(r.eventTypes) as EventType[],
-  description: r.description === null ? null : String(r.description),
-  enabled: Boolean(r.enabled),
-  disabledReason: r.disabledReason === null ? null : String(r.disabledReason),
-  createdAt: date(r.createdAt),
-  updatedAt: date(r.updatedAt),
-});
-
-const attempt = (r: Row): WebhookAttempt => ({
-  id: String(r.id),
-  eventId: String(r.eventId),
-  eventType: String(r.eventType),
-  attempt: Number(r.attempt),
-  statusCode: r.statusCode === null ? null : Number(r.statusCode),
-  error: r.error === null ? null : String(r.error),
-  durationMs: Number(r.durationMs),
-  createdAt: date(r.createdAt),
-});
+const ATTEMPT_VIEW = [
+  "id",
+  "event_id as eventId",
+  "event_type as eventType",
+  "attempt",
+  "status_code as statusCode",
+  "error",
+  "duration_ms as durationMs",
+  "created_at as createdAt",
+] as const;
 
 export const WebhookRepositoryPostgres = Layer.effect(
   WebhookRepository,
   Effect.gen(function* () {
     const { orm, sealer } = yield* Database;
-    const query = makeQuery(orm);
-    const one = (rows: ReadonlyArray<Row>) => (rows[0] ? endpoint(rows[0]) : null);
+    const run = makeRun(orm);
     return WebhookRepository.of({
       create: (e) =>
         Effect.suspend(() => {
           const secret = newWebhookSecret();
-          return query(
-            `insert into webhook_endpoints (id, organization_id, url, event_types, description, secret_sealed)
-             values (?::uuid, ?::uuid, ?, ?::text[], ?, ?) returning ${ENDPOINT_COLUMNS}`,
-            [e.id, e.organizationId, e.url, pgArray(e.eventTypes), e.description, sealer.seal(secret)],
-          ).pipe(Effect.map((rows) => ({ endpoint: endpoint(rows[0] as Row), secret })));
+          return run((db) =>
+            db
+              .insertInto("webhook_endpoints")
+              .values({
+                id: e.id,
+                organization_id: e.organizationId,
+                url: e.url,
+                event_types: [...e.eventTypes],
+                description: e.description,
+                secret_sealed: sealer.seal(secret),
+              })
+              .returning(ENDPOINT_VIEW)
+              .executeTakeFirstOrThrow(),
+          ).pipe(Effect.map((endpoint) => ({ endpoint, secret })));
         }),
       get: (id) =>
-        query(`select ${ENDPOINT_COLUMNS} from webhook_endpoints where id = ?::uuid`, [id]).pipe(Effect.map(one)),
-      list: (organizationId, page) => {
-        const k = keyset(page);
-        return query(
-          `select ${ENDPOINT_COLUMNS} from webhook_endpoints
-           where (?::uuid is null or organization_id = ?::uuid) and ${k.where} ${k.order}`,
-          [organizationId, organizationId, ...k.params],
-        ).pipe(Effect.map((rows) => toPage(rows, page, endpoint)));
-      },
+        run((db) =>
+          db.selectFrom("webhook_endpoints").select(ENDPOINT_VIEW).where("id", "=", id).executeTakeFirst(),
+        ).pipe(Effect.map((endpoint) => endpoint ?? null)),
+      list: (organizationId, page) =>
+        run((db) =>
+          db
+            .selectFrom("webhook_endpoints")
+            .select(ENDPOINT_VIEW)
+            .$call((qb) => (organizationId === null ? qb : qb.where("organization_id", "=", organizationId)))
+            .$call(keysetPage(page, "webhook_endpoints"))
+            .execute(),
+        ).pipe(Effect.map((rows) => toPage(rows, page, (endpoint) => endpoint))),
+      // What is not given stays. Enabling an endpoint clears why it was disabled and starts its
+      // failure clock afresh; otherwise a disabled one keeps (or is given) its reason.
       update: (id, c) =>
-        query(
-          `update webhook_endpoints set
-             url = coalesce(?::text, url),
-             event_types = coalesce(?::text[], event_types),
-             description = case when ?::boolean then ?::text else description end,
-             enabled = coalesce(?::boolean, enabled),
-             disabled_reason = case when coalesce(?::boolean, enabled) then null else coalesce(?::text, disabled_reason) end,
-             failing_since = case when ?::boolean then null else failing_since end,
-             updated_at = now()
-           where id = ?::uuid returning ${ENDPOINT_COLUMNS}`,
-          [
-            c.url ?? null,
-            c.eventTypes === undefined ? null : pgArray(c.eventTypes),
-            c.description !== undefined,
-            c.description ?? null,
-            c.enabled ?? null,
-            c.enabled ?? null,
-            c.disabledReason ?? null,
-            // Enabling an endpoint again starts its failure clock afresh.
-            c.enabled === true,
-            id,
-          ],
-        ).pipe(Effect.map(one)),
+        run((db) =>
+          db
+            .updateTable("webhook_endpoints")
+            .set((eb) => ({
+              url: c.url,
+              event_types: c.eventTypes === undefined ? undefined : [...c.eventTypes],
+              description: c.description,
+              enabled: c.enabled,
+              disabled_reason: eb
+                .case()
+                .when(c.enabled === undefined ? eb.ref("enabled") : eb.lit(c.enabled))
+                .then(null)
+                .else(eb.fn.coalesce(eb.val(c.disabledReason ?? null), eb.ref("disabled_reason")))
+                .end(),
+              failing_since: c.enabled === true ? null : undefined,
+              updated_at: sql<Date>`now()`,
+            }))
+            .where("id", "=", id)
+            .returning(ENDPOINT_VIEW)
+            .executeTakeFirst(),
+        ).pipe(Effect.map((endpoint) => endpoint ?? null)),
       delete: (id) =>
-        query("delete from webhook_endpoints where id = ?::uuid returning id", [id]).pipe(
-          Effect.map((rows) => rows.length > 0),
+        run((db) => db.deleteFrom("webhook_endpoints").where("id", "=", id).executeTakeFirst()).pipe(
+          Effect.map((result) => result.numDeletedRows > 0n),
         ),
       rotateSecret: (id, previousUntil) =>
         Effect.suspend(() => {
           const secret = newWebhookSecret();
-          return query(
-            `update webhook_endpoints set previous_secret_sealed = secret_sealed, secret_sealed = ?,
-               previous_secret_expires_at = ?::timestamptz, updated_at = now()
-             where id = ?::uuid returning id`,
-            [sealer.seal(secret), previousUntil.toISOString(), id],
-          ).pipe(Effect.map((rows) => (rows.length > 0 ? secret : null)));
+          return run((db) =>
+            db
+              .updateTable("webhook_endpoints")
+              .set((eb) => ({
+                previous_secret_sealed: eb.ref("secret_sealed"),
+                secret_sealed: sealer.seal(secret),
+                previous_secret_expires_at: previousUntil,
+                updated_at: sql<Date>`now()`,
+              }))
+              .where("id", "=", id)
+              .executeTakeFirst(),
+          ).pipe(Effect.map((result) => (result.numUpdatedRows > 0n ? secret : null)));
         }),
-      attempts: (webhookId, page) => {
-        const k = keyset(page);
-        return query(
-          `select id, event_id as "eventId", event_type as "eventType", attempt, status_code as "statusCode", error,
-                  duration_ms as "durationMs", created_at as "createdAt"
-           from webhook_attempts where webhook_id = ?::uuid and ${k.where} ${k.order}`,
-          [webhookId, ...k.params],
-        ).pipe(Effect.map((rows) => toPage(rows, page, attempt)));
-      },
+      attempts: (webhookId, page) =>
+        run((db) =>
+          db
+            .selectFrom("webhook_attempts")
+            .select(ATTEMPT_VIEW)
+            .where("webhook_id", "=", webhookId)
+            .$call(keysetPage(page, "webhook_attempts"))
+            .execute(),
+        ).pipe(Effect.map((rows) => toPage(rows, page, (attempt) => attempt))),
     });
   }),
 );

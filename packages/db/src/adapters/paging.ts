@@ -1,10 +1,38 @@
 import type { Page, PageRequest } from "@admit/domain";
+import { type SelectQueryBuilder, sql } from "kysely";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
+import type { DB } from "../kysely.ts";
 import { date, type Row } from "../sql.ts";
 
+/** The tables a keyset page can be read from: those with `created_at` and an `id`. */
+export type KeysetTable = {
+  [T in keyof DB]: DB[T] extends { created_at: unknown; id: string } ? T : never;
+}[keyof DB];
+
 /**
- * The keyset condition and limit for a page ordered by (created_at desc, id desc): `where` is
- * `true` on the first page. Fetches one row more than asked to know whether a next page exists.
+ * A page of `table`'s rows ordered by (created_at desc, id desc), starting after the cursor:
+ * `.$call(keysetPage(page, "websites"))`. Fetches one row more than asked to know whether a next
+ * page exists; `toPage` cuts it off.
+ */
+export const keysetPage =
+  (page: PageRequest, table: KeysetTable) =>
+  <TB extends keyof DB, O>(qb: SelectQueryBuilder<DB, TB, O>): SelectQueryBuilder<DB, TB, O> => {
+    const createdAt = sql.ref(`${table}.created_at`);
+    const id = sql.ref(`${table}.id`);
+    const after = page.cursor === null ? null : decodeCursor(page.cursor);
+    const from =
+      after === null
+        ? qb
+        : qb.where(sql<boolean>`(${createdAt}, ${id}) < (${after.createdAt}::timestamptz, ${after.id}::uuid)`);
+    return from
+      .orderBy(createdAt, "desc")
+      .orderBy(id, "desc")
+      .limit(page.limit + 1);
+  };
+
+/**
+ * The keyset condition and limit of the same page for a statement still written as text with `?`
+ * placeholders: `where` is `true` on the first page.
  */
 export const keyset = (page: PageRequest, alias = "") => {
   const col = (c: string) => (alias ? `${alias}.${c}` : c);
@@ -16,8 +44,15 @@ export const keyset = (page: PageRequest, alias = "") => {
   };
 };
 
-/** Cuts the extra row off and turns the last row into the next cursor. */
-export const toPage = <T>(rows: ReadonlyArray<Row>, page: PageRequest, map: (row: Row) => T): Page<T> => {
+/**
+ * Cuts the extra row off and turns the last row into the next cursor. Typed rows carry
+ * `createdAt` and `id`; untyped `Row`s are still accepted from statements written as text.
+ */
+export const toPage = <R extends { readonly createdAt: Date; readonly id: string } | Row, T>(
+  rows: ReadonlyArray<R>,
+  page: PageRequest,
+  map: (row: R) => T,
+): Page<T> => {
   const items = rows.slice(0, page.limit);
   const last = items.at(-1);
   return {

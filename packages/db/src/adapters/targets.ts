@@ -1,4 +1,6 @@
 import { TARGET_TYPES, TARGETS, type TargetType } from "@admit/domain";
+import { type RawBuilder, sql } from "kysely";
+import { type DB, type Sql, uuids } from "../kysely.ts";
 
 /**
  * The table of each kind of target. Typed over every `TargetType`, so a new kind fails the type
@@ -8,20 +10,51 @@ export const TARGET_TABLES = {
   organization: "organizations",
   website: "websites",
   group: "groups",
-} as const satisfies Record<TargetType, string>;
+} as const satisfies Record<TargetType, keyof DB>;
 
-/** The SQL naming a target row's organization, from the descriptor's `owner` (`alias` is the row's). */
-export const ownerColumn = (type: TargetType, alias: string): string => {
-  const owner = TARGETS[type].owner;
-  return owner === "itself" ? `${alias}.id` : owner === "organization" ? `${alias}.organization_id` : "null::uuid";
+type Owner<T extends TargetType> = (typeof TARGETS)[T]["owner"];
+type Columns<T extends TargetType> = keyof DB[(typeof TARGET_TABLES)[T]];
+
+/**
+ * The column of each kind's table naming the organization a row belongs to, as the descriptor's
+ * `owner` says: its own id, its `organization_id`, or none. Typed from both, so a changed owner or
+ * a renamed column fails the type check here.
+ */
+const OWNER_COLUMN: {
+  [T in TargetType]: Owner<T> extends "itself"
+    ? "id" & Columns<T>
+    : Owner<T> extends "organization"
+      ? "organization_id" & Columns<T>
+      : null;
+} = { organization: "id", website: "organization_id", group: null };
+
+/** The kinds of target that belong to no organization. */
+export const UNOWNED_TYPES: ReadonlyArray<TargetType> = TARGET_TYPES.filter((t) => TARGETS[t].owner === "none");
+
+/** The kinds of target that belong to no organization, as an SQL list (for statements written as text). */
+export const unownedTypes = (): string => UNOWNED_TYPES.map((t) => `'${t}'`).join(", ") || "null";
+
+const ownerOf = (type: TargetType): RawBuilder<string | null> => {
+  const column = OWNER_COLUMN[type];
+  return column === null ? sql`null::uuid` : sql`${sql.ref(`${TARGET_TABLES[type]}.${column}`)}`;
 };
 
-/** One `select` per kind of target, joined by `union all`; each takes one `uuid[]` parameter. */
-export const perTargetType = (select: (type: TargetType, table: string) => string): string =>
-  TARGET_TYPES.map((type) => select(type, TARGET_TABLES[type])).join("\nunion all ");
+/**
+ * The targets of one kind among `ids`: kind, id, name and the organization each belongs to. Every
+ * kind's statement has these columns, so they combine with `union all`.
+ */
+export const targetsOfType = (db: Sql, type: TargetType, ids: ReadonlyArray<string>) =>
+  db
+    .selectFrom(TARGET_TABLES[type])
+    .select([sql.lit(type).as("type"), "id", "name", ownerOf(type).as("organizationId")])
+    .where((eb) => eb("id", "=", eb.fn.any(uuids(ids))));
 
-/** The kinds of target that belong to no organization, as an SQL list. */
-export const unownedTypes = (): string =>
-  TARGET_TYPES.filter((t) => TARGETS[t].owner === "none")
-    .map((t) => `'${t}'`)
-    .join(", ") || "null";
+/** The targets of every kind among `targets`, in one statement (one `union all` branch a kind). */
+export const targetsOfEveryType = (db: Sql, targets: ReadonlyArray<{ type: TargetType; id: string }>) =>
+  TARGET_TYPES.map((type) =>
+    targetsOfType(
+      db,
+      type,
+      targets.filter((t) => t.type === type).map((t) => t.id),
+    ),
+  ).reduce((all, next) => all.unionAll(next));

@@ -1,3 +1,4 @@
+import type { ApiKeyKind } from "@admit/domain";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { credentialNotifyTrigger, keysetIndex, nameLengthCheck, oneOf } from "./columns.ts";
 import { belongsToOrganization } from "./Organization.entity.ts";
@@ -8,7 +9,7 @@ export const ApiKey = defineEntity({
   tableName: "api_keys",
   properties: {
     id: p.uuid().primary(),
-    kind: p.text(),
+    kind: p.text().$type<ApiKeyKind>(),
     organization: belongsToOrganization("api_keys").nullable(),
     name: p.text(),
     secretHash: p.blob().hidden().unique("api_keys_secret_hash_key"),

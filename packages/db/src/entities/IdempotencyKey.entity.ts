@@ -9,7 +9,7 @@ export const IdempotencyKey = defineEntity({
     key: p.text().primary(),
     requestHash: p.blob(),
     statusCode: p.integer(),
-    responseHeaders: p.json().defaultRaw("'{}'"),
+    responseHeaders: p.json<Record<string, string>>().defaultRaw("'{}'"),
     responseBody: p.text(),
     createdAt: p.datetime(3).defaultRaw("now()"),
     expiresAt: p.datetime(3).index("idempotency_keys_expires_at"),

@@ -1,3 +1,4 @@
+import type { Role, TargetType } from "@admit/domain";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { keysetIndex, roleCheck, targetTypeCheck } from "./columns.ts";
 import { User } from "./User.entity.ts";
@@ -9,9 +10,9 @@ export const Membership = defineEntity({
   properties: {
     id: p.uuid().primary(),
     user: p.manyToOne(User).fieldName("user_id").deleteRule("cascade").foreignKeyName("memberships_user_id_fkey"),
-    targetType: p.text(),
+    targetType: p.text().$type<TargetType>(),
     targetId: p.uuid(),
-    role: p.text(),
+    role: p.text().$type<Role>(),
     sso: p.boolean().default(false),
     createdAt: p.datetime(3).defaultRaw("now()"),
   },

@@ -1,3 +1,4 @@
+import type { EventType } from "@admit/domain";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { keysetIndex } from "./columns.ts";
 import { Organization } from "./Organization.entity.ts";
@@ -15,7 +16,8 @@ export const WebhookEndpoint = defineEntity({
       .deleteRule("cascade")
       .foreignKeyName("webhook_endpoints_organization_id_fkey"),
     url: p.text(),
-    eventTypes: p.array().columnType("text[]").defaultRaw("'{}'"),
+    /** Written only from validated input (`isEventType`); empty means every type. */
+    eventTypes: p.array().$type<EventType[]>().columnType("text[]").defaultRaw("'{}'"),
     description: p.text().nullable(),
     enabled: p.boolean().default(true),
     disabledReason: p.text().nullable(),

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { EventRecord } from "@admit/domain";
-import type { EntityManager } from "@mikro-orm/postgresql";
+import { sql } from "kysely";
 import { fromKysely, type KyselyTransactionLike, type PgBoss } from "pg-boss";
-import { EVENT_COLUMNS, eventRecord } from "../adapters/EventLogPostgres.ts";
+import { eventRecord } from "../adapters/EventLogPostgres.ts";
+import { kyselyOf, type Sql, uuids } from "../kysely.ts";
 import type { Orm } from "../orm.ts";
 import type { TokenSealer } from "../sealing.ts";
-import { date, pgArray, type Row } from "../sql.ts";
 
 /** One job per (event, endpoint, attempt); a queue of its own, so webhooks never hold up emails. */
 export const WEBHOOK_QUEUE = "webhook-delivery";
@@ -35,12 +35,13 @@ export const webhookJobId = (job: WebhookJob): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 };
 
-const inTransaction = async <A>(orm: Orm, f: (em: EntityManager, db: ReturnType<typeof fromKysely>) => Promise<A>) => {
+/** Runs `f` in one transaction, on its Kysely instance and pg-boss's view of the same connection. */
+const inTransaction = async <A>(orm: Orm, f: (db: Sql, jobs: ReturnType<typeof fromKysely>) => Promise<A>) => {
   const em = orm.em.fork();
   await em.begin();
   try {
-    const db = fromKysely(em.getTransactionContext() as unknown as KyselyTransactionLike);
-    const result = await f(em, db);
+    const jobs = fromKysely(em.getTransactionContext() as unknown as KyselyTransactionLike);
+    const result = await f(kyselyOf(em), jobs);
     await em.commit();
     return result;
   } catch (error) {
@@ -56,34 +57,54 @@ const inTransaction = async <A>(orm: Orm, f: (em: EntityManager, db: ReturnType<
  * worker's fan-out are skipped. Answers how many events it took.
  */
 export const fanOutEvents = (orm: Orm, boss: PgBoss, limit: number): Promise<number> =>
-  inTransaction(orm, async (em, db) => {
-    const taken = await em.execute<Row[]>(
-      `with batch as (
-         select id from events where dispatched_at is null order by occurred_at, id limit ? for update skip locked
-       )
-       update events e set dispatched_at = now() from batch where e.id = batch.id returning e.id`,
-      [limit],
-    );
+  inTransaction(orm, async (db, jobs) => {
+    const taken = await db
+      .with("batch", (db) =>
+        db
+          .selectFrom("events")
+          .select("id")
+          .where("dispatched_at", "is", null)
+          .orderBy("occurred_at")
+          .orderBy("id")
+          .limit(limit)
+          .forUpdate()
+          .skipLocked(),
+      )
+      .updateTable("events")
+      .set({ dispatched_at: sql<Date>`now()` })
+      .from("batch")
+      .whereRef("events.id", "=", "batch.id")
+      .returning("events.id")
+      .execute();
     if (taken.length === 0) return 0;
     // An organization's endpoint gets that organization's events; one without organization gets
     // every event. A webhook.test event goes only to the endpoint it tests.
-    const pairs = await em.execute<Row[]>(
-      `select e.id as "eventId", w.id as "webhookId"
-       from events e join webhook_endpoints w on w.enabled
-         and (w.organization_id is null or w.organization_id = e.organization_id)
-         and case when e.type = 'webhook.test' then w.id::text = e.data->>'webhookId'
-                  else cardinality(w.event_types) = 0 or e.type = any(w.event_types) end
-       where e.id = any(?::uuid[])`,
-      [pgArray(taken.map((r) => String(r.id)))],
-    );
+    const pairs = await db
+      .selectFrom("events as e")
+      .innerJoin("webhook_endpoints as w", (join) =>
+        join
+          .on("w.enabled", "=", true)
+          .on((eb) =>
+            eb.or([eb("w.organization_id", "is", null), eb("w.organization_id", "=", eb.ref("e.organization_id"))]),
+          )
+          .on(
+            (eb) =>
+              sql<boolean>`case when ${eb.ref("e.type")} = 'webhook.test'
+                then ${eb.ref("w.id")}::text = ${eb.ref("e.data")}->>'webhookId'
+                else cardinality(${eb.ref("w.event_types")}) = 0 or ${eb.ref("e.type")} = any(${eb.ref("w.event_types")}) end`,
+          ),
+      )
+      .select(["e.id as eventId", "w.id as webhookId"])
+      .where((eb) => eb("e.id", "=", eb.fn.any(uuids(taken.map((r) => r.id)))))
+      .execute();
     if (pairs.length > 0) {
       await boss.insert(
         WEBHOOK_QUEUE,
-        pairs.map((p) => {
-          const data: WebhookJob = { eventId: String(p.eventId), webhookId: String(p.webhookId), attempt: 1 };
+        pairs.map(({ eventId, webhookId }) => {
+          const data: WebhookJob = { eventId, webhookId, attempt: 1 };
           return { id: webhookJobId(data), data };
         }),
-        { db },
+        { db: jobs },
       );
     }
     return taken.length;
@@ -103,19 +124,42 @@ export const loadWebhookDelivery = async (
   sealer: TokenSealer,
   job: WebhookJob,
 ): Promise<WebhookDelivery | null> => {
-  const em = orm.em.fork();
-  const [endpoint] = await em.execute<Row[]>(
-    `select url, enabled, secret_sealed as "secret",
-            case when previous_secret_expires_at > now() then previous_secret_sealed end as "previous"
-     from webhook_endpoints where id = ?::uuid`,
-    [job.webhookId],
-  );
-  const [event] = await em.execute<Row[]>(`select ${EVENT_COLUMNS} from events where id = ?::uuid`, [job.eventId]);
+  const db = kyselyOf(orm.em.fork());
+  const endpoint = await db
+    .selectFrom("webhook_endpoints")
+    .select((eb) => [
+      "url",
+      "enabled",
+      "secret_sealed as secret",
+      eb
+        .case()
+        .when("previous_secret_expires_at", ">", sql<Date>`now()`)
+        .then(eb.ref("previous_secret_sealed"))
+        .end()
+        .as("previous"),
+    ])
+    .where("id", "=", job.webhookId)
+    .executeTakeFirst();
+  const event = await db
+    .selectFrom("events")
+    .select([
+      "id",
+      "type",
+      "organization_id as organizationId",
+      "actor_kind as actorKind",
+      "actor_id as actorId",
+      "subject_type as subjectType",
+      "subject_id as subjectId",
+      "data",
+      "occurred_at as occurredAt",
+    ])
+    .where("id", "=", job.eventId)
+    .executeTakeFirst();
   if (endpoint === undefined || event === undefined) return null;
-  const secrets = [String(endpoint.secret), ...(endpoint.previous === null ? [] : [String(endpoint.previous)])];
+  const secrets = endpoint.previous === null ? [endpoint.secret] : [endpoint.secret, endpoint.previous];
   return {
-    url: String(endpoint.url),
-    enabled: Boolean(endpoint.enabled),
+    url: endpoint.url,
+    enabled: endpoint.enabled,
     secrets: secrets.map((s) => sealer.open(s)),
     event: eventRecord(event),
   };
@@ -141,33 +185,30 @@ export const recordWebhookAttempt = (
   outcome: AttemptOutcome,
   scheduleSeconds: ReadonlyArray<number>,
 ): Promise<{ failingSince: Date | null; retryInSeconds: number | null }> =>
-  inTransaction(orm, async (em, db) => {
-    const [endpoint] = await em.execute<Row[]>(
-      `with attempt as (
-         insert into webhook_attempts (id, webhook_id, event_id, event_type, attempt, status_code, error, response_body,
-                                       duration_ms)
-         values (?::uuid, ?::uuid, ?::uuid, ?, ?, ?, ?, ?, ?)
-       )
-       update webhook_endpoints set failing_since = case when ?::boolean then null else coalesce(failing_since, now()) end
-       where id = ?::uuid returning failing_since as "failingSince"`,
-      [
-        crypto.randomUUID(),
-        job.webhookId,
-        job.eventId,
-        eventType,
-        job.attempt,
-        outcome.statusCode,
-        outcome.error?.slice(0, 1000) ?? null,
-        outcome.responseBody,
-        Math.round(outcome.durationMs),
-        outcome.ok,
-        job.webhookId,
-      ],
-    );
-    const failingSince = endpoint?.failingSince == null ? null : date(endpoint.failingSince);
+  inTransaction(orm, async (db, jobs) => {
+    const endpoint = await db
+      .with("attempt", (db) =>
+        db.insertInto("webhook_attempts").values({
+          id: crypto.randomUUID(),
+          webhook_id: job.webhookId,
+          event_id: job.eventId,
+          event_type: eventType,
+          attempt: job.attempt,
+          status_code: outcome.statusCode,
+          error: outcome.error?.slice(0, 1000) ?? null,
+          response_body: outcome.responseBody,
+          duration_ms: Math.round(outcome.durationMs),
+        }),
+      )
+      .updateTable("webhook_endpoints")
+      .set((eb) => ({ failing_since: outcome.ok ? null : eb.fn.coalesce("failing_since", sql<Date>`now()`) }))
+      .where("id", "=", job.webhookId)
+      .returning("failing_since as failingSince")
+      .executeTakeFirst();
+    const failingSince = endpoint?.failingSince ?? null;
     const delay = outcome.ok ? undefined : scheduleSeconds[job.attempt - 1];
     if (endpoint === undefined || delay === undefined) return { failingSince, retryInSeconds: null };
     const next: WebhookJob = { ...job, attempt: job.attempt + 1 };
-    await boss.insert(WEBHOOK_QUEUE, [{ id: webhookJobId(next), data: next, startAfter: delay }], { db });
+    await boss.insert(WEBHOOK_QUEUE, [{ id: webhookJobId(next), data: next, startAfter: delay }], { db: jobs });
     return { failingSince, retryInSeconds: delay };
   });
