@@ -1,47 +1,30 @@
 /**
  * Authentication is served from each process's credential cache, yet a revoked key is refused at
  * once by every API process: two real API processes on one database, a key cached in both,
- * revoked through one and refused by the other on the very next request.
+ * revoked through one and refused by the other on the very next request (the revocation is
+ * answered once every listening process has acknowledged dropping the key).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { resolve } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { spawnApi } from "./processes.ts";
 
-const MAIN = resolve(import.meta.dirname, "../src/main.ts");
 const rootKey = `root_${randomBytes(24).toString("base64url")}`;
 const children: ChildProcess[] = [];
 let db: pg.Pool;
 let a: string;
 let b: string;
 
-const startApi = (): Promise<string> => {
-  const child = spawn(process.execPath, [MAIN], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      DATABASE_URL: inject("databaseUrl"),
-      PORT: "0",
-      HOST: "127.0.0.1",
-      PUBLIC_URL: "http://admit.test",
-      ADMIT_ROOT_KEY: rootKey,
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
-    },
-    stdio: ["ignore", "pipe", "pipe"],
+const startApi = async (): Promise<string> => {
+  const api = await spawnApi({
+    DATABASE_URL: inject("databaseUrl"),
+    PUBLIC_URL: "http://admit.test",
+    ADMIT_ROOT_KEY: rootKey,
+    TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
   });
-  children.push(child);
-  let out = "";
-  return new Promise((resolvePromise, reject) => {
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      if (url) resolvePromise(url);
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.once("exit", (code) => reject(new Error(`API exited with ${code}: ${out}`)));
-  });
+  children.push(api.child);
+  return api.url;
 };
 
 const trpc = async (
@@ -164,15 +147,24 @@ describe("credential cache across processes", () => {
   it("refuses a key revoked by any SQL that fires the trigger, not only through the API", async () => {
     const key = await newKey();
     await provenCached(b, key.id, key.secret);
-    // PostgreSQL delivers the notification when the update commits; this test listens too and
-    // sends the next request once its own copy has arrived (every listener's was sent with it).
+    // PostgreSQL hands the notification to each listening process on its own schedule; each
+    // acknowledges it once its cache has dropped the key. This test waits for every listener's
+    // acknowledgement, as the revoking API process does.
     const listener = new pg.Client({ connectionString: inject("databaseUrl") });
     await listener.connect();
     try {
-      await listener.query("listen admit_credentials");
-      const heard = new Promise<string | undefined>((r) => listener.once("notification", (n) => r(n.payload)));
+      await listener.query("listen admit_credentials_ack");
+      const expected = await listeners();
+      const acknowledged = new Set<number>();
+      const all = new Promise<string>((r) =>
+        listener.on("notification", (n) => {
+          const [payload, pid] = (n.payload ?? "").split("|");
+          acknowledged.add(Number(pid));
+          if (expected.every((p) => acknowledged.has(p))) r(payload ?? "");
+        }),
+      );
       await db.query("update api_keys set revoked_at = now() where id = $1", [key.id]);
-      expect(await heard).toMatch(/^k:[0-9a-f]{64}$/);
+      expect(await all).toMatch(/^k:[0-9a-f]{64}$/);
     } finally {
       await listener.end();
     }

@@ -5,10 +5,19 @@
  * the transaction that changes a credential, and every listening process drops the entry when the
  * transaction commits. While the listening connection is down (or not yet subscribed) the cache is
  * empty and bypassed, so a notification missed then cannot leave a revoked key usable.
+ *
+ * A revocation is answered only once every listening process has dropped the key: each listener
+ * acknowledges an API key's notification on `admit_credentials_ack` (`<payload>|<its backend
+ * pid>`), and the revoking process waits for the acknowledgement of every listener PostgreSQL
+ * knows of. PostgreSQL hands a notification to each listening backend on its own schedule, so
+ * hearing it in one's own process says nothing of the others.
  */
 import pg from "pg";
 
 export const CREDENTIALS_CHANNEL = "admit_credentials";
+/** Where listeners acknowledge the API key notifications they have acted on. */
+export const CREDENTIALS_ACK_CHANNEL = "admit_credentials_ack";
+const LISTENER_NAME = "admit-credential-listener";
 
 /** A notification's payload: `k:<hash>` (an API key), `t:<hash>` (a user token), `u:<user id>` (a user). */
 type Payload = `k:${string}` | `t:${string}` | `u:${string}`;
@@ -30,13 +39,13 @@ export interface CredentialCache {
   /** Drops an entry at once in this process (the notification does it in the others). */
   forget(kind: "k" | "t", hash: string): void;
   /**
-   * Settles once this process's listener has received the notification of `kind` for `hash`
-   * (PostgreSQL sends it to every listener at once) after `since` (a `begin()` ticket taken before
-   * the change), or after `timeoutMs` (5 s by default: a bound for a lost connection, far above
-   * a loaded machine's delivery time), or at once when not subscribed. Called once the change has
-   * committed, before the caller that made it is answered.
+   * Settles once every listening process (this one included) has acknowledged the notification of
+   * the API key `hash` after `since` (a `begin()` ticket taken before the change), or after
+   * `timeoutMs` (5 s by default: a bound for a process that died or lost its connection meanwhile,
+   * far above a loaded machine's delivery time), or at once when not subscribed. Called once the
+   * change has committed, before the caller that made it is answered.
    */
-  delivered(kind: "k" | "t", hash: string, since: number, timeoutMs?: number): Promise<void>;
+  delivered(kind: "k", hash: string, since: number, timeoutMs?: number): Promise<void>;
   /** True while subscribed: entries are served only then. */
   readonly live: boolean;
   readonly size: number;
@@ -70,26 +79,38 @@ export const startCredentialCache = (options: CredentialCacheOptions): Credentia
   let timer: NodeJS.Timeout | undefined;
 
   const waiting = new Map<string, Set<() => void>>();
-  /** The generation at which each recent payload arrived (the last thousand). */
-  const recent = new Map<string, number>();
+  /** Per recent API key payload (the last thousand): the generation each listener acknowledged it at. */
+  const acks = new Map<string, Map<number, number>>();
   const drop = (key: string) => {
     entries.delete(key);
   };
-  const onNotification = (payload: string | undefined) => {
+  const onAck = (ack: string | undefined) => {
+    const at = ack?.lastIndexOf("|") ?? -1;
+    if (ack === undefined || at < 0) return;
+    const payload = ack.slice(0, at);
+    const pid = Number(ack.slice(at + 1));
+    const byPid = acks.get(payload) ?? new Map<number, number>();
+    acks.delete(payload);
+    acks.set(payload, byPid);
+    if (acks.size > 1_000) acks.delete(acks.keys().next().value as string);
+    // Its own generation, so that an acknowledgement is always later than any ticket taken before.
+    byPid.set(pid, ++generation);
+    const waiters = waiting.get(payload);
+    if (waiters) for (const check of [...waiters]) check();
+  };
+  const onNotification = (c: pg.Client, payload: string | undefined) => {
     generation++;
-    if (payload !== undefined) {
-      recent.delete(payload);
-      recent.set(payload, generation);
-      if (recent.size > 1_000) recent.delete(recent.keys().next().value as string);
-    }
-    const waiters = payload === undefined ? undefined : waiting.get(payload);
-    if (waiters) for (const done of waiters) done();
     if (payload === undefined) return entries.clear();
     const kind = payload.slice(0, 2) as "k:" | "t:" | "u:";
     if (kind === "u:") {
       const userId = payload.slice(2);
       for (const [key, entry] of entries) if (entry.userId === userId) entries.delete(key);
     } else drop(payload as Payload);
+    // Acknowledged once dropped; a lost acknowledgement only makes the revoker wait its bound.
+    if (kind === "k:")
+      void c
+        .query("select pg_notify($1, $2 || '|' || pg_backend_pid())", [CREDENTIALS_ACK_CHANNEL, payload])
+        .catch(() => {});
   };
   const lose = (why: string) => {
     if (!live && client === null) return;
@@ -111,18 +132,19 @@ export const startCredentialCache = (options: CredentialCacheOptions): Credentia
     if (closed) return;
     const c = new pg.Client({
       connectionString: options.databaseUrl,
-      application_name: "admit-credential-listener",
+      application_name: LISTENER_NAME,
       keepAlive: true,
     });
     client = c;
     c.on("error", (error) => lose(error.message));
     c.on("end", () => lose("connection ended"));
     c.on("notification", (n) => {
-      if (n.channel === CREDENTIALS_CHANNEL) onNotification(n.payload);
+      if (n.channel === CREDENTIALS_CHANNEL) onNotification(c, n.payload);
+      else if (n.channel === CREDENTIALS_ACK_CHANNEL) onAck(n.payload);
     });
     try {
       await c.connect();
-      await c.query(`listen ${CREDENTIALS_CHANNEL}`);
+      await c.query(`listen ${CREDENTIALS_CHANNEL}; listen ${CREDENTIALS_ACK_CHANNEL}`);
     } catch (error) {
       if (client === c) lose(error instanceof Error ? error.message : String(error));
       return;
@@ -162,20 +184,36 @@ export const startCredentialCache = (options: CredentialCacheOptions): Credentia
       generation++;
       drop(`${kind}:${hash}`);
     },
-    delivered: (kind, hash, since, timeoutMs = 5_000) => {
+    delivered: async (kind, hash, since, timeoutMs = 5_000) => {
+      const c = client;
+      if (!live || c === null) return;
       const key = `${kind}:${hash}`;
-      if (!live || (recent.get(key) ?? -1) > since) return Promise.resolve();
-      return new Promise<void>((resolve) => {
+      const deadline = Date.now() + timeoutMs;
+      // Every process listening now; one that subscribes later starts with an empty cache.
+      const listeners = await c
+        .query<{ pid: number }>(
+          "select pid from pg_stat_activity where application_name = $1 and datname = current_database()",
+          [LISTENER_NAME],
+        )
+        .then((r) => r.rows.map((row) => row.pid))
+        .catch(() => null);
+      if (listeners === null) return;
+      const allAcknowledged = () => listeners.every((pid) => (acks.get(key)?.get(pid) ?? -1) > since);
+      if (allAcknowledged()) return;
+      await new Promise<void>((resolve) => {
         const set = waiting.get(key) ?? new Set();
         waiting.set(key, set);
         const done = () => {
           clearTimeout(timeout);
-          set.delete(done);
+          set.delete(check);
           if (set.size === 0) waiting.delete(key);
           resolve();
         };
-        const timeout = setTimeout(done, timeoutMs);
-        set.add(done);
+        const check = () => {
+          if (allAcknowledged()) done();
+        };
+        const timeout = setTimeout(done, Math.max(0, deadline - Date.now()));
+        set.add(check);
       });
     },
     get live() {
