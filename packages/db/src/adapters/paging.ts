@@ -1,5 +1,6 @@
 import type { Page, PageRequest } from "@admit/domain";
-import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { type CursorPosition, decodeCursor, encodeCursor } from "../cursor.ts";
+import { timestamp } from "../kysely.ts";
 import { date, type Row } from "../sql.ts";
 
 /**
@@ -25,6 +26,27 @@ export const toPage = <T>(rows: ReadonlyArray<Row>, page: PageRequest, map: (row
     nextCursor:
       rows.length > page.limit && last !== undefined
         ? encodeCursor({ createdAt: date(last.createdAt), id: String(last.id) })
+        : null,
+  };
+};
+
+/** Where a typed page starts: the position of the previous page's last row; null on the first page. */
+export const pageAfter = (page: PageRequest): CursorPosition | null =>
+  page.cursor === null ? null : decodeCursor(page.cursor);
+
+/** `toPage` for rows typed by their statement. */
+export const typedPage = <R extends { readonly createdAt: string; readonly id: string }, T>(
+  rows: ReadonlyArray<R>,
+  page: PageRequest,
+  map: (row: R) => T,
+): Page<T> => {
+  const items = rows.slice(0, page.limit);
+  const last = items.at(-1);
+  return {
+    items: items.map(map),
+    nextCursor:
+      rows.length > page.limit && last !== undefined
+        ? encodeCursor({ createdAt: timestamp(last.createdAt), id: last.id })
         : null,
   };
 };
