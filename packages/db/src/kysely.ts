@@ -2,7 +2,15 @@ import { RepositoryError } from "@admit/domain";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { InferKyselyDB } from "@mikro-orm/sql";
 import { Effect, Schema } from "effect";
-import { type Kysely, type RawBuilder, sql } from "kysely";
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type RawBuilder,
+  sql,
+} from "kysely";
 import type { entities } from "./entities/index.ts";
 import type { Orm } from "./orm.ts";
 import { CurrentEntityManager } from "./sql.ts";
@@ -10,7 +18,8 @@ import { CurrentEntityManager } from "./sql.ts";
 /**
  * The schema as Kysely sees it, inferred from the MikroORM entities: table and column names are
  * the database's own (`invites.target_type`), so a renamed column is a type error in every
- * statement that uses it.
+ * statement that uses it. Timestamps are `Date`s both ways (`initOrm` gives the pool pg's
+ * timestamptz parser).
  */
 export type DB = InferKyselyDB<(typeof entities)[number]>;
 
@@ -58,3 +67,19 @@ export const decodeRows =
 export const uuids = (values: ReadonlyArray<string>): RawBuilder<string[]> => sql<string[]>`${values}::uuid[]`;
 export const texts = <T extends string>(values: ReadonlyArray<T>): RawBuilder<T[]> => sql<T[]>`${values}::text[]`;
 export const booleans = (values: ReadonlyArray<boolean>): RawBuilder<boolean[]> => sql<boolean[]>`${values}::boolean[]`;
+
+/** A hash given in hex, as the `bytea` it is stored as (`decode(…, 'hex')`). */
+export const hexBytes = (hex: string): RawBuilder<Buffer> => sql`decode(${hex}, 'hex')`;
+
+/**
+ * A Kysely that only compiles (it has no connection): for the text of a typed statement that code
+ * still written as plain SQL builds on, so that text follows the entities too.
+ */
+export const compiler: Sql = new Kysely<DB>({
+  dialect: {
+    createAdapter: () => new PostgresAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new PostgresIntrospector(db),
+    createQueryCompiler: () => new PostgresQueryCompiler(),
+  },
+});

@@ -1,51 +1,64 @@
-import { DeliveryReportRepository, type DeliveryStatus } from "@admit/domain";
+import { DeliveryReportRepository } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, makeQuery } from "../sql.ts";
+import { makeRun } from "../kysely.ts";
+import { Database } from "../sql.ts";
 
 export const DeliveryReportRepositoryPostgres = Layer.effect(
   DeliveryReportRepository,
   Effect.gen(function* () {
-    const query = makeQuery((yield* Database).orm);
+    const run = makeRun((yield* Database).orm);
     return DeliveryReportRepository.of({
       // The unique index on provider_message_id finds it; the lock serializes concurrent reports.
       findByMessageId: (messageId) =>
-        query(
-          `select id, email, kind, status, bounce_permanent as "bouncePermanent",
-                  (select coalesce(json_agg(distinct organization_id), '[]'::json) from invites
-                   where delivery_id = d.id) as "organizationIds"
-           from deliveries d where provider_message_id = ? for update`,
-          [messageId],
+        run((db) =>
+          db
+            .selectFrom("deliveries as d")
+            .select((eb) => [
+              "d.id",
+              "d.email",
+              "d.kind",
+              "d.status",
+              "d.bounce_permanent as bouncePermanent",
+              eb
+                .selectFrom("invites")
+                .select((eb) => eb.fn.jsonAgg("invites.organization_id").distinct().as("ids"))
+                .whereRef("invites.delivery_id", "=", "d.id")
+                .as("organizationIds"),
+            ])
+            .where("d.provider_message_id", "=", messageId)
+            .forUpdate()
+            .executeTakeFirst(),
         ).pipe(
-          Effect.map(([row]) =>
+          Effect.map((row) =>
             row
               ? {
-                  id: String(row.id),
-                  email: String(row.email),
-                  kind: row.kind === "resend" ? ("resend" as const) : ("invite" as const),
-                  organizationIds: (Array.isArray(row.organizationIds) ? row.organizationIds : []).map((o: unknown) =>
-                    o === null ? null : String(o),
-                  ),
-                  status: row.status as DeliveryStatus,
-                  bouncePermanent: row.bouncePermanent === null ? null : Boolean(row.bouncePermanent),
+                  id: row.id,
+                  email: row.email,
+                  kind: row.kind,
+                  organizationIds: row.organizationIds ?? [],
+                  status: row.status,
+                  bouncePermanent: row.bouncePermanent,
                 }
               : null,
           ),
         ),
       // A state without a bounce (a complaint) keeps the bounce already recorded.
       record: (deliveryId, state) =>
-        query(
-          `update deliveries set status = ?, reported_at = ?::timestamptz,
-             bounce_type = coalesce(?, bounce_type), bounce_description = coalesce(?, bounce_description),
-             bounce_permanent = coalesce(?::boolean, bounce_permanent)
-           where id = ?::uuid`,
-          [
-            state.status,
-            state.at.toISOString(),
-            state.bounce?.type.slice(0, 100) ?? null,
-            state.bounce?.description.slice(0, 1000) ?? null,
-            state.bounce === null ? null : state.bounce.permanent,
-            deliveryId,
-          ],
+        run((db) =>
+          db
+            .updateTable("deliveries")
+            .set((eb) => ({
+              status: state.status,
+              reported_at: state.at,
+              bounce_type: eb.fn.coalesce(eb.val(state.bounce?.type.slice(0, 100) ?? null), "bounce_type"),
+              bounce_description: eb.fn.coalesce(
+                eb.val(state.bounce?.description.slice(0, 1000) ?? null),
+                "bounce_description",
+              ),
+              bounce_permanent: eb.fn.coalesce(eb.val(state.bounce?.permanent ?? null), "bounce_permanent"),
+            }))
+            .where("id", "=", deliveryId)
+            .execute(),
         ).pipe(Effect.asVoid),
     });
   }),

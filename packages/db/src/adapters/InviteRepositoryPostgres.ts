@@ -8,16 +8,73 @@ import {
   type TargetType,
 } from "@admit/domain";
 import { Effect, Layer } from "effect";
+import type { Selection } from "kysely";
+import { compiler, type DB, hexBytes, makeRun, type Sql } from "../kysely.ts";
 import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
 
-export const SELECT = `select i.id, i.email, i.target_type as "targetType", i.target_id as "targetId",
-  i.organization_id as "organizationId", i.role, i.status, i.expires_at as "expiresAt", i.created_at as "createdAt",
-  i.inviter_kind as "inviterKind", i.inviter_id as "inviterId", d.inviter_name as "inviterName",
-  d.id as "deliveryId", d.status as "deliveryStatus", d.last_error as "lastError",
-  i.redirect_url as "redirectUrl", i.locale,
-  d.bounce_type as "bounceType", d.bounce_description as "bounceDescription", d.bounce_permanent as "bouncePermanent"
-  from invites i join deliveries d on d.id = i.delivery_id`;
+/** The columns an `InviteRecord` is read from (`invites as i` joined to `deliveries as d`), under their property names. */
+export const INVITE_COLUMNS = [
+  "i.id",
+  "i.email",
+  "i.target_type as targetType",
+  "i.target_id as targetId",
+  "i.organization_id as organizationId",
+  "i.role",
+  "i.status",
+  "i.expires_at as expiresAt",
+  "i.created_at as createdAt",
+  "i.inviter_kind as inviterKind",
+  "i.inviter_id as inviterId",
+  "d.inviter_name as inviterName",
+  "d.id as deliveryId",
+  "d.status as deliveryStatus",
+  "d.last_error as lastError",
+  "i.redirect_url as redirectUrl",
+  "i.locale",
+  "d.bounce_type as bounceType",
+  "d.bounce_description as bounceDescription",
+  "d.bounce_permanent as bouncePermanent",
+] as const;
+
+/** A row of `INVITE_COLUMNS`, as the entities type it. */
+export type InviteRow = Selection<
+  { i: DB["invites"]; d: DB["deliveries"] },
+  "i" | "d",
+  (typeof INVITE_COLUMNS)[number]
+>;
+
+/** Invites joined to their delivery, selecting `INVITE_COLUMNS`; callers add the conditions. */
+export const selectInvites = (db: Sql) =>
+  db.selectFrom("invites as i").innerJoin("deliveries as d", "d.id", "i.delivery_id").select(INVITE_COLUMNS);
+
+export const inviteRecord = (r: InviteRow): InviteRecord => ({
+  id: r.id,
+  email: r.email,
+  target: { type: r.targetType, id: r.targetId, organizationId: r.organizationId },
+  role: r.role,
+  status: r.status,
+  expiresAt: r.expiresAt,
+  createdAt: r.createdAt,
+  inviter: { kind: r.inviterKind, id: r.inviterId, name: r.inviterName ?? "" },
+  delivery: {
+    id: r.deliveryId,
+    status: r.deliveryStatus,
+    lastError: r.lastError,
+    bounce:
+      r.bounceType === null
+        ? null
+        : { type: r.bounceType, description: r.bounceDescription ?? "", permanent: r.bouncePermanent === true },
+  },
+  redirectUrl: r.redirectUrl,
+  locale: r.locale,
+});
+
+/**
+ * `selectInvites` as SQL text, and the mapping of its untyped rows, for the statements still
+ * written as plain SQL (`list`); typed statements use `selectInvites` and `inviteRecord`.
+ */
+export const SELECT = selectInvites(compiler).compile().sql;
 
 export const record = (r: Row): InviteRecord => ({
   id: String(r.id),
@@ -56,7 +113,9 @@ export const record = (r: Row): InviteRecord => ({
 export const InviteRepositoryPostgres = Layer.effect(
   InviteRepository,
   Effect.gen(function* () {
-    const query = makeQuery((yield* Database).orm);
+    const { orm } = yield* Database;
+    const query = makeQuery(orm);
+    const run = makeRun(orm);
     return InviteRepository.of({
       upsertPending: (invites) => {
         const col = <T extends string | Date | null>(f: (i: (typeof invites)[number]) => T) => pgArray(invites.map(f));
@@ -97,9 +156,12 @@ export const InviteRepositoryPostgres = Layer.effect(
       // Locking takes its own statement: a lock that waited for a concurrent update re-checks
       // only the invite row, so a join to a delivery the update replaced would drop it.
       get: (id, options) =>
-        (options?.lock ? query("select id from invites where id = ?::uuid for update", [id]) : Effect.void).pipe(
-          Effect.andThen(query(`${SELECT} where i.id = ?::uuid`, [id])),
-          Effect.map(([row]) => (row ? record(row) : null)),
+        (options?.lock
+          ? run((db) => db.selectFrom("invites").select("id").where("id", "=", id).forUpdate().execute())
+          : Effect.void
+        ).pipe(
+          Effect.andThen(run((db) => selectInvites(db).where("i.id", "=", id).executeTakeFirst())),
+          Effect.map((row) => (row ? inviteRecord(row) : null)),
         ),
       list: (filter, page) => {
         const where: string[] = [];
@@ -125,13 +187,22 @@ export const InviteRepositoryPostgres = Layer.effect(
         );
       },
       findByTokenHash: (hash, options) =>
-        query(`${SELECT} where d.token_hash = decode(?, 'hex')${options?.lock ? " for update of i" : ""}`, [hash]).pipe(
+        run((db) =>
+          selectInvites(db)
+            .where("d.token_hash", "=", hexBytes(hash))
+            .$if(options?.lock === true, (qb) => qb.forUpdate("i"))
+            .execute(),
+        ).pipe(
           Effect.flatMap((rows) =>
-            rows.length > 0
-              ? Effect.succeed({ email: String(rows[0]?.email), invites: rows.map(record) })
-              : query("select email from deliveries where token_hash = decode(?, 'hex')", [hash]).pipe(
-                  Effect.map(([d]) => (d ? { email: String(d.email), invites: [] } : null)),
-                ),
+            rows[0] !== undefined
+              ? Effect.succeed({ email: rows[0].email, invites: rows.map(inviteRecord) })
+              : run((db) =>
+                  db
+                    .selectFrom("deliveries")
+                    .select("email")
+                    .where("token_hash", "=", hexBytes(hash))
+                    .executeTakeFirst(),
+                ).pipe(Effect.map((d) => (d ? { email: d.email, invites: [] } : null))),
           ),
         ),
       respond: (ids, status, userId) =>

@@ -1,6 +1,6 @@
 import type { Page, PageRequest } from "@admit/domain";
 import { type SelectQueryBuilder, sql } from "kysely";
-import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { type CursorPosition, decodeCursor, encodeCursor } from "../cursor.ts";
 import type { DB } from "../kysely.ts";
 import { date, type Row } from "../sql.ts";
 
@@ -63,3 +63,7 @@ export const toPage = <R extends { readonly createdAt: Date; readonly id: string
         : null,
   };
 };
+
+/** Where a typed page starts: the position of the previous page's last row; null on the first page. */
+export const pageAfter = (page: PageRequest): CursorPosition | null =>
+  page.cursor === null ? null : decodeCursor(page.cursor);

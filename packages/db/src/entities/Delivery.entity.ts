@@ -1,3 +1,4 @@
+import type { DeliveryStatus } from "@admit/domain";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { oneOf } from "./columns.ts";
 
@@ -12,14 +13,14 @@ export const Delivery = defineEntity({
     id: p.uuid().primary(),
     email: p.text(),
     tokenHash: p.blob().hidden().unique("deliveries_token_hash_key"),
-    status: p.text().default("queued"),
+    status: p.text().$type<DeliveryStatus>().default("queued"),
     attempts: p.integer().default(0),
     lastError: p.text().nullable(),
     inviterName: p.text().nullable(),
     createdAt: p.datetime(3).defaultRaw("now()"),
     sentAt: p.datetime().nullable(),
     tokenSealed: p.text().nullable().hidden(),
-    kind: p.text().default("invite"),
+    kind: p.text().$type<"invite" | "resend">().default("invite"),
     /** The provider's id of the accepted message; its reports are matched by it. */
     providerMessageId: p.text().nullable(),
     /** When the provider says the last state it reported happened. */

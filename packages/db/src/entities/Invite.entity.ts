@@ -1,3 +1,4 @@
+import type { InviterKind, Role, StoredInviteStatus, TargetType } from "@admit/domain";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { inviterKindCheck, keysetIndex, oneOf, roleCheck, targetTypeCheck } from "./columns.ts";
 import { Delivery } from "./Delivery.entity.ts";
@@ -11,13 +12,13 @@ export const Invite = defineEntity({
   properties: {
     id: p.uuid().primary(),
     email: p.text(),
-    targetType: p.text(),
+    targetType: p.text().$type<TargetType>(),
     targetId: p.uuid(),
     organization: belongsToOrganization("invites").nullable(),
-    role: p.text(),
-    status: p.text().default("pending"),
+    role: p.text().$type<Role>(),
+    status: p.text().$type<StoredInviteStatus>().default("pending"),
     delivery: p.manyToOne(Delivery).fieldName("delivery_id").foreignKeyName("invites_delivery_id_fkey"),
-    inviterKind: p.text(),
+    inviterKind: p.text().$type<InviterKind>(),
     inviterId: p.uuid().nullable(),
     firstName: p.text().nullable(),
     lastName: p.text().nullable(),

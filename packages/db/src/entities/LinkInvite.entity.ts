@@ -1,3 +1,4 @@
+import type { InviterKind, Role } from "@admit/domain";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { inviterKindCheck, keysetIndex, roleCheck } from "./columns.ts";
 import { belongsToOrganization } from "./Organization.entity.ts";
@@ -14,14 +15,14 @@ export const LinkInvite = defineEntity({
     organization: belongsToOrganization("link_invites"),
     codeHash: p.blob().hidden().unique("link_invites_code_hash_key"),
     codeSealed: p.text().nullable().hidden(),
-    role: p.text(),
+    role: p.text().$type<Role>(),
     sso: p.boolean().default(false),
     expiresAt: p.datetime(3).nullable(),
     maxUses: p.integer().nullable(),
     uses: p.integer().default(0),
     allowedEmailDomains: p.array().columnType("text[]").defaultRaw("'{}'"),
     disabled: p.boolean().default(false),
-    creatorKind: p.text(),
+    creatorKind: p.text().$type<InviterKind>(),
     creatorId: p.uuid().nullable(),
     creatorName: p.text(),
     createdAt: p.datetime(3).defaultRaw("now()"),
