@@ -6,7 +6,7 @@ import { InviteRepository } from "../../invites/InviteRepository.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import { inviteByEmail, queueDelivery, respond, world } from "./fixtures.ts";
-import { type AdapterSet, freshEmail, runIn } from "./harness.ts";
+import { type AdapterSet, freshEmail, runIn, tick } from "./harness.ts";
 
 /**
  * Deliveries, the request side: queue an email, tell what a recipient's pending invites ride on,
@@ -71,10 +71,14 @@ export const deliveryRepositoryContract = (adapters: AdapterSet) =>
           const ann = freshEmail("ann");
           const since = new Date(Date.now() - 60_000);
           yield* queueDelivery(ann, { kind: "resend" });
+          yield* tick;
+          const between = new Date();
+          yield* tick;
           yield* queueDelivery(ann, { kind: "resend" });
           yield* queueDelivery(ann, { kind: "invite" });
           yield* queueDelivery(freshEmail("bob"), { kind: "resend" });
           expect(yield* deliveries.countResends(ann, since)).toBe(2);
+          expect(yield* deliveries.countResends(ann, between)).toBe(1);
           expect(yield* deliveries.countResends(ann, new Date(Date.now() + 60_000))).toBe(0);
           expect(yield* deliveries.countResends(freshEmail("cat"), since)).toBe(0);
         }),

@@ -122,6 +122,15 @@ export const inviteRepositoryContract = (adapters: AdapterSet) => {
           // Compared as given: normalizing the filter is the caller's job.
           expect(ids(yield* listed({ email: bob.toUpperCase() }))).toEqual([]);
           expect(ids(yield* listed({ websiteId: other.website.id }))).toEqual([]);
+          // Unfiltered, among whatever else the store holds: these five, newest first.
+          const mine = new Set(Object.values(made));
+          expect(ids(yield* listed({})).filter((id) => mine.has(id))).toEqual([
+            bobOther,
+            bobGroup,
+            bobSite,
+            annSite,
+            annOrg,
+          ]);
 
           const invites = yield* InviteRepository;
           const now = new Date();

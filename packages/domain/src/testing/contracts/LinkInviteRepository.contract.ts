@@ -77,6 +77,7 @@ export const linkInviteRepositoryContract = (adapters: AdapterSet) =>
           expect(yield* links.get(org.id, yield* idGenerator.next)).toBeNull();
           const unknown = (yield* (yield* TokenGenerator).next("lnk")).hash;
           expect(yield* links.findByCodeHash(org.id, unknown)).toBeNull();
+          expect(yield* links.lockByCodeHash(org.id, unknown)).toBeNull();
         }),
       ));
 
@@ -171,12 +172,12 @@ export const linkInviteRepositoryContract = (adapters: AdapterSet) =>
         }),
       ));
 
-    it("refuses a link of a missing organization, a code already used, and a limit below one", () =>
+    it("refuses a link of a missing organization, an id or a code already used, and a limit below one", () =>
       run(
         Effect.gen(function* () {
           const links = yield* LinkInviteRepository;
           const org = yield* organization;
-          const { hash } = yield* link(org.id);
+          const { record, hash } = yield* link(org.id);
           const idGenerator = yield* IdGenerator;
           const fresh = yield* (yield* TokenGenerator).next("lnk");
           const base = {
@@ -201,6 +202,10 @@ export const linkInviteRepositoryContract = (adapters: AdapterSet) =>
             links.create({ ...base, id: yield* idGenerator.next, organizationId: org.id, codeHash: hash }),
           );
           expect(taken._tag).toBe("RepositoryError");
+          const sameId = yield* Effect.flip(
+            links.create({ ...base, id: record.id, organizationId: org.id, codeHash: fresh.hash }),
+          );
+          expect(sameId._tag).toBe("RepositoryError");
           const zero = yield* Effect.flip(
             links.create({
               ...base,
@@ -211,7 +216,8 @@ export const linkInviteRepositoryContract = (adapters: AdapterSet) =>
             }),
           );
           expect(zero._tag).toBe("RepositoryError");
-          expect((yield* links.list(org.id, { cursor: null, limit: 10 })).items).toHaveLength(1);
+          expect((yield* links.list(org.id, { cursor: null, limit: 10 })).items).toEqual([record]);
+          expect(yield* links.findByCodeHash(org.id, fresh.hash)).toBeNull();
         }),
       ));
   });

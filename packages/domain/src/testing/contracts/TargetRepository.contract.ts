@@ -32,7 +32,11 @@ export const targetRepositoryContract = (adapters: AdapterSet) =>
             { type: "group", id: group.id },
             { type: "website", id: missing },
             { type: "website", id: site.id },
+            // An id of another kind of target is no target of this kind.
+            { type: "website", id: org.id },
+            { type: "organization", id: missing },
           ]);
+          // The port promises no order (one lookup per kind): compared as a set.
           expect([...resolved].sort((a, b) => targetKey(a).localeCompare(targetKey(b)))).toEqual([
             { type: "group", id: group.id, organizationId: null },
             { type: "organization", id: org.id, organizationId: org.id },
@@ -41,11 +45,14 @@ export const targetRepositoryContract = (adapters: AdapterSet) =>
           const described = yield* targets.describe([
             { type: "website", id: site.id },
             { type: "group", id: group.id },
+            { type: "organization", id: org.id },
             { type: "organization", id: missing },
+            { type: "website", id: missing },
           ]);
           expect(Object.fromEntries(described)).toEqual({
             [`website:${site.id}`]: { name: "Shop", organization: { id: org.id, name: "Acme" } },
             [`group:${group.id}`]: { name: "G", organization: null },
+            [`organization:${org.id}`]: { name: "Acme", organization: { id: org.id, name: "Acme" } },
           });
         }),
       ));

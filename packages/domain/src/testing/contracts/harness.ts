@@ -90,10 +90,14 @@ export const newestFirst = <T extends { readonly id: string }>(
 ): ReadonlyArray<T> =>
   [...items].sort((a, b) => at(b).getTime() - at(a).getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 
-/** Every page of a list, `limit` at a time, until it answers no next cursor. */
+/**
+ * Every page of a list, `limit` at a time, until it answers no next cursor, or until `enough` of
+ * what it has read (through a table other runs share, once a case has seen its own rows).
+ */
 export const allPages = <T, E, R>(
   list: (page: PageRequest) => Effect.Effect<Page<T>, E, R>,
   limit: number,
+  enough: (read: ReadonlyArray<T>) => boolean = () => false,
 ): Effect.Effect<ReadonlyArray<ReadonlyArray<T>>, E, R> =>
   Effect.gen(function* () {
     const pages: Array<ReadonlyArray<T>> = [];
@@ -102,6 +106,6 @@ export const allPages = <T, E, R>(
       const page: Page<T> = yield* list({ cursor, limit });
       pages.push(page.items);
       cursor = page.nextCursor;
-    } while (cursor !== null && pages.length < 100);
+    } while (cursor !== null && pages.length < 100 && !enough(pages.flat()));
     return pages;
   });
