@@ -1,4 +1,5 @@
 import { Context, Effect, type Layer } from "effect";
+import { describe, it } from "vitest";
 import type { DeliveryOutbox } from "../../deliveries/DeliveryOutbox.ts";
 import type { DeliveryReportRepository } from "../../deliveries/DeliveryReportRepository.ts";
 import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
@@ -71,10 +72,22 @@ export interface AdapterSet {
   readonly layer: () => Layer.Layer<ContractPorts, unknown>;
 }
 
-export const runIn =
-  (adapters: AdapterSet) =>
-  <A, E>(self: Effect.Effect<A, E, ContractPorts>): Promise<A> =>
-    Effect.runPromise(self.pipe(Effect.provide(adapters.layer())) as Effect.Effect<A, unknown>);
+/** One case of a contract: a generator of effects over the ports, as `Effect.gen` runs it. */
+export type ContractCase = () => Generator<Effect.Effect<unknown, unknown, ContractPorts>, unknown, never>;
+
+/**
+ * A port's contract: its cases, stated once, and run as one `describe` block per adapter set,
+ * each case on a fresh layer of that set.
+ */
+export const contract =
+  (port: string, cases: (it: (name: string, body: ContractCase) => void) => void) => (adapters: AdapterSet) =>
+    describe(`${port} (${adapters.name})`, () => {
+      cases((name, body) =>
+        it(name, () =>
+          Effect.runPromise(Effect.gen(body).pipe(Effect.provide(adapters.layer())) as Effect.Effect<unknown, unknown>),
+        ),
+      );
+    });
 
 /** Rows written this many milliseconds apart get distinct creation times, in memory and in PostgreSQL. */
 export const tick = Effect.sleep("3 millis");
