@@ -1,8 +1,9 @@
+import { Effect } from "effect";
 import { expect } from "vitest";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { ApiKeyRepository } from "../../tenancy/ApiKeyRepository.ts";
 import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
-import { contract, tick } from "./harness.ts";
+import { contract, inTurn } from "./harness.ts";
 
 /** Hashes stand in for secrets; each test uses its own so runs sharing a database never collide. */
 const freshHash = () => `${Date.now().toString(16)}${Math.random().toString(16).slice(2)}`.padEnd(64, "0");
@@ -36,16 +37,11 @@ export const apiKeyRepositoryContract = contract("ApiKeyRepository", (it) => {
     const keys = yield* ApiKeyRepository;
     const ids = yield* IdGenerator;
     const org = yield* (yield* TenancyRepository).createOrganization({ id: yield* ids.next, name: "Acme" });
-    for (const name of ["a", "b", "c"]) {
-      yield* keys.create({
-        id: yield* ids.next,
-        kind: "organization",
-        organizationId: org.id,
-        name,
-        secretHash: freshHash(),
-      });
-      yield* tick;
-    }
+    yield* inTurn(["a", "b", "c"], (name) =>
+      Effect.flatMap(ids.next, (id) =>
+        keys.create({ id, kind: "organization", organizationId: org.id, name, secretHash: freshHash() }),
+      ),
+    );
     const first = yield* keys.list(org.id, { cursor: null, limit: 2 });
     expect(first.items.map((k) => k.name)).toEqual(["c", "b"]);
     const second = yield* keys.list(org.id, { cursor: first.nextCursor, limit: 2 });

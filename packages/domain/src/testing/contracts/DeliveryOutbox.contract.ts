@@ -5,7 +5,7 @@ import { DeliveryReportRepository } from "../../deliveries/DeliveryReportReposit
 import { InviteRepository } from "../../invites/InviteRepository.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
-import { inviteByEmail, invitesOn, messageId, queueDelivery, respond, world } from "./fixtures.ts";
+import { inviteByEmail, inviteEach, invitesOn, messageId, queueDelivery, respond, world } from "./fixtures.ts";
 import { contract, freshEmail, tick } from "./harness.ts";
 
 /** Organization ids as a set: the port promises no order. */
@@ -135,11 +135,10 @@ export const deliveryOutboxContract = contract("DeliveryOutbox", (it) => {
   it("answers Missing for an absent id and Settled for a delivery that left the queue, in one claim", function* () {
     const outbox = yield* DeliveryOutbox;
     const { organization } = yield* world;
-    const waiting = yield* inviteByEmail(freshEmail("a"), [organization]);
-    const sent = yield* inviteByEmail(freshEmail("b"), [organization]);
-    const failed = yield* inviteByEmail(freshEmail("c"), [organization]);
-    const delivered = yield* inviteByEmail(freshEmail("d"), [organization]);
-    const bounced = yield* inviteByEmail(freshEmail("e"), [organization]);
+    const [waiting, sent, failed, delivered, bounced] = yield* inviteEach(
+      ["waiting", "sent", "failed", "delivered", "bounced"],
+      organization,
+    );
     yield* outbox.record([
       { _tag: "Sent", id: sent.delivery.id, messageId: null },
       { _tag: "Failed", id: failed.delivery.id, reason: "inactive recipient" },
@@ -175,9 +174,7 @@ export const deliveryOutboxContract = contract("DeliveryOutbox", (it) => {
   it("records each attempt on a queued delivery only: sent wipes the token, a retry keeps it", function* () {
     const outbox = yield* DeliveryOutbox;
     const { organization } = yield* world;
-    const first = yield* inviteByEmail(freshEmail("a"), [organization]);
-    const second = yield* inviteByEmail(freshEmail("b"), [organization]);
-    const third = yield* inviteByEmail(freshEmail("c"), [organization]);
+    const [first, second, third] = yield* inviteEach(["first", "second", "third"], organization);
 
     yield* outbox.record([{ _tag: "Attempted", id: first.delivery.id, reason: "timeout" }]);
     expect(queued(yield* claimOne(first.delivery.id))).toMatchObject({
@@ -221,9 +218,7 @@ export const deliveryOutboxContract = contract("DeliveryOutbox", (it) => {
   it("gives up a queued delivery once, keeping the last attempt's reason", function* () {
     const outbox = yield* DeliveryOutbox;
     const { organization } = yield* world;
-    const retried = yield* inviteByEmail(freshEmail("a"), [organization]);
-    const never = yield* inviteByEmail(freshEmail("b"), [organization]);
-    const sent = yield* inviteByEmail(freshEmail("c"), [organization]);
+    const [retried, never, sent] = yield* inviteEach(["retried", "never", "sent"], organization);
     yield* outbox.record([
       { _tag: "Attempted", id: retried.delivery.id, reason: "smtp 451" },
       { _tag: "Sent", id: sent.delivery.id, messageId: null },
@@ -247,8 +242,7 @@ export const deliveryOutboxContract = contract("DeliveryOutbox", (it) => {
   it("keeps a provider's message id to one delivery, writing nothing of a record that would share it", function* () {
     const outbox = yield* DeliveryOutbox;
     const { organization } = yield* world;
-    const first = yield* inviteByEmail(freshEmail("a"), [organization]);
-    const second = yield* inviteByEmail(freshEmail("b"), [organization]);
+    const [first, second] = yield* inviteEach(["first", "second"], organization);
     const id = yield* messageId;
     yield* outbox.record([{ _tag: "Sent", id: first.delivery.id, messageId: id }]);
     const error = yield* Effect.flip(outbox.record([{ _tag: "Sent", id: second.delivery.id, messageId: id }]));

@@ -134,30 +134,19 @@ export const eventLogAppendContract = contract("EventLog.append", (it) => {
     const org = yield* (yield* IdGenerator).next;
     const subject = yield* (yield* IdGenerator).next;
     const actor = yield* (yield* IdGenerator).next;
-    yield* appendEvents([
-      {
-        type: "invite.created",
-        organizationId: org,
-        actor: { kind: "api_key", id: actor },
-        subject: { type: "invite", id: subject },
-        data: {
-          email: "ann@example.com",
-          target: { type: "website", id: subject },
-          nested: { list: [1, "two", null, true], empty: {} },
-          expiresAt: new Date(Date.UTC(2031, 0, 1)),
-        },
-      },
-    ]);
-    const [event] = yield* list({ organizationId: org });
-    expect(event).toMatchObject({
+    const json = {
+      email: "ann@example.com",
+      target: { type: "website", id: subject },
+      nested: { list: [1, "two", null, true], empty: {} },
+    };
+    const event = {
+      type: "invite.created",
+      organizationId: org,
       actor: { kind: "api_key", id: actor },
       subject: { type: "invite", id: subject },
-      data: {
-        email: "ann@example.com",
-        target: { type: "website", id: subject },
-        nested: { list: [1, "two", null, true], empty: {} },
-        expiresAt: "2031-01-01T00:00:00.000Z",
-      },
-    });
+    } as const;
+    yield* appendEvents([{ ...event, data: { ...json, expiresAt: new Date(Date.UTC(2031, 0, 1)) } }]);
+    const [listed] = yield* list({ organizationId: org });
+    expect(listed).toMatchObject({ ...event, data: { ...json, expiresAt: "2031-01-01T00:00:00.000Z" } });
   });
 });

@@ -5,7 +5,7 @@ import { type LinkInviteRecord, LinkInviteRepository } from "../../links/LinkInv
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
-import { allPages, contract, tick } from "./harness.ts";
+import { allPages, contract, inTurn } from "./harness.ts";
 
 const organization = Effect.gen(function* () {
   return yield* (yield* TenancyRepository).createOrganization({ id: yield* (yield* IdGenerator).next, name: "acme" });
@@ -79,11 +79,7 @@ export const linkInviteRepositoryContract = contract("LinkInviteRepository", (it
     const links = yield* LinkInviteRepository;
     const org = yield* organization;
     const other = yield* organization;
-    const created: LinkInviteRecord[] = [];
-    for (let i = 0; i < 4; i++) {
-      created.push((yield* link(org.id)).record);
-      yield* tick;
-    }
+    const created = yield* inTurn(["a", "b", "c", "d"], () => Effect.map(link(org.id), (l) => l.record));
     yield* link(other.id);
     const [a, b, c, d] = created.map((r) => r.id);
     const pages = yield* allPages((page) => links.list(org.id, page), 2);

@@ -5,7 +5,7 @@ import { IdGenerator } from "../../shared/IdGenerator.ts";
 import type { Target } from "../../targets/Target.ts";
 import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
 import { UserRepository } from "../../users/UserRepository.ts";
-import { contract, freshEmail, tick } from "./harness.ts";
+import { contract, freshEmail, inTurn } from "./harness.ts";
 
 const world = Effect.gen(function* () {
   const ids = yield* IdGenerator;
@@ -112,15 +112,11 @@ export const membershipRepositoryContract = contract("MembershipRepository", (it
   it("lists a target's members newest first, page by page, and updates and removes them", function* () {
     const { website } = yield* world;
     const members = yield* MembershipRepository;
-    const users = yield* UserRepository;
-    const emails = ["a", "b", "c"].map(freshEmail);
-    const ids: string[] = [];
-    for (const email of emails) {
-      const u = yield* users.findOrCreate({ email, firstName: null, lastName: null });
-      ids.push(u.id);
-      yield* members.addUsers(website, [{ userId: u.id, role: "read", sso: false }]);
-      yield* tick;
-    }
+    const made = yield* inTurn(["a", "b", "c"], (label) =>
+      Effect.tap(user(label), (u) => members.addUsers(website, [{ userId: u.id, role: "read", sso: false }])),
+    );
+    const emails = made.map((u) => u.email);
+    const ids = made.map((u) => u.id);
     const first = yield* members.list(website, { cursor: null, limit: 2 });
     expect(first.items.map((m) => m.email)).toEqual([emails[2], emails[1]]);
     const second = yield* members.list(website, { cursor: first.nextCursor, limit: 2 });

@@ -1,7 +1,8 @@
+import { Effect } from "effect";
 import { expect } from "vitest";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
-import { allPages, contract, tick } from "./harness.ts";
+import { allPages, contract, inTurn, tick } from "./harness.ts";
 
 /** Organizations, websites and groups: created, read back, listed newest first with a keyset cursor. */
 export const tenancyRepositoryContract = contract("TenancyRepository", (it) => {
@@ -35,11 +36,9 @@ export const tenancyRepositoryContract = contract("TenancyRepository", (it) => {
     const tenancy = yield* TenancyRepository;
     const ids = yield* IdGenerator;
     const org = yield* tenancy.createOrganization({ id: yield* ids.next, name: "Acme" });
-    const created: string[] = [];
-    for (const name of ["a", "b", "c"]) {
-      created.push((yield* tenancy.createWebsite({ id: yield* ids.next, organizationId: org.id, name, url: null })).id);
-      yield* tick;
-    }
+    yield* inTurn(["a", "b", "c"], (name) =>
+      Effect.flatMap(ids.next, (id) => tenancy.createWebsite({ id, organizationId: org.id, name, url: null })),
+    );
     const first = yield* tenancy.listWebsites(org.id, { cursor: null, limit: 2 });
     expect(first.items.map((w) => w.name)).toEqual(["c", "b"]);
     expect(first.nextCursor).not.toBeNull();

@@ -3,8 +3,8 @@ import { expect } from "vitest";
 import type { EventType } from "../../events/Event.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
-import { type WebhookEndpoint, WebhookRepository } from "../../webhooks/WebhookRepository.ts";
-import { allPages, ContractSeeds, contract, tick } from "./harness.ts";
+import { WebhookRepository } from "../../webhooks/WebhookRepository.ts";
+import { allPages, ContractSeeds, contract, inTurn, tick } from "./harness.ts";
 
 /** `whsec_` and the base64 of 32 bytes. */
 const SECRET = /^whsec_[A-Za-z0-9+/]{43}=$/;
@@ -60,11 +60,7 @@ export const webhookRepositoryContract = contract("WebhookRepository", (it) => {
     const webhooks = yield* WebhookRepository;
     const org = yield* organization;
     const other = yield* organization;
-    const mine: WebhookEndpoint[] = [];
-    for (let i = 0; i < 3; i++) {
-      mine.push((yield* endpoint(org.id)).endpoint);
-      yield* tick;
-    }
+    const mine = (yield* inTurn(["a", "b", "c"], () => endpoint(org.id))).map((e) => e.endpoint);
     const theirs = (yield* endpoint(other.id)).endpoint;
     yield* tick;
     const platform = (yield* endpoint(null)).endpoint;
@@ -155,12 +151,9 @@ export const webhookRepositoryContract = contract("WebhookRepository", (it) => {
       { statusCode: 500, error: null, durationMs: 42 },
       { statusCode: 204, error: null, durationMs: 7 },
     ];
-    const written: string[] = [];
-    for (const [i, outcome] of outcomes.entries()) {
-      const attempt = { eventId, eventType: "invite.created", attempt: i + 1, ...outcome };
-      written.push(yield* seeds.webhookAttempt(hook.id, attempt));
-      yield* tick;
-    }
+    const written = yield* inTurn([...outcomes.entries()], ([i, outcome]) =>
+      seeds.webhookAttempt(hook.id, { eventId, eventType: "invite.created", attempt: i + 1, ...outcome }),
+    );
     yield* seeds.webhookAttempt(other.id, {
       eventId,
       eventType: "invite.created",

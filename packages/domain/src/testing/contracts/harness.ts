@@ -17,7 +17,7 @@ import type { ApiKeyRepository } from "../../tenancy/ApiKeyRepository.ts";
 import type { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
 import type { UserRepository } from "../../users/UserRepository.ts";
 import type { UserTokenRepository } from "../../users/UserTokenRepository.ts";
-import type { WebhookRepository } from "../../webhooks/WebhookRepository.ts";
+import type { WebhookAttempt, WebhookRepository } from "../../webhooks/WebhookRepository.ts";
 
 /**
  * What a contract needs written that no port writes (the worker records webhook attempts on its
@@ -29,14 +29,7 @@ export class ContractSeeds extends Context.Service<
     /** One attempt to deliver an event to an endpoint, as the worker records it; answers its id. */
     webhookAttempt(
       webhookId: string,
-      attempt: {
-        readonly eventId: string;
-        readonly eventType: string;
-        readonly attempt: number;
-        readonly statusCode: number | null;
-        readonly error: string | null;
-        readonly durationMs: number;
-      },
+      attempt: Omit<WebhookAttempt, "id" | "createdAt">,
     ): Effect.Effect<string, RepositoryError>;
   }
 >()("@admit/domain/testing/ContractSeeds") {}
@@ -91,6 +84,10 @@ export const contract =
 
 /** Rows written this many milliseconds apart get distinct creation times, in memory and in PostgreSQL. */
 export const tick = Effect.sleep("3 millis");
+
+/** `make` of each item, one after another, each written at a later instant than the last; what each made. */
+export const inTurn = <I, A, E, R>(items: ReadonlyArray<I>, make: (item: I) => Effect.Effect<A, E, R>) =>
+  Effect.forEach(items, (item) => Effect.tap(make(item), () => tick));
 
 /** A fresh email, unique across runs sharing a database. */
 export const freshEmail = (label: string) =>
