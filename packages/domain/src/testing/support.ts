@@ -1,5 +1,8 @@
-import { Effect } from "effect";
+import { Effect, Layer } from "effect";
 import { expect } from "vitest";
+import type { NewEvent } from "../events/Event.ts";
+import { EventLog } from "../events/EventLog.ts";
+import { Transactor } from "../shared/Transactor.ts";
 import * as InMemory from "./InMemory.ts";
 
 /** Runs a use case on a fresh in-memory store with every port. */
@@ -22,3 +25,33 @@ export const refusal = <A, R>(self: Effect.Effect<A, unknown, R>) =>
 /** The events written since `before` (a snapshot), as `type subject.type:subject.id` lines plus the records. */
 export const eventsSince = (before: InMemory.StoreState) =>
   Effect.map(InMemory.snapshot, (s) => s.events.slice(before.events.length));
+
+/**
+ * A transactor and an event log that write down in `calls` what happens in a transaction, in
+ * order: `begin`, `event <type> <organizationId>` for each event appended, `commit`. The events
+ * themselves go to `events`.
+ */
+export const transactionsRecordedIn = (calls: string[], events: NewEvent[] = []) =>
+  Layer.mergeAll(
+    Layer.succeed(
+      EventLog,
+      EventLog.of({
+        append: (appended) =>
+          Effect.sync(() => {
+            events.push(...appended);
+            calls.push(...appended.map((e) => `event ${e.type} ${e.organizationId}`));
+          }),
+        list: () => Effect.die("not used"),
+      }),
+    ),
+    Layer.succeed(
+      Transactor,
+      Transactor.of({
+        withTransaction: (self) =>
+          Effect.sync(() => calls.push("begin")).pipe(
+            Effect.andThen(self),
+            Effect.tap(() => Effect.sync(() => calls.push("commit"))),
+          ),
+      }),
+    ),
+  );
