@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest";
 import { Effect, Layer, Result } from "effect";
-import { EventLog } from "../events/EventLog.ts";
-import { Transactor } from "../shared/Transactor.ts";
+import { transactionsRecordedIn } from "../testing/support.ts";
 import { abandonDelivery, deliverInvitation, deliverInvitations } from "./Deliveries.ts";
 import { type ClaimedDelivery, DeliveryOutbox, type OutgoingDelivery } from "./DeliveryOutbox.ts";
 import { type MailError, Mailer, type MailMessage, permanentMailError, temporaryMailError } from "./Mailer.ts";
@@ -86,24 +85,7 @@ const world = (
           ),
       }),
     ),
-    Layer.succeed(
-      EventLog,
-      EventLog.of({
-        append: (events) =>
-          Effect.sync(() => void calls.push(...events.map((e) => `event ${e.type} ${e.organizationId}`))),
-        list: () => Effect.die("not used"),
-      }),
-    ),
-    Layer.succeed(
-      Transactor,
-      Transactor.of({
-        withTransaction: (self) =>
-          Effect.sync(() => calls.push("begin")).pipe(
-            Effect.andThen(self),
-            Effect.tap(() => Effect.sync(() => calls.push("commit"))),
-          ),
-      }),
-    ),
+    transactionsRecordedIn(calls),
   );
   return { calls, sent, layer };
 };

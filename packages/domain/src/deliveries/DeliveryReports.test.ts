@@ -1,9 +1,8 @@
 import { describe, expect, it } from "@effect/vitest";
 import { Effect, Layer } from "effect";
 import type { NewEvent } from "../events/Event.ts";
-import { EventLog } from "../events/EventLog.ts";
 import type { DeliveryStatus } from "../invites/Invite.ts";
-import { Transactor } from "../shared/Transactor.ts";
+import { transactionsRecordedIn } from "../testing/support.ts";
 import { DeliveryReportRepository, type ReportedDelivery } from "./DeliveryReportRepository.ts";
 import { type DeliveryReport, recordDeliveryReport, SPAM_COMPLAINT_BOUNCE } from "./DeliveryReports.ts";
 
@@ -47,27 +46,7 @@ const world = (status: DeliveryStatus = "sent") => {
           }),
       }),
     ),
-    Layer.succeed(
-      EventLog,
-      EventLog.of({
-        append: (appended) =>
-          Effect.sync(() => {
-            events.push(...appended);
-            calls.push(...appended.map((e) => `event ${e.type} ${e.organizationId}`));
-          }),
-        list: () => Effect.die("not used"),
-      }),
-    ),
-    Layer.succeed(
-      Transactor,
-      Transactor.of({
-        withTransaction: (self) =>
-          Effect.sync(() => calls.push("begin")).pipe(
-            Effect.andThen(self),
-            Effect.tap(() => Effect.sync(() => calls.push("commit"))),
-          ),
-      }),
-    ),
+    transactionsRecordedIn(calls, events),
   );
   const report = (r: DeliveryReport) => recordDeliveryReport(r).pipe(Effect.provide(layer));
   return { calls, events, report };

@@ -11,7 +11,7 @@ import { inviteUsers } from "../organizations/Organizations.ts";
 import { createApiKey, revokeApiKey } from "../tenancy/Tenancy.ts";
 import * as InMemory from "../testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
-import { eventsSince, inTestStore, MISSING, refusal } from "../testing/support.ts";
+import { eventsSince, inTestStore, MISSING, refusal, seedMember } from "../testing/support.ts";
 import { listAudit } from "./Events.ts";
 
 const world = Effect.gen(function* () {
@@ -138,9 +138,8 @@ describe("events: each change records exactly its events in its transaction", ()
     inTestStore(
       Effect.gen(function* () {
         const { orgA, keyA } = yield* world;
-        const ann = yield* InMemory.seedUser({ email: "ann@x.io" });
         const target = { type: "organization" as const, id: orgA.id };
-        yield* InMemory.seedMembership(ann.id, target, "read");
+        const ann = yield* seedMember("ann@x.io", "read", target);
         const changed = yield* recorded(updateMemberRole(keyA, { ...target, userId: ann.id, role: "edit" }));
         expect(changed.lines).toEqual([`member.role_changed user:${ann.id}`]);
         expect(changed.events[0]?.data).toMatchObject({ role: "edit", previousRole: "read" });
@@ -157,8 +156,7 @@ describe("events: each change records exactly its events in its transaction", ()
     inTestStore(
       Effect.gen(function* () {
         const { orgA, keyA } = yield* world;
-        const ann = yield* InMemory.seedUser({ email: "ann@x.io" });
-        yield* InMemory.seedMembership(ann.id, { type: "organization", id: orgA.id }, "read");
+        yield* seedMember("ann@x.io", "read", { type: "organization", id: orgA.id });
         const out = yield* recorded(
           inviteUsers(keyA, { organizationId: orgA.id, emails: ["ann@x.io", "bo@x.io"], role: "read", sso: false }),
         );

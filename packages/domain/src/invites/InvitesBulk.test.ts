@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest";
 import { Effect } from "effect";
 import * as InMemory from "../testing/InMemory.ts";
 import { organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
-import { inTestStore, MISSING } from "../testing/support.ts";
+import { inTestStore, MISSING, refusal } from "../testing/support.ts";
 import { bulkTargetsOf, type CreateBulkInviteInput, createBulkInvite, MAX_BULK_TARGETS } from "./Invites.ts";
 
 const world = Effect.gen(function* () {
@@ -184,14 +184,10 @@ describe("createBulkInvite", () => {
     inTestStore(
       Effect.gen(function* () {
         const { a1 } = yield* world;
-        const before = yield* InMemory.snapshot;
-        const badEmail = yield* Effect.flip(
-          createBulkInvite(rootKey, bulk({ email: "a@b@c.io", websiteIds: [a1.id] })),
-        );
+        const badEmail = yield* refusal(createBulkInvite(rootKey, bulk({ email: "a@b@c.io", websiteIds: [a1.id] })));
         expect(badEmail).toMatchObject({ _tag: "InvalidInput", fieldErrors: { email: ["Invalid email address"] } });
-        const both = yield* Effect.flip(createBulkInvite(rootKey, bulk({ websiteIds: [a1.id], groupIds: [MISSING] })));
+        const both = yield* refusal(createBulkInvite(rootKey, bulk({ websiteIds: [a1.id], groupIds: [MISSING] })));
         expect(both).toMatchObject({ _tag: "InvalidInput" });
-        expect(yield* InMemory.snapshot).toEqual(before);
       }),
     ),
   );

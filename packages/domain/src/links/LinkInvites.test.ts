@@ -8,7 +8,7 @@ import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import * as Tenancy from "../tenancy/Tenancy.ts";
 import * as InMemory from "../testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
-import { inTestStore, MISSING, refusal } from "../testing/support.ts";
+import { inTestStore, MISSING, refusal, seedStaff } from "../testing/support.ts";
 import type { LinkInviteRecord } from "./LinkInviteRepository.ts";
 import {
   createLinkInvite,
@@ -30,12 +30,7 @@ const world = Effect.gen(function* () {
   const orgA = yield* InMemory.seedOrganization({ name: "A" });
   const orgB = yield* InMemory.seedOrganization({ name: "B" });
   const siteA = yield* InMemory.seedWebsite(orgA.id);
-  const admin = yield* InMemory.seedUser({ email: "admin@a.example" });
-  const editor = yield* InMemory.seedUser({ email: "editor@a.example" });
-  const siteAdmin = yield* InMemory.seedUser({ email: "site@a.example" });
-  yield* InMemory.seedMembership(admin.id, { type: "organization", id: orgA.id }, "admin");
-  yield* InMemory.seedMembership(editor.id, { type: "organization", id: orgA.id }, "edit");
-  yield* InMemory.seedMembership(siteAdmin.id, { type: "website", id: siteA.id }, "admin");
+  const { admin, editor, siteAdmin } = yield* seedStaff(orgA.id, siteA.id, "a.example");
   return {
     orgA,
     orgB,

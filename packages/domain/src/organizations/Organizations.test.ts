@@ -4,7 +4,7 @@ import type { Principal } from "../access/Principal.ts";
 import { InvalidInput, RepositoryError } from "../errors/Errors.ts";
 import * as InMemory from "../testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
-import { inTestStore, MISSING, refusal } from "../testing/support.ts";
+import { inTestStore, MISSING, refusal, seedMember, seedStaff } from "../testing/support.ts";
 import { inviteUsers, MAX_ORGANIZATION_INVITE_EMAILS, parseEmailList } from "./Organizations.ts";
 
 const world = Effect.gen(function* () {
@@ -127,12 +127,14 @@ describe("organizations.inviteUsers", () => {
       Effect.gen(function* () {
         const { orgA, orgB } = yield* world;
         const siteB = yield* InMemory.seedWebsite(orgB.id);
-        const elsewhere = yield* InMemory.seedUser({ email: "elsewhere@example.com" });
-        const onlySite = yield* InMemory.seedUser({ email: "site@example.com" });
-        const here = yield* InMemory.seedUser({ email: "here@example.com" });
-        yield* InMemory.seedMembership(elsewhere.id, { type: "organization", id: orgB.id }, "read");
-        yield* InMemory.seedMembership(onlySite.id, { type: "website", id: siteB.id }, "read");
-        yield* InMemory.seedMembership(here.id, { type: "organization", id: orgA.id }, "read", true);
+        const elsewhere = yield* seedMember("elsewhere@example.com", "read", { type: "organization", id: orgB.id });
+        const onlySite = yield* seedMember("site@example.com", "read", { type: "website", id: siteB.id });
+        const here = yield* seedMember(
+          "here@example.com",
+          "read",
+          { type: "organization", id: orgA.id },
+          { sso: true },
+        );
 
         const result = yield* invite(
           rootKey,
@@ -180,12 +182,7 @@ describe("organizations.inviteUsers", () => {
     inTestStore(
       Effect.gen(function* () {
         const { orgA, orgB, siteA } = yield* world;
-        const boss = yield* InMemory.seedUser({ email: "boss@example.com" });
-        const editor = yield* InMemory.seedUser({ email: "editor@example.com" });
-        const siteAdmin = yield* InMemory.seedUser({ email: "siteadmin@example.com" });
-        yield* InMemory.seedMembership(boss.id, { type: "organization", id: orgA.id }, "admin");
-        yield* InMemory.seedMembership(editor.id, { type: "organization", id: orgA.id }, "edit");
-        yield* InMemory.seedMembership(siteAdmin.id, { type: "website", id: siteA.id }, "admin");
+        const { admin: boss, editor, siteAdmin } = yield* seedStaff(orgA.id, siteA.id);
 
         expect(yield* refusal(invite(userPrincipal(editor), orgA.id, ["new@example.com"]))).toMatchObject({
           _tag: "Forbidden",

@@ -6,7 +6,7 @@ import type { IdGenerator } from "../shared/IdGenerator.ts";
 import type { Transactor } from "../shared/Transactor.ts";
 import * as InMemory from "../testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
-import { inTestStore, MISSING, refusal } from "../testing/support.ts";
+import { inTestStore, MISSING, refusal, seedMember } from "../testing/support.ts";
 import * as Tenancy from "./Tenancy.ts";
 import type { OrganizationView, TenancyRepository } from "./TenancyRepository.ts";
 
@@ -28,8 +28,7 @@ describe("organizations", () => {
         const created = yield* Tenancy.createOrganization(rootKey, { name: "  Acme  " });
         expect(created).toMatchObject({ name: "Acme" });
         expect((yield* InMemory.snapshot).organizations.map((o) => o.id)).toContain(created.id);
-        const user = yield* InMemory.seedUser({ email: "u@example.com" });
-        yield* InMemory.seedMembership(user.id, { type: "organization", id: orgA.id }, "admin");
+        const user = yield* seedMember("u@example.com", "admin", { type: "organization", id: orgA.id });
         for (const principal of [keyA, userPrincipal(user)]) {
           const error = yield* refusal(Tenancy.createOrganization(principal, { name: "Nope" }));
           expect(error).toBeInstanceOf(Forbidden);

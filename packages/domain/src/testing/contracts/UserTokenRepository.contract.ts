@@ -1,10 +1,10 @@
 import { Effect } from "effect";
-import { describe, expect, it } from "vitest";
+import { expect } from "vitest";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import { UserRepository } from "../../users/UserRepository.ts";
 import { UserTokenRepository } from "../../users/UserTokenRepository.ts";
-import { type AdapterSet, freshEmail, runIn } from "./harness.ts";
+import { contract, freshEmail } from "./harness.ts";
 
 const user = (label: string) =>
   Effect.gen(function* () {
@@ -13,77 +13,65 @@ const user = (label: string) =>
     return (yield* users.get(id)) ?? expect.unreachable();
   });
 
-/** User tokens: the user behind a token until the instant it expires; one token per hash. */
-export const userTokenRepositoryContract = (adapters: AdapterSet) =>
-  describe(`UserTokenRepository (${adapters.name})`, () => {
-    const run = runIn(adapters);
+/** A fresh token hash, as `users.issueToken` makes one. */
+const freshHash = Effect.gen(function* () {
+  return (yield* (yield* TokenGenerator).next("usr")).hash;
+});
 
-    it("finds the user behind a token until it expires, and nobody behind an unknown token", () =>
-      run(
-        Effect.gen(function* () {
-          const tokens = yield* UserTokenRepository;
-          const ids = yield* IdGenerator;
-          const generator = yield* TokenGenerator;
-          const ann = yield* user("ann");
-          const { hash } = yield* generator.next("usr");
-          const expiresAt = new Date(Date.UTC(2031, 0, 1, 12));
-          yield* tokens.create({ id: yield* ids.next, userId: ann.id, tokenHash: hash, expiresAt });
-          const at = (ms: number) => new Date(expiresAt.getTime() + ms);
-          expect(yield* tokens.findUser(hash, at(-3_600_000))).toEqual(ann);
-          expect(yield* tokens.findUser(hash, at(-1))).toEqual(ann);
-          expect(yield* tokens.findUser(hash, at(0))).toBeNull();
-          expect(yield* tokens.findUser(hash, at(1))).toBeNull();
-          expect(yield* tokens.findUser((yield* generator.next("usr")).hash, at(-1))).toBeNull();
-        }),
-      ));
-
-    it("keeps each user's tokens apart, and lets one user hold several", () =>
-      run(
-        Effect.gen(function* () {
-          const tokens = yield* UserTokenRepository;
-          const ids = yield* IdGenerator;
-          const generator = yield* TokenGenerator;
-          const ann = yield* user("ann");
-          const bob = yield* user("bob");
-          const now = new Date();
-          const expiresAt = new Date(now.getTime() + 60_000);
-          const hashes = [
-            (yield* generator.next("usr")).hash,
-            (yield* generator.next("usr")).hash,
-            (yield* generator.next("usr")).hash,
-          ] as const;
-          yield* tokens.create({ id: yield* ids.next, userId: ann.id, tokenHash: hashes[0], expiresAt });
-          yield* tokens.create({ id: yield* ids.next, userId: ann.id, tokenHash: hashes[1], expiresAt });
-          yield* tokens.create({ id: yield* ids.next, userId: bob.id, tokenHash: hashes[2], expiresAt });
-          expect((yield* tokens.findUser(hashes[0], now))?.id).toBe(ann.id);
-          expect((yield* tokens.findUser(hashes[1], now))?.id).toBe(ann.id);
-          expect((yield* tokens.findUser(hashes[2], now))?.id).toBe(bob.id);
-        }),
-      ));
-
-    it("refuses a token of a missing user, and a hash already taken, writing nothing", () =>
-      run(
-        Effect.gen(function* () {
-          const tokens = yield* UserTokenRepository;
-          const ids = yield* IdGenerator;
-          const generator = yield* TokenGenerator;
-          const ann = yield* user("ann");
-          const bob = yield* user("bob");
-          const now = new Date();
-          const expiresAt = new Date(now.getTime() + 60_000);
-          const { hash } = yield* generator.next("usr");
-          const orphan = yield* generator.next("usr");
-          const missingUser = yield* Effect.flip(
-            tokens.create({ id: yield* ids.next, userId: yield* ids.next, tokenHash: orphan.hash, expiresAt }),
-          );
-          expect(missingUser._tag).toBe("RepositoryError");
-          expect(yield* tokens.findUser(orphan.hash, now)).toBeNull();
-          yield* tokens.create({ id: yield* ids.next, userId: ann.id, tokenHash: hash, expiresAt });
-          const taken = yield* Effect.flip(
-            tokens.create({ id: yield* ids.next, userId: bob.id, tokenHash: hash, expiresAt }),
-          );
-          expect(taken._tag).toBe("RepositoryError");
-          expect((yield* tokens.findUser(hash, now))?.id).toBe(ann.id);
-        }),
-      ));
+/** A token of `userId` under `tokenHash`, until `expiresAt`. */
+const issue = (userId: string, tokenHash: string, expiresAt: Date) =>
+  Effect.gen(function* () {
+    const id = yield* (yield* IdGenerator).next;
+    return yield* (yield* UserTokenRepository).create({ id, userId, tokenHash, expiresAt });
   });
+
+/** Now, and a minute later. */
+const aMinute = () => {
+  const now = new Date();
+  return { now, expiresAt: new Date(now.getTime() + 60_000) };
+};
+
+/** User tokens: the user behind a token until the instant it expires; one token per hash. */
+export const userTokenRepositoryContract = contract("UserTokenRepository", (it) => {
+  it("finds the user behind a token until it expires, and nobody behind an unknown token", function* () {
+    const tokens = yield* UserTokenRepository;
+    const ann = yield* user("ann");
+    const hash = yield* freshHash;
+    const expiresAt = new Date(Date.UTC(2031, 0, 1, 12));
+    yield* issue(ann.id, hash, expiresAt);
+    const at = (ms: number) => new Date(expiresAt.getTime() + ms);
+    expect(yield* tokens.findUser(hash, at(-3_600_000))).toEqual(ann);
+    expect(yield* tokens.findUser(hash, at(-1))).toEqual(ann);
+    expect(yield* tokens.findUser(hash, at(0))).toBeNull();
+    expect(yield* tokens.findUser(hash, at(1))).toBeNull();
+    expect(yield* tokens.findUser(yield* freshHash, at(-1))).toBeNull();
+  });
+
+  it("keeps each user's tokens apart, and lets one user hold several", function* () {
+    const tokens = yield* UserTokenRepository;
+    const [ann, bob] = [yield* user("ann"), yield* user("bob")];
+    const { now, expiresAt } = aMinute();
+    const hashes = [yield* freshHash, yield* freshHash, yield* freshHash] as const;
+    yield* issue(ann.id, hashes[0], expiresAt);
+    yield* issue(ann.id, hashes[1], expiresAt);
+    yield* issue(bob.id, hashes[2], expiresAt);
+    expect((yield* tokens.findUser(hashes[0], now))?.id).toBe(ann.id);
+    expect((yield* tokens.findUser(hashes[1], now))?.id).toBe(ann.id);
+    expect((yield* tokens.findUser(hashes[2], now))?.id).toBe(bob.id);
+  });
+
+  it("refuses a token of a missing user, and a hash already taken, writing nothing", function* () {
+    const tokens = yield* UserTokenRepository;
+    const [ann, bob] = [yield* user("ann"), yield* user("bob")];
+    const { now, expiresAt } = aMinute();
+    const orphan = yield* freshHash;
+    const missingUser = yield* Effect.flip(issue(yield* (yield* IdGenerator).next, orphan, expiresAt));
+    expect(missingUser._tag).toBe("RepositoryError");
+    expect(yield* tokens.findUser(orphan, now)).toBeNull();
+    const hash = yield* freshHash;
+    yield* issue(ann.id, hash, expiresAt);
+    const taken = yield* Effect.flip(issue(bob.id, hash, expiresAt));
+    expect(taken._tag).toBe("RepositoryError");
+    expect((yield* tokens.findUser(hash, now))?.id).toBe(ann.id);
+  });
+});

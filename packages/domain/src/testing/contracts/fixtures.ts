@@ -8,6 +8,7 @@ import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import type { ResolvedTarget } from "../../targets/Target.ts";
 import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
+import { freshEmail } from "./harness.ts";
 
 /**
  * The worlds the suites start from, written through the ports. Invites, their deliveries and
@@ -103,6 +104,14 @@ export const inviteByEmail = (email: string, targets: ReadonlyArray<ResolvedTarg
     const ids = yield* invitesOn(delivery.id, email, targets, options);
     return { delivery, ids };
   });
+
+/** An email invite to `target` for each label, each to a recipient of its own (named after the label). */
+export const inviteEach = <const L extends ReadonlyArray<string>>(labels: L, target: ResolvedTarget) =>
+  Effect.map(
+    Effect.forEach(labels, (label) => inviteByEmail(freshEmail(label), [target])),
+    // One per label, in order: typed as a tuple the length of `labels`.
+    (invites) => invites as unknown as { readonly [K in keyof L]: (typeof invites)[number] },
+  );
 
 /** A provider's message id, unique across runs sharing a database. */
 export const messageId = Effect.gen(function* () {

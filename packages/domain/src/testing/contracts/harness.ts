@@ -1,4 +1,5 @@
 import { Context, Effect, type Layer } from "effect";
+import { describe, it } from "vitest";
 import type { DeliveryOutbox } from "../../deliveries/DeliveryOutbox.ts";
 import type { DeliveryReportRepository } from "../../deliveries/DeliveryReportRepository.ts";
 import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
@@ -16,7 +17,7 @@ import type { ApiKeyRepository } from "../../tenancy/ApiKeyRepository.ts";
 import type { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
 import type { UserRepository } from "../../users/UserRepository.ts";
 import type { UserTokenRepository } from "../../users/UserTokenRepository.ts";
-import type { WebhookRepository } from "../../webhooks/WebhookRepository.ts";
+import type { WebhookAttempt, WebhookRepository } from "../../webhooks/WebhookRepository.ts";
 
 /**
  * What a contract needs written that no port writes (the worker records webhook attempts on its
@@ -28,14 +29,7 @@ export class ContractSeeds extends Context.Service<
     /** One attempt to deliver an event to an endpoint, as the worker records it; answers its id. */
     webhookAttempt(
       webhookId: string,
-      attempt: {
-        readonly eventId: string;
-        readonly eventType: string;
-        readonly attempt: number;
-        readonly statusCode: number | null;
-        readonly error: string | null;
-        readonly durationMs: number;
-      },
+      attempt: Omit<WebhookAttempt, "id" | "createdAt">,
     ): Effect.Effect<string, RepositoryError>;
   }
 >()("@admit/domain/testing/ContractSeeds") {}
@@ -71,13 +65,29 @@ export interface AdapterSet {
   readonly layer: () => Layer.Layer<ContractPorts, unknown>;
 }
 
-export const runIn =
-  (adapters: AdapterSet) =>
-  <A, E>(self: Effect.Effect<A, E, ContractPorts>): Promise<A> =>
-    Effect.runPromise(self.pipe(Effect.provide(adapters.layer())) as Effect.Effect<A, unknown>);
+/** One case of a contract: a generator of effects over the ports, as `Effect.gen` runs it. */
+export type ContractCase = () => Generator<Effect.Effect<unknown, unknown, ContractPorts>, unknown, never>;
+
+/**
+ * A port's contract: its cases, stated once, and run as one `describe` block per adapter set,
+ * each case on a fresh layer of that set.
+ */
+export const contract =
+  (port: string, cases: (it: (name: string, body: ContractCase) => void) => void) => (adapters: AdapterSet) =>
+    describe(`${port} (${adapters.name})`, () => {
+      cases((name, body) =>
+        it(name, () =>
+          Effect.runPromise(Effect.gen(body).pipe(Effect.provide(adapters.layer())) as Effect.Effect<unknown, unknown>),
+        ),
+      );
+    });
 
 /** Rows written this many milliseconds apart get distinct creation times, in memory and in PostgreSQL. */
 export const tick = Effect.sleep("3 millis");
+
+/** `make` of each item, one after another, each written at a later instant than the last; what each made. */
+export const inTurn = <I, A, E, R>(items: ReadonlyArray<I>, make: (item: I) => Effect.Effect<A, E, R>) =>
+  Effect.forEach(items, (item) => Effect.tap(make(item), () => tick));
 
 /** A fresh email, unique across runs sharing a database. */
 export const freshEmail = (label: string) =>
@@ -90,10 +100,14 @@ export const newestFirst = <T extends { readonly id: string }>(
 ): ReadonlyArray<T> =>
   [...items].sort((a, b) => at(b).getTime() - at(a).getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
 
-/** Every page of a list, `limit` at a time, until it answers no next cursor. */
+/**
+ * Every page of a list, `limit` at a time, until it answers no next cursor, or until `enough` of
+ * what it has read (through a table other runs share, once a case has seen its own rows).
+ */
 export const allPages = <T, E, R>(
   list: (page: PageRequest) => Effect.Effect<Page<T>, E, R>,
   limit: number,
+  enough: (read: ReadonlyArray<T>) => boolean = () => false,
 ): Effect.Effect<ReadonlyArray<ReadonlyArray<T>>, E, R> =>
   Effect.gen(function* () {
     const pages: Array<ReadonlyArray<T>> = [];
@@ -102,6 +116,6 @@ export const allPages = <T, E, R>(
       const page: Page<T> = yield* list({ cursor, limit });
       pages.push(page.items);
       cursor = page.nextCursor;
-    } while (cursor !== null && pages.length < 100);
+    } while (cursor !== null && pages.length < 100 && !enough(pages.flat()));
     return pages;
   });

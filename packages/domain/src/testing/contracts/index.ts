@@ -3,10 +3,10 @@ import { deliveryOutboxContract } from "./DeliveryOutbox.contract.ts";
 import { deliveryReportRepositoryContract } from "./DeliveryReportRepository.contract.ts";
 import { deliveryRepositoryContract } from "./DeliveryRepository.contract.ts";
 import { emailQuotaCounterContract } from "./EmailQuotaCounter.contract.ts";
-import { eventLogContract } from "./EventLog.contract.ts";
+import { eventLogAppendContract, eventLogContract } from "./EventLog.contract.ts";
 import { expiredInvitesContract } from "./ExpiredInvites.contract.ts";
 import type { AdapterSet } from "./harness.ts";
-import { inviteRepositoryContract } from "./InviteRepository.contract.ts";
+import { inviteRepositoryContract, inviteRepositoryWritesContract } from "./InviteRepository.contract.ts";
 import { linkInviteRepositoryContract } from "./LinkInviteRepository.contract.ts";
 import { membershipRepositoryContract } from "./MembershipRepository.contract.ts";
 import { targetRepositoryContract } from "./TargetRepository.contract.ts";
@@ -26,8 +26,10 @@ export const portContracts = (adapters: AdapterSet) => {
   deliveryOutboxContract(adapters);
   deliveryReportRepositoryContract(adapters);
   eventLogContract(adapters);
+  eventLogAppendContract(adapters); // being reworked with the write paths below
   expiredInvitesContract(adapters);
   inviteRepositoryContract(adapters);
+  inviteRepositoryWritesContract(adapters); // being reworked with the write paths below
   linkInviteRepositoryContract(adapters);
   membershipRepositoryContract(adapters);
   targetRepositoryContract(adapters);

@@ -14,6 +14,7 @@ import type {
   OrganizationView,
   WebsiteView,
 } from "../../tenancy/TenancyRepository.ts";
+import type { WebhookAttempt } from "../../webhooks/WebhookRepository.ts";
 import {
   type ApiKeyRow,
   type GroupWebsiteRow,
@@ -181,17 +182,7 @@ export const seedLinkInvite = (
   });
 
 /** One attempt to deliver an event to a webhook endpoint, as the worker records it; answers its id. */
-export const seedWebhookAttempt = (
-  webhookId: string,
-  attempt: {
-    readonly eventId: string;
-    readonly eventType: string;
-    readonly attempt: number;
-    readonly statusCode: number | null;
-    readonly error: string | null;
-    readonly durationMs: number;
-  },
-) =>
+export const seedWebhookAttempt = (webhookId: string, attempt: Omit<WebhookAttempt, "id" | "createdAt">) =>
   Effect.flatMap(idOr(undefined), (id) =>
     seed((s, at) => {
       if (!s.webhooks.some((e) => e.id === webhookId)) {
