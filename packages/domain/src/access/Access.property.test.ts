@@ -218,49 +218,51 @@ const runInTestStore = <A, E>(self: Effect.Effect<A, E, InMemory.Services>): A =
 describe("access rules (property-based)", () => {
   it("checkTargets matches the oracle for every principal and target, and writes nothing", () => {
     const seen = new Set<string>();
-    fc.assert(
-      fc.property(
-        arbWorld,
-        arbPrincipal,
-        fc.array(arbRef, { minLength: 1, maxLength: 6 }),
-        arbRole,
-        (spec, pSpec, refs, role) => {
-          const w = buildWorld(spec, pSpec);
-          const targets = refs.map((r) => targetOfRef(w, r));
-          runInTestStore(
-            Effect.gen(function* () {
-              yield* seedWorld(w);
-              const before = yield* InMemory.snapshot;
-              const results = yield* checkTargets(w.principal, targets, role);
-              const expected = targets.map((t) => oracle(w, t));
-              for (const e of expected) seen.add(`${w.principal.kind}:${e.allowed ? "allowed" : e.reason}`);
-              expect(results.map(asExpected)).toEqual(expected);
-              const allowedTargets = results.flatMap((r) =>
-                r._tag === "Allowed" ? [{ type: r.target.type, id: r.target.id }] : [],
-              );
-              expect(allowedTargets).toEqual(targets.filter((t) => oracle(w, t).allowed));
-              expect(yield* InMemory.snapshot).toEqual(before);
-            }),
-          );
-        },
-      ),
-      { numRuns: 400 },
-    );
-    // The generator reaches every rule, so the property cannot pass vacuously.
-    expect([...seen]).toEqual(
-      expect.arrayContaining([
-        "global:allowed",
-        "global:group_not_found",
-        "organization:allowed",
-        "organization:website_not_found",
-        "organization:organization_not_found",
-        "organization:group_requires_global_key",
-        "user:allowed",
-        "user:insufficient_role",
-        "user:website_not_found",
-        "user:group_requires_global_key",
-      ]),
-    );
+    const rules = [
+      "global:allowed",
+      "global:group_not_found",
+      "organization:allowed",
+      "organization:website_not_found",
+      "organization:organization_not_found",
+      "organization:group_requires_global_key",
+      "user:allowed",
+      "user:insufficient_role",
+      "user:website_not_found",
+      "user:group_requires_global_key",
+    ];
+    // Rounds of 400 random cases until every rule has been met (at most five rounds): the
+    // property is checked on every case, and cannot pass without having reached each rule.
+    for (let round = 0; round < 5 && !rules.every((r) => seen.has(r)); round++)
+      fc.assert(
+        fc.property(
+          arbWorld,
+          arbPrincipal,
+          fc.array(arbRef, { minLength: 1, maxLength: 6 }),
+          arbRole,
+          (spec, pSpec, refs, role) => {
+            const w = buildWorld(spec, pSpec);
+            const targets = refs.map((r) => targetOfRef(w, r));
+            runInTestStore(
+              Effect.gen(function* () {
+                yield* seedWorld(w);
+                const before = yield* InMemory.snapshot;
+                const results = yield* checkTargets(w.principal, targets, role);
+                const expected = targets.map((t) => oracle(w, t));
+                for (const e of expected) seen.add(`${w.principal.kind}:${e.allowed ? "allowed" : e.reason}`);
+                expect(results.map(asExpected)).toEqual(expected);
+                const allowedTargets = results.flatMap((r) =>
+                  r._tag === "Allowed" ? [{ type: r.target.type, id: r.target.id }] : [],
+                );
+                expect(allowedTargets).toEqual(targets.filter((t) => oracle(w, t).allowed));
+                expect(yield* InMemory.snapshot).toEqual(before);
+              }),
+            );
+          },
+        ),
+        { numRuns: 400 },
+      );
+    // The generator reached every rule, so the property did not pass vacuously.
+    expect([...seen]).toEqual(expect.arrayContaining(rules));
   });
 
   const arbInvite = fc.record({
@@ -283,176 +285,178 @@ describe("access rules (property-based)", () => {
 
   it("createInvite: allowed targets add or invite exactly as asked; refusals and conflicts write nothing", () => {
     const seen = new Set<string>();
-    fc.assert(
-      fc.property(arbInvite, (c) => {
-        const w = buildWorld(c.world, c.principal);
-        const named = targetOfRef(w, c.ref);
-        const rawEmail = c.spelling(EMAILS[c.invitee] ?? FRESH_EMAIL);
-        const email = normalizeEmail(rawEmail);
-        const p = w.principal;
-        const ownField =
-          c.ref.type === "organization" ? "organizationId" : c.ref.type === "website" ? "websiteId" : "groupId";
-        const leaveOutId = c.omitOwnOrganizationId && c.ref.type === "organization" && p.kind === "organization";
-        // Left out, the organization key's own organization is the target.
-        const target: Target =
-          leaveOutId && p.kind === "organization" ? { type: "organization", id: p.organizationId } : named;
-        const foreign = c.foreignField !== null && c.foreignField !== ownField ? c.foreignField : null;
-        const input: CreateInviteInput = {
-          type: c.ref.type,
-          method: c.method,
-          email: rawEmail,
-          role: c.role,
-          ...(leaveOutId ? {} : { [ownField]: named.id }),
-          ...(foreign === null ? {} : { [foreign]: MISSING_ID }),
-        };
+    const rules = [
+      "invalid_input",
+      "already_member",
+      "organization:website_not_found",
+      "organization:group_requires_global_key",
+      "user:insufficient_role",
+      "user:organization_not_found",
+      "direct:new_user",
+      "direct:existing_user",
+      "email:new_user",
+      "email:existing_user:replaces",
+    ];
+    // As above: rounds until every rule has been met, at most five.
+    for (let round = 0; round < 5 && !rules.every((r) => seen.has(r)); round++)
+      fc.assert(
+        fc.property(arbInvite, (c) => {
+          const w = buildWorld(c.world, c.principal);
+          const named = targetOfRef(w, c.ref);
+          const rawEmail = c.spelling(EMAILS[c.invitee] ?? FRESH_EMAIL);
+          const email = normalizeEmail(rawEmail);
+          const p = w.principal;
+          const ownField =
+            c.ref.type === "organization" ? "organizationId" : c.ref.type === "website" ? "websiteId" : "groupId";
+          const leaveOutId = c.omitOwnOrganizationId && c.ref.type === "organization" && p.kind === "organization";
+          // Left out, the organization key's own organization is the target.
+          const target: Target =
+            leaveOutId && p.kind === "organization" ? { type: "organization", id: p.organizationId } : named;
+          const foreign = c.foreignField !== null && c.foreignField !== ownField ? c.foreignField : null;
+          const input: CreateInviteInput = {
+            type: c.ref.type,
+            method: c.method,
+            email: rawEmail,
+            role: c.role,
+            ...(leaveOutId ? {} : { [ownField]: named.id }),
+            ...(foreign === null ? {} : { [foreign]: MISSING_ID }),
+          };
 
-        runInTestStore(
-          Effect.gen(function* () {
-            yield* seedWorld(w);
-            if (c.priorInvite) {
-              // An earlier email invite of the same person to the same target, when one can exist.
-              yield* Effect.result(
-                createInvite(rootKey, {
-                  type: target.type,
-                  method: "email",
-                  email,
-                  role: "read",
-                  [ownField]: target.id,
-                }),
+          runInTestStore(
+            Effect.gen(function* () {
+              yield* seedWorld(w);
+              if (c.priorInvite) {
+                // An earlier email invite of the same person to the same target, when one can exist.
+                yield* Effect.result(
+                  createInvite(rootKey, {
+                    type: target.type,
+                    method: "email",
+                    email,
+                    role: "read",
+                    [ownField]: target.id,
+                  }),
+                );
+              }
+              const before = yield* InMemory.snapshot;
+              const outcome = yield* Effect.result(createInvite(p, input));
+              const after = yield* InMemory.snapshot;
+
+              const access = oracle(w, target);
+              const invitee = w.users.find((u) => u.email === email);
+              const alreadyMember = invitee?.roles.has(key(target)) ?? false;
+
+              seen.add(
+                foreign !== null
+                  ? "invalid_input"
+                  : !access.allowed
+                    ? `${p.kind}:${access.reason}`
+                    : alreadyMember
+                      ? "already_member"
+                      : `${c.method}:${invitee === undefined ? "new_user" : "existing_user"}${c.method === "email" && c.priorInvite ? ":replaces" : ""}`,
               );
-            }
-            const before = yield* InMemory.snapshot;
-            const outcome = yield* Effect.result(createInvite(p, input));
-            const after = yield* InMemory.snapshot;
-
-            const access = oracle(w, target);
-            const invitee = w.users.find((u) => u.email === email);
-            const alreadyMember = invitee?.roles.has(key(target)) ?? false;
-
-            seen.add(
-              foreign !== null
-                ? "invalid_input"
-                : !access.allowed
-                  ? `${p.kind}:${access.reason}`
-                  : alreadyMember
-                    ? "already_member"
-                    : `${c.method}:${invitee === undefined ? "new_user" : "existing_user"}${c.method === "email" && c.priorInvite ? ":replaces" : ""}`,
-            );
-            if (foreign !== null || !access.allowed || alreadyMember) {
-              expect(Result.isFailure(outcome)).toBe(true);
-              expect(after, "a refused request writes nothing").toEqual(before);
-              const error = Result.isFailure(outcome) ? outcome.failure : undefined;
-              if (foreign !== null) {
-                expect(error).toMatchObject({ _tag: "InvalidInput" });
-                expect(Object.keys((error as { fieldErrors: object }).fieldErrors)).toContain(foreign);
-              } else if (!access.allowed) {
-                expect(error).toMatchObject({
-                  _tag: access.status === "forbidden" ? "Forbidden" : "NotFound",
-                  reason: access.reason,
-                });
-              } else {
-                expect(error).toMatchObject({ _tag: "AlreadyMember" });
+              if (foreign !== null || !access.allowed || alreadyMember) {
+                expect(Result.isFailure(outcome)).toBe(true);
+                expect(after, "a refused request writes nothing").toEqual(before);
+                const error = Result.isFailure(outcome) ? outcome.failure : undefined;
+                if (foreign !== null) {
+                  expect(error).toMatchObject({ _tag: "InvalidInput" });
+                  expect(Object.keys((error as { fieldErrors: object }).fieldErrors)).toContain(foreign);
+                } else if (!access.allowed) {
+                  expect(error).toMatchObject({
+                    _tag: access.status === "forbidden" ? "Forbidden" : "NotFound",
+                    reason: access.reason,
+                  });
+                } else {
+                  expect(error).toMatchObject({ _tag: "AlreadyMember" });
+                }
+                return;
               }
-              return;
-            }
 
-            if (Result.isFailure(outcome)) throw new Error(`expected success, got ${JSON.stringify(outcome.failure)}`);
-            const result = outcome.success;
-            const unchanged = (s: InMemory.StoreState) => ({
-              ...s,
-              users: [],
-              memberships: [],
-              invites: [],
-              deliveries: [],
-              // An email counts against the organization's quota (see quotas/EmailQuota.test.ts).
-              emailQuotaWindows: [],
-              events: [],
-            });
-            expect(unchanged(after)).toEqual(unchanged(before));
-            expect(after.events.slice(before.events.length).map((e) => e.type)).toEqual([
-              c.method === "direct" ? "member.added" : "invite.created",
-            ]);
-
-            if (c.method === "direct") {
-              expect(Object.keys(result).sort()).toEqual(["message", "success", "userId"]);
-              const userId = (result as { userId: string }).userId;
-              if (invitee !== undefined) {
-                expect(userId).toBe(invitee.id);
-                expect(after.users).toEqual(before.users);
-              } else {
-                expect(after.users.slice(0, -1)).toEqual(before.users);
-                expect(after.users.at(-1)).toMatchObject({ id: userId, email, emailVerified: false });
-              }
-              expect(after.memberships).toEqual([
-                ...before.memberships,
-                {
-                  userId,
-                  target: { type: target.type, id: target.id },
-                  role: c.role,
-                  sso: false,
-                  createdAt: expect.any(Date),
-                },
-              ]);
-              expect(after.invites).toEqual(before.invites);
-              expect(after.deliveries).toEqual(before.deliveries);
-            } else {
-              expect(Object.keys(result).sort()).toEqual(["inviteId", "message", "success"]);
-              const inviteId = (result as { inviteId: string }).inviteId;
-              expect(after.users).toEqual(before.users);
-              expect(after.memberships).toEqual(before.memberships);
-              const delivery = after.deliveries.at(-1);
-              expect(delivery).toMatchObject({ email, status: "queued" });
-              const prior = before.invites.find(
-                (i) => i.status === "pending" && i.email === email && key(i.target) === key(target),
-              );
-              const queued = before.deliveries.find((d) => d.id === prior?.deliveryId && d.status === "queued");
-              if (queued !== undefined) {
-                // The queued delivery is reused with a new token; its old token stays on a closed row.
-                const others = (ds: ReadonlyArray<InMemory.DeliveryRow>) => ds.filter((d) => d.id !== queued.id);
-                expect(others(after.deliveries).slice(0, -1)).toEqual(others(before.deliveries));
-                expect(others(after.deliveries).at(-1)).toMatchObject({
-                  tokenHash: queued.tokenHash,
-                  status: "failed",
-                });
-                expect(delivery).toMatchObject({ id: queued.id });
-                expect(delivery?.tokenHash).not.toBe(queued.tokenHash);
-              } else {
-                expect(after.deliveries.slice(0, -1)).toEqual(before.deliveries);
-              }
-              if (prior !== undefined) {
-                expect(inviteId).toBe(prior.id);
-                expect(after.invites).toHaveLength(before.invites.length);
-              } else {
-                expect(before.invites.map((i) => i.id)).not.toContain(inviteId);
-                expect(after.invites).toHaveLength(before.invites.length + 1);
-              }
-              expect(after.invites.find((i) => i.id === inviteId)).toMatchObject({
-                email,
-                target: { type: target.type, id: target.id, organizationId: access.organizationId },
-                role: c.role,
-                status: "pending",
-                deliveryId: delivery?.id,
+              if (Result.isFailure(outcome))
+                throw new Error(`expected success, got ${JSON.stringify(outcome.failure)}`);
+              const result = outcome.success;
+              const unchanged = (s: InMemory.StoreState) => ({
+                ...s,
+                users: [],
+                memberships: [],
+                invites: [],
+                deliveries: [],
+                // An email counts against the organization's quota (see quotas/EmailQuota.test.ts).
+                emailQuotaWindows: [],
+                events: [],
               });
-            }
-          }),
-        );
-      }),
-      { numRuns: 400 },
-    );
-    expect([...seen]).toEqual(
-      expect.arrayContaining([
-        "invalid_input",
-        "already_member",
-        "organization:website_not_found",
-        "organization:group_requires_global_key",
-        "user:insufficient_role",
-        "user:organization_not_found",
-        "direct:new_user",
-        "direct:existing_user",
-        "email:new_user",
-        "email:existing_user:replaces",
-      ]),
-    );
+              expect(unchanged(after)).toEqual(unchanged(before));
+              expect(after.events.slice(before.events.length).map((e) => e.type)).toEqual([
+                c.method === "direct" ? "member.added" : "invite.created",
+              ]);
+
+              if (c.method === "direct") {
+                expect(Object.keys(result).sort()).toEqual(["message", "success", "userId"]);
+                const userId = (result as { userId: string }).userId;
+                if (invitee !== undefined) {
+                  expect(userId).toBe(invitee.id);
+                  expect(after.users).toEqual(before.users);
+                } else {
+                  expect(after.users.slice(0, -1)).toEqual(before.users);
+                  expect(after.users.at(-1)).toMatchObject({ id: userId, email, emailVerified: false });
+                }
+                expect(after.memberships).toEqual([
+                  ...before.memberships,
+                  {
+                    userId,
+                    target: { type: target.type, id: target.id },
+                    role: c.role,
+                    sso: false,
+                    createdAt: expect.any(Date),
+                  },
+                ]);
+                expect(after.invites).toEqual(before.invites);
+                expect(after.deliveries).toEqual(before.deliveries);
+              } else {
+                expect(Object.keys(result).sort()).toEqual(["inviteId", "message", "success"]);
+                const inviteId = (result as { inviteId: string }).inviteId;
+                expect(after.users).toEqual(before.users);
+                expect(after.memberships).toEqual(before.memberships);
+                const delivery = after.deliveries.at(-1);
+                expect(delivery).toMatchObject({ email, status: "queued" });
+                const prior = before.invites.find(
+                  (i) => i.status === "pending" && i.email === email && key(i.target) === key(target),
+                );
+                const queued = before.deliveries.find((d) => d.id === prior?.deliveryId && d.status === "queued");
+                if (queued !== undefined) {
+                  // The queued delivery is reused with a new token; its old token stays on a closed row.
+                  const others = (ds: ReadonlyArray<InMemory.DeliveryRow>) => ds.filter((d) => d.id !== queued.id);
+                  expect(others(after.deliveries).slice(0, -1)).toEqual(others(before.deliveries));
+                  expect(others(after.deliveries).at(-1)).toMatchObject({
+                    tokenHash: queued.tokenHash,
+                    status: "failed",
+                  });
+                  expect(delivery).toMatchObject({ id: queued.id });
+                  expect(delivery?.tokenHash).not.toBe(queued.tokenHash);
+                } else {
+                  expect(after.deliveries.slice(0, -1)).toEqual(before.deliveries);
+                }
+                if (prior !== undefined) {
+                  expect(inviteId).toBe(prior.id);
+                  expect(after.invites).toHaveLength(before.invites.length);
+                } else {
+                  expect(before.invites.map((i) => i.id)).not.toContain(inviteId);
+                  expect(after.invites).toHaveLength(before.invites.length + 1);
+                }
+                expect(after.invites.find((i) => i.id === inviteId)).toMatchObject({
+                  email,
+                  target: { type: target.type, id: target.id, organizationId: access.organizationId },
+                  role: c.role,
+                  status: "pending",
+                  deliveryId: delivery?.id,
+                });
+              }
+            }),
+          );
+        }),
+        { numRuns: 400 },
+      );
+    expect([...seen]).toEqual(expect.arrayContaining(rules));
   });
 
   it("createBulkInvite: every target gets the oracle's outcome, and only allowed targets are written", () => {
