@@ -4,6 +4,7 @@ import { ApiKeyRepositoryPostgres } from "./adapters/ApiKeyRepositoryPostgres.ts
 import { DeliveryOutboxPostgres } from "./adapters/DeliveryOutboxPostgres.ts";
 import { DeliveryReportRepositoryPostgres } from "./adapters/DeliveryReportRepositoryPostgres.ts";
 import { DeliveryRepositoryPostgres } from "./adapters/DeliveryRepositoryPostgres.ts";
+import { DirectInviteStorePostgres } from "./adapters/DirectInviteStorePostgres.ts";
 import { EmailQuotaCounterPostgres } from "./adapters/EmailQuotaCounterPostgres.ts";
 import { EventLogPostgres } from "./adapters/EventLogPostgres.ts";
 import { ExpiredInvitesPostgres } from "./adapters/ExpiredInvitesPostgres.ts";
@@ -38,6 +39,7 @@ export const layer = (orm: Orm, options: { tokenKey: string; credentials?: Crede
     MembershipRepositoryPostgres,
     InviteRepositoryPostgres,
     DeliveryRepositoryPostgres,
+    DirectInviteStorePostgres,
     DeliveryOutboxPostgres,
     DeliveryReportRepositoryPostgres,
     EmailQuotaCounterPostgres,

@@ -1,9 +1,10 @@
 import { Clock, Effect } from "effect";
-import { checkTargets, requireTarget } from "../access/Access.ts";
+import { checkTargets, decideAccess, requireTarget, type TargetAccess, targetsToResolve } from "../access/Access.ts";
+import { effectiveRolesFrom } from "../access/EffectiveRoles.ts";
 import { inviterOf, type Principal } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
 import { type CurrentDelivery, DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
-import { AlreadyMember, InvalidInput } from "../errors/Errors.ts";
+import { AlreadyMember, Forbidden, InvalidInput, NotFound, RepositoryError } from "../errors/Errors.ts";
 import type { RefusalReason } from "../errors/Reasons.ts";
 import { actorOf, inviteEvent, memberEvent } from "../events/Event.ts";
 import { emit } from "../events/Events.ts";
@@ -23,7 +24,7 @@ import {
   targetKey,
 } from "../targets/Target.ts";
 import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
-import { UserRepository } from "../users/UserRepository.ts";
+import { DirectInviteStore } from "./DirectInviteStore.ts";
 import { InviteRepository, type NewInvite } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
 
@@ -215,6 +216,75 @@ const writePendingInvites = Effect.fnUntraced(function* (
   return yield* (yield* InviteRepository).upsertPending(rows);
 });
 
+/** How many times a direct invite decides again after its write found the world changed. */
+const DIRECT_ATTEMPTS = 3;
+
+/**
+ * Adds `email` to the targets the principal may grant `role` on, now: one read of everything the
+ * rules look at, the rules, then one write of their decision. A write overtaken by a concurrent
+ * change writes nothing; the invite is then decided again on a fresh read (where the concurrent
+ * change shows: the user now exists, or is a member already). With `single`, a refusal or an
+ * existing membership fails the whole request and nothing is written.
+ */
+const inviteDirectly = Effect.fnUntraced(function* (
+  principal: Principal,
+  input: {
+    readonly email: string;
+    readonly targets: ReadonlyArray<Target>;
+    readonly role: Role;
+    readonly firstName: string | null;
+    readonly lastName: string | null;
+    readonly single: boolean;
+  },
+) {
+  const store = yield* DirectInviteStore;
+  const ids = yield* IdGenerator;
+  const actor = actorOf(principal);
+  const { email, role } = input;
+  for (let attempt = 1; ; attempt++) {
+    const state = yield* store.read({
+      email,
+      targets: targetsToResolve(principal, input.targets),
+      roleHolder: principal.kind === "user" ? principal.userId : null,
+    });
+    const roles = principal.kind === "user" ? effectiveRolesFrom(state.holderRoles, state.resolved) : new Map();
+    const access = decideAccess(principal, input.targets, role, state.resolved, roles);
+    if (input.single) {
+      const [only] = access;
+      if (only?._tag === "Refused") {
+        return only.status === "forbidden"
+          ? yield* new Forbidden({ reason: only.reason })
+          : yield* new NotFound({ reason: only.reason });
+      }
+    }
+    const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
+    if (allowed.length === 0) return { access, userId: undefined, added: new Set<string>() };
+    const members = new Set(state.memberOf.map(targetKey));
+    const userId = state.invitee?.id ?? (yield* ids.next);
+    const grants = allowed
+      .filter((t) => !members.has(targetKey(t)))
+      .map((target) => ({ target, event: memberEvent("member.added", actor, { userId, target, role }, { email }) }));
+    if (input.single && grants.length === 0) return yield* new AlreadyMember();
+    const existing = state.invitee !== null;
+    // An existing member everywhere with no names to fill in: there is nothing to write.
+    if (grants.length === 0 && existing && input.firstName === null && input.lastName === null) {
+      return { access, userId, added: new Set<string>() };
+    }
+    const written = yield* store.write({
+      user: { id: userId, email, firstName: input.firstName, lastName: input.lastName, existing },
+      role,
+      grants,
+      requireGrant: input.single,
+    });
+    if (written._tag === "Written") return { access, userId, added: new Set(written.added.map(targetKey)) };
+    if (attempt >= DIRECT_ATTEMPTS) {
+      return yield* new RepositoryError({
+        cause: new Error("a direct invite kept being overtaken by concurrent changes"),
+      });
+    }
+  }
+});
+
 /** `invites.create`: one email, one target, added now (`direct`) or invited by email. */
 export const createInvite = Effect.fn("Invites.create")(function* (principal: Principal, input: CreateInviteInput) {
   const named = targetOf(principal, input);
@@ -232,28 +302,24 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
   }
   const email = parsed.email;
 
-  const target = yield* requireTarget(principal, named.target, input.role);
-  const redirectUrl = input.method === "email" ? yield* checkInviteRedirect(input.redirectUrl, [target]) : null;
-  const transactor = yield* Transactor;
-  const memberships = yield* MembershipRepository;
   const firstName = nameOrNull(input.firstName);
   const lastName = nameOrNull(input.lastName);
-
   if (input.method === "direct") {
-    const users = yield* UserRepository;
-    return yield* transactor.withTransaction(
-      Effect.gen(function* () {
-        const user = yield* users.findOrCreate({ email, firstName, lastName });
-        const added = yield* memberships.addMany(user.id, [target], input.role, false);
-        if (added.length === 0) return yield* new AlreadyMember();
-        yield* emit([
-          memberEvent("member.added", actorOf(principal), { userId: user.id, target, role: input.role }, { email }),
-        ]);
-        return { success: true, message: "User added", userId: user.id } as CreateInviteResult;
-      }),
-    );
+    const { userId } = yield* inviteDirectly(principal, {
+      email,
+      targets: [named.target],
+      role: input.role,
+      firstName,
+      lastName,
+      single: true,
+    });
+    return { success: true, message: "User added", userId: userId as string } as CreateInviteResult;
   }
 
+  const target = yield* requireTarget(principal, named.target, input.role);
+  const redirectUrl = yield* checkInviteRedirect(input.redirectUrl, [target]);
+  const transactor = yield* Transactor;
+  const memberships = yield* MembershipRepository;
   const settings = yield* InviteSettings;
   const now = yield* Clock.currentTimeMillis;
   const inviter = inviterOf(principal);
@@ -366,37 +432,39 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
     const fieldErrors = { ...(locale.ok ? {} : { locale: [locale.message] }), ...emailOnly };
     return yield* new InvalidInput({ message: "Invalid input", fieldErrors });
   }
-  const access = yield* checkTargets(principal, named.targets, input.role);
-  const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
-  const redirectUrl = input.method === "email" ? yield* checkInviteRedirect(input.redirectUrl, allowed) : null;
   const firstName = nameOrNull(input.firstName);
   const lastName = nameOrNull(input.lastName);
+  const outcome = new Map<string, { status: BulkStatus; inviteId?: string }>();
+  let userId: string | undefined;
+  let access: ReadonlyArray<TargetAccess>;
+
+  if (input.method === "direct") {
+    const direct = yield* inviteDirectly(principal, {
+      email,
+      targets: named.targets,
+      role: input.role,
+      firstName,
+      lastName,
+      single: false,
+    });
+    access = direct.access;
+    userId = direct.userId;
+    for (const a of access) {
+      if (a._tag === "Allowed") {
+        outcome.set(targetKey(a.target), {
+          status: direct.added.has(targetKey(a.target)) ? "added" : "already_member",
+        });
+      }
+    }
+  } else {
+    access = yield* checkTargets(principal, named.targets, input.role);
+  }
+  const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
+  const redirectUrl = input.method === "email" ? yield* checkInviteRedirect(input.redirectUrl, allowed) : null;
   const transactor = yield* Transactor;
   const memberships = yield* MembershipRepository;
 
-  const outcome = new Map<string, { status: BulkStatus; inviteId?: string }>();
-  let userId: string | undefined;
-
-  if (allowed.length > 0 && input.method === "direct") {
-    const users = yield* UserRepository;
-    yield* transactor.withTransaction(
-      Effect.gen(function* () {
-        const user = yield* users.findOrCreate({ email, firstName, lastName });
-        userId = user.id;
-        const added = new Set((yield* memberships.addMany(user.id, allowed, input.role, false)).map(targetKey));
-        for (const t of allowed)
-          outcome.set(targetKey(t), { status: added.has(targetKey(t)) ? "added" : "already_member" });
-        const actor = actorOf(principal);
-        yield* emit(
-          allowed
-            .filter((t) => added.has(targetKey(t)))
-            .map((target) =>
-              memberEvent("member.added", actor, { userId: user.id, target, role: input.role }, { email }),
-            ),
-        );
-      }),
-    );
-  } else if (allowed.length > 0) {
+  if (input.method === "email" && allowed.length > 0) {
     const settings = yield* InviteSettings;
     const now = yield* Clock.currentTimeMillis;
     const inviter = inviterOf(principal);

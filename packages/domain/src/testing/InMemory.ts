@@ -6,6 +6,7 @@
 import { Layer } from "effect";
 import { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 import { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
+import { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
 import { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 import { EventLogTest } from "./inMemory/EventLog.ts";
 import { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
@@ -25,6 +26,7 @@ import { WebhookUrlPolicyTest } from "./inMemory/WebhookUrlPolicy.ts";
 
 export { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 export { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
+export { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
 export { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 export { EventLogTest } from "./inMemory/EventLog.ts";
 export { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
@@ -72,6 +74,7 @@ export const layerRepositories = Layer.mergeAll(
   MembershipRepositoryTest,
   InviteRepositoryTest,
   DeliveryRepositoryTest,
+  DirectInviteStoreTest,
   TenancyRepositoryTest,
   ApiKeyRepositoryTest,
   UserTokenRepositoryTest,

@@ -1,4 +1,6 @@
 import { Effect, type Layer } from "effect";
+import type { EventLog } from "../../events/EventLog.ts";
+import type { DirectInviteStore } from "../../invites/DirectInviteStore.ts";
 import type { MembershipRepository } from "../../members/MembershipRepository.ts";
 import type { IdGenerator } from "../../shared/IdGenerator.ts";
 import type { TargetRepository } from "../../targets/TargetRepository.ts";
@@ -9,6 +11,8 @@ import type { UserRepository } from "../../users/UserRepository.ts";
 /** The ports the contracts exercise, and that every adapter set under test provides. */
 export type ContractPorts =
   | ApiKeyRepository
+  | DirectInviteStore
+  | EventLog
   | IdGenerator
   | MembershipRepository
   | TargetRepository

@@ -1,4 +1,5 @@
 import { apiKeyRepositoryContract } from "./ApiKeyRepository.contract.ts";
+import { directInviteStoreContract } from "./DirectInviteStore.contract.ts";
 import type { AdapterSet } from "./harness.ts";
 import { membershipRepositoryContract } from "./MembershipRepository.contract.ts";
 import { targetRepositoryContract } from "./TargetRepository.contract.ts";
@@ -13,6 +14,7 @@ export type { AdapterSet, ContractPorts } from "./harness.ts";
  */
 export const portContracts = (adapters: AdapterSet) => {
   apiKeyRepositoryContract(adapters);
+  directInviteStoreContract(adapters);
   membershipRepositoryContract(adapters);
   targetRepositoryContract(adapters);
   tenancyRepositoryContract(adapters);

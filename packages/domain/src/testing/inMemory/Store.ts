@@ -19,6 +19,7 @@ import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts"
 import { RepositoryError } from "../../errors/Errors.ts";
 import type { EventRecord } from "../../events/Event.ts";
 import type { EventLog } from "../../events/EventLog.ts";
+import type { DirectInviteStore } from "../../invites/DirectInviteStore.ts";
 import type { ExpiredInvites } from "../../invites/ExpiredInvites.ts";
 import { type DeliveryStatus, type InviteRecord, type StoredInviteStatus, statusAt } from "../../invites/Invite.ts";
 import type { InviteFilter, InviteRepository } from "../../invites/InviteRepository.ts";
@@ -177,6 +178,7 @@ type OperationsOf<Name extends string, S> = `${Name}.${Extract<keyof S, string>}
 export type Operation =
   | OperationsOf<"ApiKeyRepository", ApiKeyRepository["Service"]>
   | OperationsOf<"DeliveryRepository", DeliveryRepository["Service"]>
+  | OperationsOf<"DirectInviteStore", DirectInviteStore["Service"]>
   | OperationsOf<"InviteRepository", InviteRepository["Service"]>
   | OperationsOf<"LinkInviteRepository", LinkInviteRepository["Service"]>
   | OperationsOf<"MembershipRepository", MembershipRepository["Service"]>
