@@ -1,5 +1,6 @@
 import { Transactor } from "@admit/domain";
 import { Layer } from "effect";
+import { AcceptStorePostgres } from "./adapters/AcceptStorePostgres.ts";
 import { ApiKeyRepositoryPostgres } from "./adapters/ApiKeyRepositoryPostgres.ts";
 import { DeliveryOutboxPostgres } from "./adapters/DeliveryOutboxPostgres.ts";
 import { DeliveryReportRepositoryPostgres } from "./adapters/DeliveryReportRepositoryPostgres.ts";
@@ -40,6 +41,7 @@ export const layer = (orm: Orm, options: { tokenKey: string; credentials?: Crede
     InviteRepositoryPostgres,
     DeliveryRepositoryPostgres,
     DirectInviteStorePostgres,
+    AcceptStorePostgres,
     DeliveryOutboxPostgres,
     DeliveryReportRepositoryPostgres,
     EmailQuotaCounterPostgres,

@@ -14,6 +14,7 @@ export * from "./errors/Reasons.ts";
 export * from "./events/Event.ts";
 export * from "./events/EventLog.ts";
 export * from "./events/Events.ts";
+export * from "./invites/AcceptStore.ts";
 export * from "./invites/DirectInviteStore.ts";
 export * from "./invites/ExpiredInvites.ts";
 export * from "./invites/Invite.ts";

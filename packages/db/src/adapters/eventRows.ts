@@ -1,21 +1,14 @@
-import type { NewEvent, Target } from "@admit/domain";
+import type { PlannedEvent } from "@admit/domain";
 import { type RawBuilder, sql } from "kysely";
 import { uuidv7 } from "./ids.ts";
 
 /**
- * An event to write, and optionally the membership whose insertion (by the same statement) it
- * records: such an event is written exactly when that membership is added.
- */
-export interface EventRow {
-  readonly event: NewEvent;
-  readonly whenAdded?: Target | undefined;
-}
-
-/**
  * The events of a change as one `jsonb` parameter, whatever their number, read back as rows by
- * `eventRecordsetRows`; each gets its id here (UUIDv7, so the log's index grows at its end).
+ * `eventRecordsetRows`; each gets its id here (UUIDv7, so the log's index grows at its end). An
+ * event with `whenAdded` carries that membership as `added_type`/`added_id`, for the statement to
+ * write it only if it added that membership.
  */
-export const eventRecordset = (rows: ReadonlyArray<EventRow>): string =>
+export const eventRecordset = (rows: ReadonlyArray<PlannedEvent>): string =>
   JSON.stringify(
     rows.map(({ event: e, whenAdded }) => ({
       id: uuidv7(),

@@ -75,7 +75,7 @@ export const checkTargets = Effect.fn("Access.checkTargets")(function* (
 });
 
 export interface Grant {
-  readonly inviter: Inviter;
+  readonly inviter: Pick<Inviter, "kind" | "id">;
   readonly target: ResolvedTarget;
   readonly role: Role;
 }

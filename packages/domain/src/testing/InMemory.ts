@@ -4,6 +4,7 @@
  * next to it, and `inMemory/seed.ts` writes a world straight into the store.
  */
 import { Layer } from "effect";
+import { AcceptStoreTest } from "./inMemory/AcceptStore.ts";
 import { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 import { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 import { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
@@ -24,6 +25,7 @@ import { UserTokenRepositoryTest } from "./inMemory/UserTokenRepository.ts";
 import { WebhookRepositoryTest } from "./inMemory/WebhookRepository.ts";
 import { WebhookUrlPolicyTest } from "./inMemory/WebhookUrlPolicy.ts";
 
+export { AcceptStoreTest } from "./inMemory/AcceptStore.ts";
 export { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 export { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 export { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
@@ -75,6 +77,7 @@ export const layerRepositories = Layer.mergeAll(
   InviteRepositoryTest,
   DeliveryRepositoryTest,
   DirectInviteStoreTest,
+  AcceptStoreTest,
   TenancyRepositoryTest,
   ApiKeyRepositoryTest,
   UserTokenRepositoryTest,

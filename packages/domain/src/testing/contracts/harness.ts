@@ -1,8 +1,12 @@
 import { Effect, type Layer } from "effect";
+import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
 import type { EventLog } from "../../events/EventLog.ts";
+import type { AcceptStore } from "../../invites/AcceptStore.ts";
 import type { DirectInviteStore } from "../../invites/DirectInviteStore.ts";
+import type { InviteRepository } from "../../invites/InviteRepository.ts";
 import type { MembershipRepository } from "../../members/MembershipRepository.ts";
 import type { IdGenerator } from "../../shared/IdGenerator.ts";
+import type { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import type { TargetRepository } from "../../targets/TargetRepository.ts";
 import type { ApiKeyRepository } from "../../tenancy/ApiKeyRepository.ts";
 import type { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
@@ -10,9 +14,13 @@ import type { UserRepository } from "../../users/UserRepository.ts";
 
 /** The ports the contracts exercise, and that every adapter set under test provides. */
 export type ContractPorts =
+  | AcceptStore
   | ApiKeyRepository
+  | DeliveryRepository
   | DirectInviteStore
   | EventLog
+  | InviteRepository
+  | TokenGenerator
   | IdGenerator
   | MembershipRepository
   | TargetRepository

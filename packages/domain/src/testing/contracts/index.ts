@@ -1,3 +1,4 @@
+import { acceptStoreContract } from "./AcceptStore.contract.ts";
 import { apiKeyRepositoryContract } from "./ApiKeyRepository.contract.ts";
 import { directInviteStoreContract } from "./DirectInviteStore.contract.ts";
 import type { AdapterSet } from "./harness.ts";
@@ -13,6 +14,7 @@ export type { AdapterSet, ContractPorts } from "./harness.ts";
  * in-memory adapters (packages/domain) and the PostgreSQL ones (packages/db).
  */
 export const portContracts = (adapters: AdapterSet) => {
+  acceptStoreContract(adapters);
   apiKeyRepositoryContract(adapters);
   directInviteStoreContract(adapters);
   membershipRepositoryContract(adapters);
