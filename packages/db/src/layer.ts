@@ -2,10 +2,12 @@ import { Transactor } from "@admit/domain";
 import { Layer } from "effect";
 import { AcceptStorePostgres } from "./adapters/AcceptStorePostgres.ts";
 import { ApiKeyRepositoryPostgres } from "./adapters/ApiKeyRepositoryPostgres.ts";
+import { DeliveryJobsPgBoss } from "./adapters/DeliveryJobs.ts";
 import { DeliveryOutboxPostgres } from "./adapters/DeliveryOutboxPostgres.ts";
 import { DeliveryReportRepositoryPostgres } from "./adapters/DeliveryReportRepositoryPostgres.ts";
 import { DeliveryRepositoryPostgres } from "./adapters/DeliveryRepositoryPostgres.ts";
 import { DirectInviteStorePostgres } from "./adapters/DirectInviteStorePostgres.ts";
+import { EmailInviteStorePostgres } from "./adapters/EmailInviteStorePostgres.ts";
 import { EmailQuotaCounterPostgres } from "./adapters/EmailQuotaCounterPostgres.ts";
 import { EventLogPostgres } from "./adapters/EventLogPostgres.ts";
 import { ExpiredInvitesPostgres } from "./adapters/ExpiredInvitesPostgres.ts";
@@ -42,6 +44,7 @@ export const layer = (orm: Orm, options: { tokenKey: string; credentials?: Crede
     DeliveryRepositoryPostgres,
     DirectInviteStorePostgres,
     AcceptStorePostgres,
+    EmailInviteStorePostgres,
     DeliveryOutboxPostgres,
     DeliveryReportRepositoryPostgres,
     EmailQuotaCounterPostgres,
@@ -53,6 +56,8 @@ export const layer = (orm: Orm, options: { tokenKey: string; credentials?: Crede
     ExpiredInvitesPostgres,
     WebhookRepositoryPostgres,
   ).pipe(
+    // One queue client for every adapter that queues a delivery.
+    Layer.provide(DeliveryJobsPgBoss),
     Layer.provideMerge(Layer.mergeAll(IdGeneratorCrypto, TokenGeneratorCrypto)),
     Layer.provide(
       Layer.succeed(

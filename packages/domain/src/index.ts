@@ -16,6 +16,7 @@ export * from "./events/EventLog.ts";
 export * from "./events/Events.ts";
 export * from "./invites/AcceptStore.ts";
 export * from "./invites/DirectInviteStore.ts";
+export * from "./invites/EmailInviteStore.ts";
 export * from "./invites/ExpiredInvites.ts";
 export * from "./invites/Invite.ts";
 export * from "./invites/InviteExpiry.ts";

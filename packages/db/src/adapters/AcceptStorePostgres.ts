@@ -46,7 +46,8 @@ export const AcceptStorePostgres = Layer.effect(
   Effect.gen(function* () {
     const run = makeRun((yield* Database).orm);
     return AcceptStore.of({
-      // One statement: the delivery holding the token, its invites with their row version
+      // One statement: the delivery holding the token, its invites (in the order they were
+      // written, as the scan of invites_delivery finds them) with their row version
       // (`xmin`, which every update of the row changes), the recipient's account, the inviters'
       // keys and memberships (on the invites' targets and organizations), and the organizations'
       // app URLs.
@@ -58,7 +59,7 @@ export const AcceptStorePostgres = Layer.effect(
                coalesce((select json_agg(json_build_object('id', i.id, 'email', i.email, 'type', i.target_type,
                    'targetId', i.target_id, 'organizationId', i.organization_id, 'role', i.role, 'status', i.status,
                    'expiresAt', i.expires_at, 'redirectUrl', i.redirect_url, 'inviterKind', i.inviter_kind,
-                   'inviterId', i.inviter_id, 'version', i.version) order by i.created_at, i.id)
+                   'inviterId', i.inviter_id, 'version', i.version))
                  from inv i), '[]') as "invites",
                (select id from users u where u.email = d.email) as "userId",
                coalesce((select json_agg(json_build_object('id', k.id, 'kind', k.kind,

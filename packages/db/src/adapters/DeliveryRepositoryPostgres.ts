@@ -1,50 +1,23 @@
-import { DeliveryRepository, type DeliveryStatus, type Renewal, RepositoryError } from "@admit/domain";
+import { DeliveryRepository, type DeliveryStatus, type Renewal } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import type { PgBoss } from "pg-boss";
-import { sendDeliveryJob, startDeliveryProducer } from "../queue.ts";
-import { CurrentEntityManager, Database, date, makeQuery, pgArray, withTransaction } from "../sql.ts";
+import { Database, date, makeQuery, pgArray, withTransaction } from "../sql.ts";
+import { DeliveryJobs } from "./DeliveryJobs.ts";
 
 export const DeliveryRepositoryPostgres = Layer.effect(
   DeliveryRepository,
   Effect.gen(function* () {
     const { orm, sealer } = yield* Database;
     const query = makeQuery(orm);
-    // The queue client starts with the first email invite, so that a process that never enqueues
-    // (or a database without the queue yet) pays nothing for it; it stops with the layer.
-    let producer: Promise<PgBoss> | undefined;
-    const queue = Effect.tryPromise({
-      try: () => {
-        producer ??= startDeliveryProducer(orm).catch((error: unknown) => {
-          producer = undefined;
-          throw error;
-        });
-        return producer;
-      },
-      catch: (cause) => new RepositoryError({ cause }),
-    });
-    yield* Effect.addFinalizer(() =>
-      Effect.promise(async () => {
-        const boss = await producer?.catch(() => undefined);
-        await boss?.stop({ graceful: false, close: true });
-      }),
-    );
+    const jobs = yield* DeliveryJobs;
     return DeliveryRepository.of({
       // The delivery row and its job are written in one transaction: both exist, or neither.
       enqueue: (d) =>
         withTransaction(orm)(
-          Effect.gen(function* () {
-            yield* query(
-              `insert into deliveries (id, email, token_hash, token_sealed, inviter_name, kind)
-               values (?, ?, decode(?, 'hex'), ?, ?, ?)`,
-              [d.id, d.email, d.tokenHash, sealer.seal(d.token), d.inviterName, d.kind],
-            );
-            const boss = yield* queue;
-            const em = (yield* CurrentEntityManager)!;
-            yield* Effect.tryPromise({
-              try: () => sendDeliveryJob(boss, em, d.id, d.startAfter),
-              catch: (cause) => new RepositoryError({ cause }),
-            });
-          }),
+          query(
+            `insert into deliveries (id, email, token_hash, token_sealed, inviter_name, kind)
+             values (?, ?, decode(?, 'hex'), ?, ?, ?)`,
+            [d.id, d.email, d.tokenHash, sealer.seal(d.token), d.inviterName, d.kind],
+          ).pipe(Effect.andThen(jobs.send(d.id, d.startAfter))),
         ),
       // The advisory lock (held to the end of the transaction) serializes resends to one recipient;
       // the count is a separate statement so that its snapshot sees what the previous holder committed.

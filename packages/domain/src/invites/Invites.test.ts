@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest";
-import { Effect } from "effect";
+import { Clock, Effect, Ref } from "effect";
 import { TestClock } from "effect/testing";
 import type { Principal } from "../access/Principal.ts";
 import { AlreadyMember, Forbidden, InvalidInput, NotFound, RepositoryError } from "../errors/Errors.ts";
@@ -7,6 +7,7 @@ import * as InMemory from "../testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
 import { inTestStore, MISSING, refusal } from "../testing/support.ts";
 import { DirectInviteStore } from "./DirectInviteStore.ts";
+import { EmailInviteStore } from "./EmailInviteStore.ts";
 import { DEFAULT_INVITE_TTL_MS, InviteSettings } from "./InviteSettings.ts";
 import { type CreateInviteInput, createInvite, targetOf } from "./Invites.ts";
 
@@ -347,11 +348,44 @@ describe("createInvite: email", () => {
     ),
   );
 
+  it.effect("a queued delivery sent by a worker between the read and the write: the replacement rides on it", () =>
+    inTestStore(
+      Effect.gen(function* () {
+        const { orgA } = yield* world;
+        yield* createInvite(rootKey, emailInvite("gus@example.com", { organizationId: orgA.id }));
+        const real = yield* EmailInviteStore;
+        const store = yield* InMemory.Store;
+        let sent = false;
+        const racing = EmailInviteStore.of({
+          read: real.read,
+          write: (plan) =>
+            Effect.gen(function* () {
+              if (!sent) {
+                sent = true;
+                const at = new Date(yield* Clock.currentTimeMillis);
+                yield* Ref.update(store.state, (s) => ({
+                  ...s,
+                  deliveries: s.deliveries.map((d) => ({ ...d, status: "sent" as const, sentAt: at })),
+                }));
+              }
+              return yield* real.write(plan);
+            }),
+        });
+        const again = createInvite(rootKey, emailInvite("gus@example.com", { organizationId: orgA.id, role: "edit" }));
+        yield* Effect.provideService(again, EmailInviteStore, racing);
+        const s = yield* InMemory.snapshot;
+        // The renewal found the delivery sent: decided again, the invite rides on the email just sent.
+        expect(s.deliveries.map((d) => d.status)).toEqual(["sent"]);
+        expect(s.invites.map((i) => [i.role, i.deliveryId])).toEqual([["edit", s.deliveries[0]?.id]]);
+      }),
+    ),
+  );
+
   it.effect("a failure after the delivery was queued rolls the delivery back", () =>
     inTestStore(
       Effect.gen(function* () {
         const { orgA } = yield* world;
-        yield* InMemory.failOn("InviteRepository.upsertPending");
+        yield* InMemory.failOn("EmailInviteStore.write");
         const error = yield* refusal(
           createInvite(rootKey, emailInvite("fay@example.com", { organizationId: orgA.id })),
         );

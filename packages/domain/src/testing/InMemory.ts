@@ -8,6 +8,7 @@ import { AcceptStoreTest } from "./inMemory/AcceptStore.ts";
 import { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 import { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 import { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
+import { EmailInviteStoreTest } from "./inMemory/EmailInviteStore.ts";
 import { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 import { EventLogTest } from "./inMemory/EventLog.ts";
 import { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
@@ -29,6 +30,7 @@ export { AcceptStoreTest } from "./inMemory/AcceptStore.ts";
 export { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 export { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 export { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
+export { EmailInviteStoreTest } from "./inMemory/EmailInviteStore.ts";
 export { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 export { EventLogTest } from "./inMemory/EventLog.ts";
 export { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
@@ -78,6 +80,7 @@ export const layerRepositories = Layer.mergeAll(
   DeliveryRepositoryTest,
   DirectInviteStoreTest,
   AcceptStoreTest,
+  EmailInviteStoreTest,
   TenancyRepositoryTest,
   ApiKeyRepositoryTest,
   UserTokenRepositoryTest,

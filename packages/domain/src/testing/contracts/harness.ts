@@ -3,10 +3,12 @@ import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts"
 import type { EventLog } from "../../events/EventLog.ts";
 import type { AcceptStore } from "../../invites/AcceptStore.ts";
 import type { DirectInviteStore } from "../../invites/DirectInviteStore.ts";
+import type { EmailInviteStore } from "../../invites/EmailInviteStore.ts";
 import type { InviteRepository } from "../../invites/InviteRepository.ts";
 import type { MembershipRepository } from "../../members/MembershipRepository.ts";
 import type { IdGenerator } from "../../shared/IdGenerator.ts";
 import type { TokenGenerator } from "../../shared/TokenGenerator.ts";
+import type { Transactor } from "../../shared/Transactor.ts";
 import type { TargetRepository } from "../../targets/TargetRepository.ts";
 import type { ApiKeyRepository } from "../../tenancy/ApiKeyRepository.ts";
 import type { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
@@ -18,9 +20,11 @@ export type ContractPorts =
   | ApiKeyRepository
   | DeliveryRepository
   | DirectInviteStore
+  | EmailInviteStore
   | EventLog
   | InviteRepository
   | TokenGenerator
+  | Transactor
   | IdGenerator
   | MembershipRepository
   | TargetRepository

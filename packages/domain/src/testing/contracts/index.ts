@@ -1,6 +1,7 @@
 import { acceptStoreContract } from "./AcceptStore.contract.ts";
 import { apiKeyRepositoryContract } from "./ApiKeyRepository.contract.ts";
 import { directInviteStoreContract } from "./DirectInviteStore.contract.ts";
+import { emailInviteStoreContract } from "./EmailInviteStore.contract.ts";
 import type { AdapterSet } from "./harness.ts";
 import { membershipRepositoryContract } from "./MembershipRepository.contract.ts";
 import { targetRepositoryContract } from "./TargetRepository.contract.ts";
@@ -17,6 +18,7 @@ export const portContracts = (adapters: AdapterSet) => {
   acceptStoreContract(adapters);
   apiKeyRepositoryContract(adapters);
   directInviteStoreContract(adapters);
+  emailInviteStoreContract(adapters);
   membershipRepositoryContract(adapters);
   targetRepositoryContract(adapters);
   tenancyRepositoryContract(adapters);

@@ -21,6 +21,7 @@ import type { EventRecord } from "../../events/Event.ts";
 import type { EventLog } from "../../events/EventLog.ts";
 import type { AcceptStore } from "../../invites/AcceptStore.ts";
 import type { DirectInviteStore } from "../../invites/DirectInviteStore.ts";
+import type { EmailInviteStore } from "../../invites/EmailInviteStore.ts";
 import type { ExpiredInvites } from "../../invites/ExpiredInvites.ts";
 import { type DeliveryStatus, type InviteRecord, type StoredInviteStatus, statusAt } from "../../invites/Invite.ts";
 import type { InviteFilter, InviteRepository } from "../../invites/InviteRepository.ts";
@@ -181,6 +182,7 @@ export type Operation =
   | OperationsOf<"ApiKeyRepository", ApiKeyRepository["Service"]>
   | OperationsOf<"DeliveryRepository", DeliveryRepository["Service"]>
   | OperationsOf<"DirectInviteStore", DirectInviteStore["Service"]>
+  | OperationsOf<"EmailInviteStore", EmailInviteStore["Service"]>
   | OperationsOf<"InviteRepository", InviteRepository["Service"]>
   | OperationsOf<"LinkInviteRepository", LinkInviteRepository["Service"]>
   | OperationsOf<"MembershipRepository", MembershipRepository["Service"]>
