@@ -1,4 +1,4 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
+import { beginWith, type HeldTransaction, literal } from "./heldTransaction.ts";
 import type { Orm } from "./orm.ts";
 
 /** A stored first answer: what the retry gets again. */
@@ -9,8 +9,8 @@ export interface StoredAnswer {
 }
 
 export type IdempotencyClaim =
-  /** This transaction holds the key: run the request, then `storeIdempotentAnswer` before commit. */
-  | { readonly _tag: "Claimed" }
+  /** The key is held by this open transaction: run the request in it, then `commitIdempotentAnswer`. */
+  | { readonly _tag: "Claimed"; readonly transaction: HeldTransaction }
   /** The key was used before with the same request: answer this again. */
   | { readonly _tag: "Replay"; readonly answer: StoredAnswer }
   /** The key was used before with another request. */
@@ -19,41 +19,43 @@ export type IdempotencyClaim =
   | { readonly _tag: "InProgress" };
 
 /**
- * Claims `(scope, key)` for the transaction of `em`, without ever waiting on another one.
+ * Claims `(scope, key)` for a new transaction, without ever waiting on another one, in the round
+ * trip that begins the transaction.
  *
  * The claim is a row inserted only if this transaction gets the key's advisory lock at once
  * (`pg_try_advisory_xact_lock`), so a second request never blocks inside PostgreSQL holding a
  * connection; the row conflicts with a committed answer (an expired one is taken over). The row
  * becomes visible only when the transaction commits, together with the change and its answer;
- * a rollback or a crash removes both. When nothing was inserted, a second statement (with a fresh
- * snapshot) tells a committed answer from a request still running.
+ * a rollback or a crash removes both. A second statement in the same round trip (a statement of
+ * its own, so with a fresh snapshot) reads a committed answer, to tell it from a request still
+ * running when nothing was inserted; the transaction is then rolled back at once.
  */
 export const claimIdempotencyKey = async (
-  em: EntityManager,
+  orm: Orm,
   scope: string,
   key: string,
   requestHash: Buffer,
   ttlMs: number,
 ): Promise<IdempotencyClaim> => {
-  const claimed = await em.execute<Array<{ claimed: number }>>(
+  const [s, k, hash] = [literal(scope), literal(key), literal(requestHash.toString("hex"))];
+  const { tx, rows } = await beginWith(
+    orm,
     `insert into idempotency_keys as k (scope, key, request_hash, status_code, response_body, expires_at)
-     select ?, ?, decode(?, 'hex'), 0, '', now() + ?::interval
-     where pg_try_advisory_xact_lock(hashtextextended('idempotency:' || ? || ':' || ?, 0))
+     select ${s}, ${k}, decode(${hash}, 'hex'), 0, '', now() + ${literal(`${ttlMs} milliseconds`)}::interval
+     where pg_try_advisory_xact_lock(hashtextextended('idempotency:' || ${s} || ':' || ${k}, 0))
      on conflict (scope, key) do update set
        request_hash = excluded.request_hash, status_code = 0, response_headers = '{}', response_body = '',
        created_at = now(), expires_at = excluded.expires_at
        where k.expires_at <= now()
-     returning 1 as claimed`,
-    [scope, key, requestHash.toString("hex"), `${ttlMs} milliseconds`, scope, key],
+     returning 1 as claimed;
+     select request_hash, status_code, response_headers, response_body from idempotency_keys
+     where scope = ${s} and key = ${k} and expires_at > now() and status_code > 0`,
   );
-  if (claimed.length > 0) return { _tag: "Claimed" };
-  const [row] = await em.execute<
-    Array<{ request_hash: Buffer; status_code: number; response_headers: unknown; response_body: string }>
-  >(
-    `select request_hash, status_code, response_headers, response_body from idempotency_keys
-     where scope = ? and key = ? and expires_at > now() and status_code > 0`,
-    [scope, key],
-  );
+  if ((rows[0]?.length ?? 0) > 0) return { _tag: "Claimed", transaction: tx };
+  await tx.rollback();
+  const row = rows[1]?.[0] as
+    | { request_hash: Buffer; status_code: number; response_headers: unknown; response_body: string }
+    | undefined;
   if (row === undefined) return { _tag: "InProgress" };
   if (!Buffer.from(row.request_hash).equals(requestHash)) return { _tag: "Reused" };
   const headers = typeof row.response_headers === "string" ? JSON.parse(row.response_headers) : row.response_headers;
@@ -67,16 +69,17 @@ export const claimIdempotencyKey = async (
   };
 };
 
-/** Records the answer of a claimed key, in the same transaction as the change it answers. */
-export const storeIdempotentAnswer = async (
-  em: EntityManager,
+/** Records the answer of a claimed key and commits, in one round trip: the change and its answer commit together. */
+export const commitIdempotentAnswer = async (
+  transaction: HeldTransaction,
   scope: string,
   key: string,
   answer: StoredAnswer,
 ): Promise<void> => {
-  await em.execute(
-    "update idempotency_keys set status_code = ?, response_headers = ?::jsonb, response_body = ? where scope = ? and key = ?",
-    [answer.status, JSON.stringify(answer.headers), answer.body, scope, key],
+  await transaction.commit(
+    `update idempotency_keys set status_code = ${literal(answer.status)},
+       response_headers = ${literal(JSON.stringify(answer.headers))}::jsonb, response_body = ${literal(answer.body)}
+     where scope = ${literal(scope)} and key = ${literal(key)}`,
   );
 };
 

@@ -21,13 +21,21 @@ import { UserRepositoryPostgres } from "./adapters/UserRepositoryPostgres.ts";
 import { UserTokenRepositoryPostgres } from "./adapters/UserTokenRepositoryPostgres.ts";
 import { WebhookRepositoryPostgres } from "./adapters/WebhookRepositoryPostgres.ts";
 import type { CredentialCache } from "./credentialCache.ts";
+import { withLockedTransaction } from "./heldTransaction.ts";
 import type { Orm } from "./orm.ts";
 import { makeTokenSealer } from "./sealing.ts";
 import { Database, withTransaction } from "./sql.ts";
 
 export const TransactorPostgres = Layer.effect(
   Transactor,
-  Database.useSync(({ orm }) => Transactor.of({ withTransaction: withTransaction(orm) })),
+  Database.useSync(({ orm }) =>
+    Transactor.of({
+      withTransaction: (self, options) =>
+        options?.serializeOn === undefined
+          ? withTransaction(orm)(self)
+          : withLockedTransaction(orm, options.serializeOn)(self),
+    }),
+  ),
 );
 
 /**

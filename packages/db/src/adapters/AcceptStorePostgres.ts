@@ -114,6 +114,7 @@ export const AcceptStorePostgres = Layer.effect(
       write: (plan) => {
         const { user } = plan;
         const answers = JSON.stringify(plan.answers.map((a) => ({ id: a.id, version: a.version, status: a.status })));
+        const ids = plan.answers.map((a) => a.id);
         const events = eventRecordset(plan.events);
         return run((db) =>
           db
@@ -128,6 +129,8 @@ export const AcceptStorePostgres = Layer.effect(
                 .selectFrom("invites")
                 .innerJoin("answer", "answer.id", "invites.id")
                 .select("invites.id")
+                // By primary key: the planner cannot size the recordset and would rather scan.
+                .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
                 .where("invites.status", "=", "pending")
                 .where((eb) => eb(sql<string>`invites.xmin::text`, "=", eb.ref("answer.version")))
                 .forUpdate("invites"),
@@ -176,6 +179,7 @@ export const AcceptStorePostgres = Layer.effect(
                   accepted_user_id: sql`case when answer.status = 'accepted' then (select id from usr) end`,
                 })
                 .whereRef("invites.id", "=", "answer.id")
+                .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
                 .where((eb) => eb.exists(eb.selectFrom("usr").select("id")))
                 .returning("invites.id"),
             )

@@ -1,5 +1,6 @@
-import { DeliveryRepository, type DeliveryStatus, type Renewal } from "@admit/domain";
+import { DeliveryRepository, type DeliveryStatus, type Renewal, recipientLock } from "@admit/domain";
 import { Effect, Layer } from "effect";
+import { lockKey } from "../heldTransaction.ts";
 import { Database, date, makeQuery, pgArray, withTransaction } from "../sql.ts";
 import { DeliveryJobs } from "./DeliveryJobs.ts";
 
@@ -21,10 +22,11 @@ export const DeliveryRepositoryPostgres = Layer.effect(
         ),
       // The advisory lock (held to the end of the transaction) serializes resends to one recipient;
       // the count is a separate statement so that its snapshot sees what the previous holder committed.
-      // The advisory lock (held to the end of the transaction) serializes invites to one recipient;
-      // the read is a separate statement so that its snapshot sees what the previous holder committed.
+      // The recipient's advisory lock (held to the end of the transaction), the one email invites
+      // are serialized on; the read is a separate statement so that its snapshot sees what the
+      // previous holder committed.
       current: (email, targets) =>
-        query("select pg_advisory_xact_lock(hashtext('invite:' || ?::text))", [email]).pipe(
+        query(`select pg_advisory_xact_lock(${lockKey(recipientLock(email))})`).pipe(
           Effect.andThen(
             query(
               `select i.target_type as "type", i.target_id as "id", d.id as "deliveryId", d.status, d.sent_at as "sentAt"

@@ -58,17 +58,14 @@ export const EmailInviteStorePostgres = Layer.effect(
     const run = makeRun(orm);
     const jobs = yield* DeliveryJobs;
     return EmailInviteStore.of({
-      // Two statements. The recipient's advisory lock, held until the transaction ends, comes
-      // first, so that the read (a statement of its own, hence a snapshot taken after the lock)
-      // sees what the lock's previous holder committed. The read answers the targets that exist,
-      // the role holder's memberships, the recipient's memberships and pending invites to the
-      // targets (locked: they cannot be answered meanwhile) with their deliveries, and the
-      // organizations' redirect origins.
+      // One statement, in the transaction serialized on the recipient (whose lock, taken before
+      // this statement began, makes its snapshot see what the lock's previous holder committed):
+      // the targets that exist, the role holder's memberships, the recipient's memberships and
+      // pending invites to the targets (locked: they cannot be answered meanwhile) with their
+      // deliveries, and the organizations' redirect origins.
       read: (query) =>
-        run((db) => sql`select pg_advisory_xact_lock(hashtext('invite:' || ${query.email}::text))`.execute(db)).pipe(
-          Effect.andThen(
-            run((db) =>
-              sql`with resolved as (${resolvedTargets(query.targets)}),
+        run((db) =>
+          sql`with resolved as (${resolvedTargets(query.targets)}),
                    invitee as (select id from users where email = ${query.email}),
                    pending as (
                      select i.id, i.target_type, i.target_id, i.delivery_id from invites i
@@ -95,10 +92,9 @@ export const EmailInviteStorePostgres = Layer.effect(
                    coalesce((select json_agg(json_build_object('id', o.id,
                        'allowedRedirectOrigins', o.allowed_redirect_origins))
                      from organizations o where o.id in (select organization_id from resolved)), '[]') as "organizations"`.execute(
-                db,
-              ),
-            ),
+            db,
           ),
+        ).pipe(
           Effect.flatMap((result) => decodeRows(EmailStateRow)(result.rows)),
           Effect.map(([row]) => ({
             resolved: row?.resolved ?? [],
@@ -112,7 +108,7 @@ export const EmailInviteStorePostgres = Layer.effect(
             organizations: row?.organizations ?? [],
           })),
         ),
-      // One statement, then the new delivery's job. The delivery first: a new one is inserted; a
+      // The new delivery's job, then one statement. The delivery first: a new one is inserted; a
       // queued one to renew is locked (waiting for a worker sending it) and, only if still queued,
       // gets the new token while its old token's hash moves to a closed row that no invite points
       // at; unless that happened, nothing else is written. Then the invites (created, or replacing
@@ -123,7 +119,12 @@ export const EmailInviteStorePostgres = Layer.effect(
         const { delivery: planned, invites, quota } = plan;
         const col = <T>(f: (i: (typeof invites)[number]) => T) => invites.map(f);
         const events = eventRecordset(plan.events.map((event) => ({ event })));
-        return run((db) =>
+        // A new delivery's job goes first (in the same transaction: it exists only if the write
+        // commits), so that the statement that counts the quota, whose window row stays locked
+        // until the transaction ends, is the last before COMMIT: the organization's other emails
+        // wait one round trip for it, not two.
+        const job = planned._tag === "New" ? jobs.send(planned.delivery.id, planned.delivery.startAfter) : Effect.void;
+        const write = run((db) =>
           db
             .with("dlv", (db) => {
               switch (planned._tag) {
@@ -278,18 +279,16 @@ export const EmailInviteStorePostgres = Layer.effect(
           Effect.flatMap(([row]): Effect.Effect<EmailInviteWritten, RepositoryError> => {
             if (row === undefined || row.delivered === 0) return Effect.succeed({ _tag: "Stale" });
             // The pending invites were read locked: each one replaced keeps the id it was planned with.
-            const planned = new Set(invites.map((i) => i.id));
-            if (row.inviteIds.length !== invites.length || row.inviteIds.some((id) => !planned.has(id))) {
+            const ids = new Set(invites.map((i) => i.id));
+            if (row.inviteIds.length !== invites.length || row.inviteIds.some((id) => !ids.has(id))) {
               return Effect.fail(
                 new RepositoryError({ cause: new Error("invites: a pending invite moved meanwhile") }),
               );
             }
             return Effect.succeed({ _tag: "Written", usage: row.usage });
           }),
-          Effect.tap(() =>
-            planned._tag === "New" ? jobs.send(planned.delivery.id, planned.delivery.startAfter) : Effect.void,
-          ),
         );
+        return Effect.andThen(job, write);
       },
     });
   }),

@@ -68,12 +68,17 @@ export type EmailInviteWritten =
   | { readonly _tag: "Stale" };
 
 /**
- * Email invites: inside the caller's transaction, `read` first takes a lock on the recipient (held
- * until the transaction ends), so that concurrent invites to one person are decided one after the
- * other, each seeing what the previous one committed, and locks the recipient's pending invites to
- * the targets; then one `write` applies the decision: the delivery, its queue job, the invites,
- * their events and the email quota count. A refusal after the write (the quota) fails the
- * transaction, so nothing of it stays.
+ * What email invites to one recipient take turns on (`Transactor`'s `serializeOn`), so that
+ * concurrent invites to one person are decided one after the other, each seeing what the previous
+ * one committed.
+ */
+export const recipientLock = (email: string): string => `invite:${email}`;
+
+/**
+ * Email invites, inside a transaction serialized on `recipientLock`: `read` answers what the rules
+ * need and locks the recipient's pending invites to the targets; then one `write` applies the
+ * decision: the delivery, its queue job, the invites, their events and the email quota count. A
+ * refusal after the write (the quota) fails the transaction, so nothing of it stays.
  */
 export class EmailInviteStore extends Context.Service<
   EmailInviteStore,

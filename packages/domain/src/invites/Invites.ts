@@ -22,7 +22,7 @@ import {
   targetKey,
 } from "../targets/Target.ts";
 import { DirectInviteStore } from "./DirectInviteStore.ts";
-import { EmailInviteStore, type PendingInvite } from "./EmailInviteStore.ts";
+import { EmailInviteStore, type PendingInvite, recipientLock } from "./EmailInviteStore.ts";
 import type { NewInvite } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
 
@@ -210,8 +210,8 @@ export const chooseDelivery = Effect.fn("Invites.chooseDelivery")(function* (
 const EMAIL_ATTEMPTS = 3;
 
 /**
- * Invites `email` by email to the targets the principal may grant `role` on, in one transaction:
- * one read (after the recipient's lock) of everything the rules look at, the rules, then one write
+ * Invites `email` by email to the targets the principal may grant `role` on, in one transaction
+ * serialized on the recipient: one read of everything the rules look at, the rules, then one write
  * of their decision (the delivery and its job, the invites, their events, the quota count); past
  * the quota, the transaction rolls back. With `single`, a refusal or an existing membership fails
  * the whole request.
@@ -295,7 +295,7 @@ const inviteByEmail = Effect.fnUntraced(function* (
           },
         });
         if (written._tag === "Written") {
-          const refusal = quotaRefusal(written.usage, settings.emailInvitesPerHour, now);
+          const refusal = quotaRefusal(written.usage, settings.emailInvitesPerHour, yield* Clock.currentTimeMillis);
           if (refusal !== null) return yield* refusal;
           return { access, members, invited: new Map(invites.map((i) => [targetKey(i.target), i.id])) };
         }
@@ -306,6 +306,7 @@ const inviteByEmail = Effect.fnUntraced(function* (
         }
       }
     }),
+    { serializeOn: recipientLock(email) },
   );
 });
 

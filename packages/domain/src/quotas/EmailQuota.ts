@@ -19,7 +19,10 @@ export const quotaRefusal = (
   for (const u of usage) {
     const limit = u.limitOverride ?? defaultLimit;
     if (u.used <= limit) continue;
-    const retryAfter = Math.max(1, Math.ceil((u.windowStartedAt.getTime() + EMAIL_QUOTA_WINDOW_MS - now) / 1000));
+    // A window that another request started after `now` (its clock read later) ends at most one
+    // window from now.
+    const ends = Math.min(u.windowStartedAt.getTime(), now) + EMAIL_QUOTA_WINDOW_MS;
+    const retryAfter = Math.max(1, Math.ceil((ends - now) / 1000));
     if (refusal === undefined || retryAfter > refusal.retryAfter) refusal = { retryAfter, limit };
   }
   return refusal === undefined
