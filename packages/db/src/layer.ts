@@ -1,6 +1,5 @@
 import { Transactor } from "@admit/domain";
 import { Layer } from "effect";
-import { AcceptStorePostgres } from "./adapters/AcceptStorePostgres.ts";
 import { ApiKeyRepositoryPostgres } from "./adapters/ApiKeyRepositoryPostgres.ts";
 import { DeliveryJobsPgBoss } from "./adapters/DeliveryJobs.ts";
 import { DeliveryOutboxPostgres } from "./adapters/DeliveryOutboxPostgres.ts";
@@ -11,6 +10,7 @@ import { EmailInviteStorePostgres } from "./adapters/EmailInviteStorePostgres.ts
 import { EmailQuotaCounterPostgres } from "./adapters/EmailQuotaCounterPostgres.ts";
 import { EventLogPostgres } from "./adapters/EventLogPostgres.ts";
 import { ExpiredInvitesPostgres } from "./adapters/ExpiredInvitesPostgres.ts";
+import { InviteAnswerStorePostgres } from "./adapters/InviteAnswerStorePostgres.ts";
 import { InviteRepositoryPostgres } from "./adapters/InviteRepositoryPostgres.ts";
 import { IdGeneratorCrypto, TokenGeneratorCrypto } from "./adapters/ids.ts";
 import { LinkInviteRepositoryPostgres } from "./adapters/LinkInviteRepositoryPostgres.ts";
@@ -51,7 +51,7 @@ export const layer = (orm: Orm, options: { tokenKey: string; credentials?: Crede
     InviteRepositoryPostgres,
     DeliveryRepositoryPostgres,
     DirectInviteStorePostgres,
-    AcceptStorePostgres,
+    InviteAnswerStorePostgres,
     EmailInviteStorePostgres,
     DeliveryOutboxPostgres,
     DeliveryReportRepositoryPostgres,

@@ -8,7 +8,7 @@ import * as Tenancy from "../tenancy/Tenancy.ts";
 import * as InMemory from "../testing/InMemory.ts";
 import { organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
 import { inTestStore } from "../testing/support.ts";
-import { AcceptStore } from "./AcceptStore.ts";
+import { InviteAnswerStore } from "./InviteAnswerStore.ts";
 import {
   acceptInvite,
   declineInvite,
@@ -26,10 +26,10 @@ const latestToken = Effect.map(InMemory.snapshot, (s) => s.deliveries.at(-1)?.to
 /** Runs `self` with `concurrent` run to completion right before its first accept write. */
 const overtakenOnce = <A, E, R, A2, E2, R2>(concurrent: Effect.Effect<A2, E2, R2>, self: Effect.Effect<A, E, R>) =>
   Effect.gen(function* () {
-    const real = yield* AcceptStore;
+    const real = yield* InviteAnswerStore;
     const context = yield* Effect.context<R2>();
     let overtaken = false;
-    const store = AcceptStore.of({
+    const store = InviteAnswerStore.of({
       read: real.read,
       write: (plan) =>
         Effect.gen(function* () {
@@ -40,7 +40,7 @@ const overtakenOnce = <A, E, R, A2, E2, R2>(concurrent: Effect.Effect<A2, E2, R2
           return yield* real.write(plan);
         }),
     });
-    return yield* Effect.provideService(self, AcceptStore, store);
+    return yield* Effect.provideService(self, InviteAnswerStore, store);
   });
 
 const world = Effect.gen(function* () {

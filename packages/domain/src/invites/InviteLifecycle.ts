@@ -15,8 +15,8 @@ import { Transactor } from "../shared/Transactor.ts";
 import { targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
 import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
-import { AcceptStore } from "./AcceptStore.ts";
 import { type DeliveryStatus, type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
+import { InviteAnswerStore } from "./InviteAnswerStore.ts";
 import { type InviteFilter, InviteRepository } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
 import { EMAIL_INTERVAL_MS, queueDelivery } from "./Invites.ts";
@@ -210,7 +210,7 @@ export interface AcceptInviteInput {
  * one token exactly one writes; the others decide again on a fresh read and find the token used.
  */
 export const acceptInvite = Effect.fn("Invites.accept")(function* (input: AcceptInviteInput) {
-  const store = yield* AcceptStore;
+  const store = yield* InviteAnswerStore;
   const ids = yield* IdGenerator;
   const tokenHash = (yield* TokenGenerator).hash(input.token);
   for (let attempt = 1; ; attempt++) {
@@ -267,20 +267,28 @@ export const acceptInvite = Effect.fn("Invites.accept")(function* (input: Accept
   }
 });
 
+/**
+ * `invites.decline`: closes every still-pending invite of the token's delivery. One read, the
+ * rules, one write that applies only if every one of them is still pending as read (else it
+ * decides again on a fresh read).
+ */
 export const declineInvite = Effect.fn("Invites.decline")(function* (input: { token: string }) {
-  const invites = yield* InviteRepository;
-  return yield* (yield* Transactor).withTransaction(
-    Effect.gen(function* () {
-      const opened = yield* openToken(input.token, true);
-      yield* invites.respond(
-        opened.pending.map((i) => i.id),
-        "declined",
-        null,
-      );
-      yield* emit(opened.pending.map((i) => inviteEvent("invite.declined", { kind: "invitee", id: null }, i)));
-      return { success: true as const, declined: opened.pending.length };
-    }),
-  );
+  const store = yield* InviteAnswerStore;
+  const tokenHash = (yield* TokenGenerator).hash(input.token);
+  for (let attempt = 1; ; attempt++) {
+    const state = yield* store.read(tokenHash);
+    const opened = yield* openedAt(state, yield* Clock.currentTimeMillis);
+    const written = yield* store.write({
+      user: null,
+      answers: opened.pending.map((i) => ({ id: i.id, version: i.version, status: "declined" as const })),
+      grants: [],
+      events: opened.pending.map((i) => ({ event: inviteEvent("invite.declined", { kind: "invitee", id: null }, i) })),
+    });
+    if (written) return { success: true as const, declined: opened.pending.length };
+    if (attempt >= ACCEPT_ATTEMPTS) {
+      return yield* new RepositoryError({ cause: new Error("a decline kept being overtaken by concurrent changes") });
+    }
+  }
 });
 
 /** `invites.preview`: what the invite is for, from whom, until when. Read-only: it never consumes the token. */

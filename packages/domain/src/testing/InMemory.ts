@@ -4,7 +4,6 @@
  * next to it, and `inMemory/seed.ts` writes a world straight into the store.
  */
 import { Layer } from "effect";
-import { AcceptStoreTest } from "./inMemory/AcceptStore.ts";
 import { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 import { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 import { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
@@ -13,6 +12,7 @@ import { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 import { EventLogTest } from "./inMemory/EventLog.ts";
 import { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
 import { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
+import { InviteAnswerStoreTest } from "./inMemory/InviteAnswerStore.ts";
 import { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 import { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
 import { MembershipRepositoryTest } from "./inMemory/MembershipRepository.ts";
@@ -26,7 +26,6 @@ import { UserTokenRepositoryTest } from "./inMemory/UserTokenRepository.ts";
 import { WebhookRepositoryTest } from "./inMemory/WebhookRepository.ts";
 import { WebhookUrlPolicyTest } from "./inMemory/WebhookUrlPolicy.ts";
 
-export { AcceptStoreTest } from "./inMemory/AcceptStore.ts";
 export { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 export { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
 export { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
@@ -35,6 +34,7 @@ export { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 export { EventLogTest } from "./inMemory/EventLog.ts";
 export { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
 export { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
+export { InviteAnswerStoreTest } from "./inMemory/InviteAnswerStore.ts";
 export { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 export { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
 export { MembershipRepositoryTest } from "./inMemory/MembershipRepository.ts";
@@ -79,7 +79,7 @@ export const layerRepositories = Layer.mergeAll(
   InviteRepositoryTest,
   DeliveryRepositoryTest,
   DirectInviteStoreTest,
-  AcceptStoreTest,
+  InviteAnswerStoreTest,
   EmailInviteStoreTest,
   TenancyRepositoryTest,
   ApiKeyRepositoryTest,

@@ -2,8 +2,8 @@ import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { inviteEvent } from "../../events/Event.ts";
 import { EventLog } from "../../events/EventLog.ts";
-import { AcceptStore } from "../../invites/AcceptStore.ts";
 import { EmailInviteStore, type PlannedDelivery } from "../../invites/EmailInviteStore.ts";
+import { InviteAnswerStore } from "../../invites/InviteAnswerStore.ts";
 import type { NewInvite } from "../../invites/InviteRepository.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TokenGenerator } from "../../shared/TokenGenerator.ts";
@@ -131,7 +131,7 @@ export const emailInviteStoreContract = (adapters: AdapterSet) =>
             Effect.succeed({ _tag: "Renew", id: pending[0]?.delivery.id as string, token } as const),
           );
           expect(renewed.written._tag).toBe("Written");
-          const accepts = yield* AcceptStore;
+          const accepts = yield* InviteAnswerStore;
           expect((yield* accepts.read(token.hash))?.invites.map((i) => i.id)).toEqual([renewed.invites[0]?.id]);
           expect((yield* accepts.read(fresh.delivery.tokenHash))?.invites).toEqual([]);
         }),

@@ -1,9 +1,9 @@
 import { Effect, type Layer } from "effect";
 import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
 import type { EventLog } from "../../events/EventLog.ts";
-import type { AcceptStore } from "../../invites/AcceptStore.ts";
 import type { DirectInviteStore } from "../../invites/DirectInviteStore.ts";
 import type { EmailInviteStore } from "../../invites/EmailInviteStore.ts";
+import type { InviteAnswerStore } from "../../invites/InviteAnswerStore.ts";
 import type { InviteRepository } from "../../invites/InviteRepository.ts";
 import type { MembershipRepository } from "../../members/MembershipRepository.ts";
 import type { IdGenerator } from "../../shared/IdGenerator.ts";
@@ -16,7 +16,7 @@ import type { UserRepository } from "../../users/UserRepository.ts";
 
 /** The ports the contracts exercise, and that every adapter set under test provides. */
 export type ContractPorts =
-  | AcceptStore
+  | InviteAnswerStore
   | ApiKeyRepository
   | DeliveryRepository
   | DirectInviteStore

@@ -1,8 +1,8 @@
-import { acceptStoreContract } from "./AcceptStore.contract.ts";
 import { apiKeyRepositoryContract } from "./ApiKeyRepository.contract.ts";
 import { directInviteStoreContract } from "./DirectInviteStore.contract.ts";
 import { emailInviteStoreContract } from "./EmailInviteStore.contract.ts";
 import type { AdapterSet } from "./harness.ts";
+import { inviteAnswerStoreContract } from "./InviteAnswerStore.contract.ts";
 import { membershipRepositoryContract } from "./MembershipRepository.contract.ts";
 import { targetRepositoryContract } from "./TargetRepository.contract.ts";
 import { tenancyRepositoryContract } from "./TenancyRepository.contract.ts";
@@ -15,7 +15,7 @@ export type { AdapterSet, ContractPorts } from "./harness.ts";
  * in-memory adapters (packages/domain) and the PostgreSQL ones (packages/db).
  */
 export const portContracts = (adapters: AdapterSet) => {
-  acceptStoreContract(adapters);
+  inviteAnswerStoreContract(adapters);
   apiKeyRepositoryContract(adapters);
   directInviteStoreContract(adapters);
   emailInviteStoreContract(adapters);

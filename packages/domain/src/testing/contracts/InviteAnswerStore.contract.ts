@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
 import { inviteEvent, memberEvent } from "../../events/Event.ts";
 import { EventLog } from "../../events/EventLog.ts";
-import { type AcceptPlan, type AcceptState, AcceptStore } from "../../invites/AcceptStore.ts";
+import { type AnswerPlan, type AnswerState, InviteAnswerStore } from "../../invites/InviteAnswerStore.ts";
 import { InviteRepository } from "../../invites/InviteRepository.ts";
 import { MembershipRepository } from "../../members/MembershipRepository.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
@@ -54,7 +54,7 @@ const world = Effect.gen(function* () {
 });
 
 /** Accepts every invite read, as the user given. */
-const acceptAll = (state: AcceptState, user: AcceptPlan["user"]): AcceptPlan => {
+const acceptAll = (state: AnswerState, user: NonNullable<AnswerPlan["user"]>): AnswerPlan => {
   const invitee = { kind: "invitee", id: user.id } as const;
   return {
     user,
@@ -77,15 +77,15 @@ const eventsOf = (organizationId: string) =>
   });
 
 /** Accepting: one read of what the rules need, one write that applies only to invites still as read. */
-export const acceptStoreContract = (adapters: AdapterSet) =>
-  describe(`AcceptStore (${adapters.name})`, () => {
+export const inviteAnswerStoreContract = (adapters: AdapterSet) =>
+  describe(`InviteAnswerStore (${adapters.name})`, () => {
     const run = runIn(adapters);
 
     it("reads a token's invites with the recipient and the organizations; nothing for an unknown token", () =>
       run(
         Effect.gen(function* () {
           const { org, organization, website, email, tokenHash, invites } = yield* world;
-          const store = yield* AcceptStore;
+          const store = yield* InviteAnswerStore;
           expect(yield* store.read((yield* TokenGenerator).hash("inv_unknown"))).toBeNull();
           const state = yield* store.read(tokenHash);
           expect(state).toMatchObject({
@@ -113,8 +113,8 @@ export const acceptStoreContract = (adapters: AdapterSet) =>
       run(
         Effect.gen(function* () {
           const { org, organization, website, email, tokenHash } = yield* world;
-          const store = yield* AcceptStore;
-          const state = (yield* store.read(tokenHash)) as AcceptState;
+          const store = yield* InviteAnswerStore;
+          const state = (yield* store.read(tokenHash)) as AnswerState;
           const id = yield* (yield* IdGenerator).next;
           const plan = acceptAll(state, { id, email, firstName: "Ann", lastName: null, existing: false });
           expect(yield* store.write(plan)).toBe(true);
@@ -126,7 +126,7 @@ export const acceptStoreContract = (adapters: AdapterSet) =>
           const members = yield* MembershipRepository;
           expect(yield* members.roleOf(organization, id)).toBe("edit");
           expect(yield* members.roleOf(website, id)).toBe("edit");
-          const after = (yield* store.read(tokenHash)) as AcceptState;
+          const after = (yield* store.read(tokenHash)) as AnswerState;
           expect(after.invites.map((i) => i.status)).toEqual(["accepted", "accepted"]);
           expect(after.user).toEqual({ id });
           expect(yield* store.write(plan)).toBe(false);
@@ -143,8 +143,8 @@ export const acceptStoreContract = (adapters: AdapterSet) =>
       run(
         Effect.gen(function* () {
           const { org, email, tokenHash, invites } = yield* world;
-          const store = yield* AcceptStore;
-          const state = (yield* store.read(tokenHash)) as AcceptState;
+          const store = yield* InviteAnswerStore;
+          const state = (yield* store.read(tokenHash)) as AnswerState;
           const id = yield* (yield* IdGenerator).next;
           const plan = acceptAll(state, { id, email, firstName: null, lastName: null, existing: false });
           // Replaced in place (new role and expiry), still pending and still behind the token.
@@ -152,11 +152,13 @@ export const acceptStoreContract = (adapters: AdapterSet) =>
             { ...(invites[1] as (typeof invites)[number]), role: "read" },
           ]);
           expect(yield* store.write(plan)).toBe(false);
-          const fresh = (yield* store.read(tokenHash)) as AcceptState;
+          const fresh = (yield* store.read(tokenHash)) as AnswerState;
           yield* (yield* UserRepository).findOrCreate({ email, firstName: null, lastName: null });
-          expect(yield* store.write(acceptAll(fresh, { ...plan.user }))).toBe(false);
+          expect(yield* store.write(acceptAll(fresh, { ...(plan.user as NonNullable<AnswerPlan["user"]>) }))).toBe(
+            false,
+          );
           expect(yield* (yield* UserRepository).get(id)).toBeNull();
-          expect(((yield* store.read(tokenHash)) as AcceptState).invites.map((i) => i.status)).toEqual([
+          expect(((yield* store.read(tokenHash)) as AnswerState).invites.map((i) => i.status)).toEqual([
             "pending",
             "pending",
           ]);
@@ -164,15 +166,38 @@ export const acceptStoreContract = (adapters: AdapterSet) =>
         }),
       ));
 
+    it("declines without touching any account; a second write of the plan writes nothing", () =>
+      run(
+        Effect.gen(function* () {
+          const { org, email, tokenHash } = yield* world;
+          const store = yield* InviteAnswerStore;
+          const state = (yield* store.read(tokenHash)) as AnswerState;
+          const plan: AnswerPlan = {
+            user: null,
+            answers: state.invites.map((i) => ({ id: i.id, version: i.version, status: "declined" })),
+            grants: [],
+            events: state.invites.map((i) => ({
+              event: inviteEvent("invite.declined", { kind: "invitee", id: null }, i),
+            })),
+          };
+          expect(yield* store.write(plan)).toBe(true);
+          const after = (yield* store.read(tokenHash)) as AnswerState;
+          expect(after.invites.map((i) => i.status)).toEqual(["declined", "declined"]);
+          expect(after.user).toBeNull();
+          expect(yield* store.write(plan)).toBe(false);
+          expect(yield* eventsOf(org.id)).toEqual(["invite.declined", "invite.declined"]);
+        }),
+      ));
+
     it("marks an existing user verified; a membership it already has records no member.added", () =>
       run(
         Effect.gen(function* () {
           const { org, organization, email, tokenHash } = yield* world;
-          const store = yield* AcceptStore;
+          const store = yield* InviteAnswerStore;
           const users = yield* UserRepository;
           const { id } = yield* users.findOrCreate({ email, firstName: null, lastName: "Lee" });
           yield* (yield* MembershipRepository).addMany(id, [organization], "admin", false);
-          const state = (yield* store.read(tokenHash)) as AcceptState;
+          const state = (yield* store.read(tokenHash)) as AnswerState;
           expect(state.user).toEqual({ id });
           expect(
             yield* store.write(acceptAll(state, { id, email, firstName: "Ann", lastName: "X", existing: true })),

@@ -1,4 +1,4 @@
-import { type AcceptState, AcceptStore, ROLES, TARGET_TYPES } from "@admit/domain";
+import { type AnswerState, InviteAnswerStore, ROLES, TARGET_TYPES } from "@admit/domain";
 import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
 import { decodeRows, makeRun } from "../kysely.ts";
@@ -41,11 +41,11 @@ const AcceptRow = Schema.Struct({
 
 const WrittenRow = Schema.Struct({ users: Schema.Number });
 
-export const AcceptStorePostgres = Layer.effect(
-  AcceptStore,
+export const InviteAnswerStorePostgres = Layer.effect(
+  InviteAnswerStore,
   Effect.gen(function* () {
     const run = makeRun((yield* Database).orm);
-    return AcceptStore.of({
+    return InviteAnswerStore.of({
       // One statement: the delivery holding the token, its invites (in the order they were
       // written, as the scan of invites_delivery finds them) with their row version
       // (`xmin`, which every update of the row changes), the recipient's account, the inviters'
@@ -77,7 +77,7 @@ export const AcceptStorePostgres = Layer.effect(
              from d`.execute(db),
         ).pipe(
           Effect.flatMap((result) => decodeRows(AcceptRow)(result.rows)),
-          Effect.map(([row]): AcceptState | null =>
+          Effect.map(([row]): AnswerState | null =>
             row === undefined
               ? null
               : {
@@ -108,9 +108,10 @@ export const AcceptStorePostgres = Layer.effect(
         ),
       // One statement. It first locks the answered invites that are still pending at the version
       // read (a lock that waited for a concurrent change sees the changed row, whose version
-      // differs); unless that is every one of them, nothing else is written. Then: the user (a new
-      // one only if no user has the email by now, else nothing is written either), the answers,
-      // the memberships missing, and the events (a membership's only if it was added).
+      // differs); unless that is every one of them, nothing else is written. Then: the user when
+      // accepting (a new one only if no user has the email by now, else nothing is written
+      // either), the answers, the memberships missing, and the events (a membership's only if it
+      // was added).
       write: (plan) => {
         const { user } = plan;
         const answers = JSON.stringify(plan.answers.map((a) => ({ id: a.id, version: a.version, status: a.status })));
@@ -139,34 +140,37 @@ export const AcceptStorePostgres = Layer.effect(
               db.selectFrom("locked").select(sql<boolean>`count(*) = ${plan.answers.length}`.as("ok")),
             )
             .with("usr", (db) =>
-              user.existing
-                ? db
-                    .updateTable("users")
-                    .set({
-                      email_verified: true,
-                      first_name: sql`coalesce(users.first_name, ${user.firstName})`,
-                      last_name: sql`coalesce(users.last_name, ${user.lastName})`,
-                    })
-                    .where("id", "=", user.id)
-                    .where((eb) => eb.exists(eb.selectFrom("ok").select("ok").where("ok", "=", true)))
-                    .returning("id")
-                : db
-                    .insertInto("users")
-                    .columns(["id", "email", "first_name", "last_name", "email_verified"])
-                    .expression((eb) =>
-                      eb
-                        .selectFrom("ok")
-                        .select([
-                          sql<string>`${user.id}::uuid`.as("id"),
-                          sql<string>`${user.email}`.as("email"),
-                          sql<string | null>`${user.firstName}::text`.as("first_name"),
-                          sql<string | null>`${user.lastName}::text`.as("last_name"),
-                          sql<boolean>`true`.as("email_verified"),
-                        ])
-                        .where("ok", "=", true),
-                    )
-                    .onConflict((oc) => oc.column("email").doNothing())
-                    .returning("id"),
+              user === null
+                ? // Declining touches no account: one row (no user) when the invites are as read.
+                  db.selectFrom("ok").select(sql<string>`null::uuid`.as("id")).where("ok", "=", true)
+                : user.existing
+                  ? db
+                      .updateTable("users")
+                      .set({
+                        email_verified: true,
+                        first_name: sql`coalesce(users.first_name, ${user.firstName})`,
+                        last_name: sql`coalesce(users.last_name, ${user.lastName})`,
+                      })
+                      .where("id", "=", user.id)
+                      .where((eb) => eb.exists(eb.selectFrom("ok").select("ok").where("ok", "=", true)))
+                      .returning("id")
+                  : db
+                      .insertInto("users")
+                      .columns(["id", "email", "first_name", "last_name", "email_verified"])
+                      .expression((eb) =>
+                        eb
+                          .selectFrom("ok")
+                          .select([
+                            sql<string>`${user.id}::uuid`.as("id"),
+                            sql<string>`${user.email}`.as("email"),
+                            sql<string | null>`${user.firstName}::text`.as("first_name"),
+                            sql<string | null>`${user.lastName}::text`.as("last_name"),
+                            sql<boolean>`true`.as("email_verified"),
+                          ])
+                          .where("ok", "=", true),
+                      )
+                      .onConflict((oc) => oc.column("email").doNothing())
+                      .returning("id"),
             )
             .with("answered", (db) =>
               db

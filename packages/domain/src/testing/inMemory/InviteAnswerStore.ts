@@ -1,5 +1,5 @@
 import { rolesToRead } from "../../access/EffectiveRoles.ts";
-import { type AcceptableInvite, AcceptStore } from "../../invites/AcceptStore.ts";
+import { type AnswerableInvite, InviteAnswerStore } from "../../invites/InviteAnswerStore.ts";
 import { withEvents } from "./EventLog.ts";
 import {
   type InviteRow,
@@ -15,15 +15,15 @@ import {
 const versionOf = (row: InviteRow): string => JSON.stringify(row);
 
 /** The write is one atomic update of the store, as the PostgreSQL adapter's is one statement. */
-export const AcceptStoreTest = storeAdapter(AcceptStore, ({ r, w }) =>
-  AcceptStore.of({
+export const InviteAnswerStoreTest = storeAdapter(InviteAnswerStore, ({ r, w }) =>
+  InviteAnswerStore.of({
     read: (tokenHash) =>
-      r("AcceptStore.read", (s) => {
+      r("InviteAnswerStore.read", (s) => {
         const delivery = s.deliveries.find((d) => d.tokenHash === tokenHash);
         if (delivery === undefined) return null;
         const rows = s.invites.filter((i) => i.deliveryId === delivery.id);
         const invites = rows.map(
-          (i): AcceptableInvite => ({
+          (i): AnswerableInvite => ({
             id: i.id,
             email: i.email,
             target: i.target,
@@ -55,7 +55,7 @@ export const AcceptStoreTest = storeAdapter(AcceptStore, ({ r, w }) =>
         };
       }),
     write: (plan) =>
-      w("AcceptStore.write", (before, at): readonly [boolean, StoreState] => {
+      w("InviteAnswerStore.write", (before, at): readonly [boolean, StoreState] => {
         const stale = [false, before] as const;
         const changed = plan.answers.some((a) => {
           const row = before.invites.find((i) => i.id === a.id);
@@ -64,12 +64,12 @@ export const AcceptStoreTest = storeAdapter(AcceptStore, ({ r, w }) =>
         if (changed) return stale;
         const { user } = plan;
         let s = before;
-        if (user.existing) {
+        if (user?.existing) {
           const row = s.users.find((u) => u.id === user.id);
           if (row === undefined) return stale;
           const verified = { ...row, emailVerified: true };
           s = withNames({ ...s, users: s.users.map((u) => (u.id === row.id ? verified : u)) }, verified, user);
-        } else {
+        } else if (user !== null) {
           if (s.users.some((u) => u.email === user.email)) return stale;
           if (s.users.some((u) => u.id === user.id)) throw new Error(`users.id: duplicate ${user.id}`);
           const created = {
@@ -87,16 +87,15 @@ export const AcceptStoreTest = storeAdapter(AcceptStore, ({ r, w }) =>
           const status = answers.get(i.id);
           return status === undefined
             ? i
-            : { ...i, status, respondedBy: status === "accepted" ? user.id : null, updatedAt: at };
+            : { ...i, status, respondedBy: status === "accepted" ? (user?.id ?? null) : null, updatedAt: at };
         });
         const added: MembershipRow[] = [];
-        for (const g of plan.grants) {
-          const taken = [...s.memberships, ...added].some(
-            (m) => m.userId === user.id && sameTarget(m.target, g.target),
-          );
+        const userId = user?.id ?? "";
+        for (const g of user === null ? [] : plan.grants) {
+          const taken = [...s.memberships, ...added].some((m) => m.userId === userId && sameTarget(m.target, g.target));
           if (!taken) {
             const target = { type: g.target.type, id: g.target.id };
-            added.push({ userId: user.id, target, role: g.role, sso: false, createdAt: at });
+            added.push({ userId, target, role: g.role, sso: false, createdAt: at });
           }
         }
         const events = plan.events.flatMap((e) =>
