@@ -169,7 +169,7 @@ export const inviteAnswerStoreContract = (adapters: AdapterSet) =>
     it("declines without touching any account; a second write of the plan writes nothing", () =>
       run(
         Effect.gen(function* () {
-          const { org, email, tokenHash } = yield* world;
+          const { org, tokenHash } = yield* world;
           const store = yield* InviteAnswerStore;
           const state = (yield* store.read(tokenHash)) as AnswerState;
           const plan: AnswerPlan = {
