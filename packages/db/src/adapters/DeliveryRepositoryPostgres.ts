@@ -1,4 +1,4 @@
-import { DeliveryRepository, type DeliveryStatus, type Renewal, recipientLock } from "@admit/domain";
+import { DeliveryRepository, type DeliveryStatus, recipientLock } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { lockKey } from "../heldTransaction.ts";
 import { Database, date, makeQuery, pgArray, withTransaction } from "../sql.ts";
@@ -50,42 +50,6 @@ export const DeliveryRepositoryPostgres = Layer.effect(
                     },
                   ];
             }),
-          ),
-        ),
-      // A worker sending this delivery holds its row: the lock waits, then finds it sent. The old
-      // token's hash moves to a closed row that no invite points at, so that the old token answers
-      // `invite_superseded`, as the token of a replaced delivery does.
-      renew: (deliveryId, token) =>
-        query(
-          `select encode(token_hash, 'hex') as "hash", email, inviter_name as "inviterName"
-           from deliveries where id = ?::uuid and status = 'queued' for update`,
-          [deliveryId],
-        ).pipe(
-          Effect.flatMap(([old]) =>
-            old !== undefined
-              ? query("update deliveries set token_hash = decode(?, 'hex'), token_sealed = ? where id = ?::uuid", [
-                  token.hash,
-                  sealer.seal(token.token),
-                  deliveryId,
-                ]).pipe(
-                  Effect.andThen(
-                    query(
-                      `insert into deliveries (id, email, token_hash, status, last_error, inviter_name, kind)
-                       values (gen_random_uuid(), ?, decode(?, 'hex'), 'failed', 'superseded', ?, 'invite')`,
-                      [old.email, old.hash, old.inviterName],
-                    ),
-                  ),
-                  Effect.as({ renewed: true } as Renewal),
-                )
-              : query(`select status, sent_at as "sentAt" from deliveries where id = ?::uuid`, [deliveryId]).pipe(
-                  Effect.map(
-                    ([r]): Renewal => ({
-                      renewed: false,
-                      status: (r?.status ?? "failed") as DeliveryStatus,
-                      sentAt: r?.sentAt == null ? null : date(r.sentAt),
-                    }),
-                  ),
-                ),
           ),
         ),
       countResends: (email, since) =>

@@ -1,4 +1,4 @@
-import { DeliveryRepository, type NewDelivery, type Renewal } from "../../deliveries/DeliveryRepository.ts";
+import { DeliveryRepository, type NewDelivery } from "../../deliveries/DeliveryRepository.ts";
 import { type DeliveryRow, type StoreState, sameTarget, storeAdapter } from "./Store.ts";
 
 /** The store with a queued delivery added. */
@@ -10,7 +10,7 @@ export const withDelivery = (s: StoreState, delivery: NewDelivery, at: Date): St
 };
 
 /**
- * A still-queued delivery renewed with a new token, or where it is now. The old token's hash stays
+ * A still-queued delivery renewed with a new token (false, nothing changed: it is not queued). The old token's hash stays
  * on a closed row that no invite points at: the old token reads as superseded. The renewed
  * delivery moves last, as a new one would be.
  */
@@ -18,10 +18,10 @@ export const withRenewal = (
   s: StoreState,
   deliveryId: string,
   token: { readonly token: string; readonly hash: string },
-): readonly [Renewal, StoreState] => {
+): readonly [boolean, StoreState] => {
   const d = s.deliveries.find((x) => x.id === deliveryId);
   if (d === undefined) throw new Error(`deliveries: no ${deliveryId}`);
-  if (d.status !== "queued") return [{ renewed: false, status: d.status, sentAt: d.sentAt ?? null }, s];
+  if (d.status !== "queued") return [false, s];
   if (s.deliveries.some((x) => x.tokenHash === token.hash)) throw new Error("deliveries.token_hash: duplicate");
   const renewed = { ...d, token: token.token, tokenHash: token.hash };
   const closed: DeliveryRow = {
@@ -32,10 +32,7 @@ export const withRenewal = (
     status: "failed",
     lastError: "superseded",
   };
-  return [
-    { renewed: true },
-    { ...s, deliveries: [...s.deliveries.filter((x) => x.id !== deliveryId), closed, renewed] },
-  ];
+  return [true, { ...s, deliveries: [...s.deliveries.filter((x) => x.id !== deliveryId), closed, renewed] }];
 };
 
 export const DeliveryRepositoryTest = storeAdapter(DeliveryRepository, ({ r, w }) =>
@@ -51,7 +48,6 @@ export const DeliveryRepositoryTest = storeAdapter(DeliveryRepository, ({ r, w }
             : [];
         }),
       ),
-    renew: (deliveryId, token) => w("DeliveryRepository.renew", (s) => withRenewal(s, deliveryId, token)),
     countResends: (email, since) =>
       r(
         "DeliveryRepository.countResends",

@@ -52,7 +52,7 @@ export const EmailInviteStoreTest = storeAdapter(EmailInviteStore, ({ r, w }) =>
         if (plan.delivery._tag === "New") s = withDelivery(s, plan.delivery.delivery, at);
         else if (plan.delivery._tag === "Renew") {
           const [renewal, renewed] = withRenewal(s, plan.delivery.id, plan.delivery.token);
-          if (!renewal.renewed) return [{ _tag: "Stale" }, before];
+          if (!renewal) return [{ _tag: "Stale" }, before];
           s = renewed;
         }
         const [ids, invited] = withPendingInvites(s, plan.invites, at);
