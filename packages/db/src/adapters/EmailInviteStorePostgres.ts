@@ -61,8 +61,9 @@ export const EmailInviteStorePostgres = Layer.effect(
       // One statement, in the transaction serialized on the recipient (whose lock, taken before
       // this statement began, makes its snapshot see what the lock's previous holder committed):
       // the targets that exist, the role holder's memberships, the recipient's memberships and
-      // pending invites to the targets (locked: they cannot be answered meanwhile) with their
-      // deliveries, and the organizations' redirect origins.
+      // pending invites to the targets (locked, in id order as every statement that locks several
+      // invites does: they cannot be answered meanwhile) with their deliveries, and the
+      // organizations' redirect origins.
       read: (query) =>
         run((db) =>
           sql`with resolved as (${resolvedTargets(query.targets)}),
@@ -72,7 +73,7 @@ export const EmailInviteStorePostgres = Layer.effect(
                      join unnest(${query.targets.map((t) => t.type)}::text[], ${query.targets.map((t) => t.id)}::uuid[])
                        as t(type, id) on t.type = i.target_type and t.id = i.target_id
                      where i.email = ${query.email} and i.status = 'pending'
-                     for update of i)
+                     order by i.id for update of i)
                  select
                    coalesce((select json_agg(json_build_object('type', r.type, 'id', r.id,
                      'organizationId', r.organization_id)) from resolved r), '[]') as "resolved",

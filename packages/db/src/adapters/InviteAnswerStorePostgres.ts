@@ -134,6 +134,8 @@ export const InviteAnswerStorePostgres = Layer.effect(
                 .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
                 .where("invites.status", "=", "pending")
                 .where((eb) => eb(sql<string>`invites.xmin::text`, "=", eb.ref("answer.version")))
+                // In id order, as every statement that locks several invites does: no deadlock.
+                .orderBy("invites.id")
                 .forUpdate("invites"),
             )
             .with("ok", (db) =>
