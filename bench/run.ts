@@ -51,7 +51,7 @@ const settings = {
   warmupMs: quick ? 200 : 2_000,
   durationMs: Number(args.seconds ?? (quick ? 0.6 : 10)) * 1000,
   listSeed: quick ? 10_000 : 1_000_000,
-  acceptPool: quick ? 2_000 : 40_000,
+  acceptPool: quick ? 20_000 : 40_000,
   /** Lists are also measured one request at a time: their latency without queueing. */
   listAlone: !quick,
   /** Alternating rounds of Admit and Better Auth, sharing the scenario's time. */
