@@ -31,9 +31,9 @@ export const DeliveryRepositoryPostgres = Layer.effect(
             query(
               `select i.target_type as "type", i.target_id as "id", d.id as "deliveryId", d.status, d.sent_at as "sentAt"
                from invites i join deliveries d on d.id = i.delivery_id
-               join unnest(?::text[], ?::uuid[]) as t(type, id) on t.type = i.target_type and t.id = i.target_id
-               where i.email = ? and i.status = 'pending'`,
-              [pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id)), email],
+               where i.email = ? and i.status = 'pending'
+                 and i.target_type || ':' || i.target_id = any(?::text[])`,
+              [email, pgArray(targets.map((t) => `${t.type}:${t.id}`))],
             ),
           ),
           Effect.map((rows) =>

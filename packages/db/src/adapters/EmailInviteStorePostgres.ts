@@ -63,16 +63,17 @@ export const EmailInviteStorePostgres = Layer.effect(
       // the targets that exist, the role holder's memberships, the recipient's memberships and
       // pending invites to the targets (locked, in id order as every statement that locks several
       // invites does: they cannot be answered meanwhile) with their deliveries, and the
-      // organizations' redirect origins.
+      // organizations' redirect origins. Invites and memberships are matched through the
+      // recipient (an index on the email, or on the user) and the targets as "type:id" keys, which
+      // no index serves: the invites of an organization with many are never walked.
       read: (query) =>
         run((db) =>
           sql`with resolved as (${resolvedTargets(query.targets)}),
                    invitee as (select id from users where email = ${query.email}),
                    pending as (
                      select i.id, i.target_type, i.target_id, i.delivery_id from invites i
-                     join unnest(${query.targets.map((t) => t.type)}::text[], ${query.targets.map((t) => t.id)}::uuid[])
-                       as t(type, id) on t.type = i.target_type and t.id = i.target_id
                      where i.email = ${query.email} and i.status = 'pending'
+                       and i.target_type || ':' || i.target_id = any(${targetKeys(query.targets)}::text[])
                      order by i.id for update of i)
                  select
                    coalesce((select json_agg(json_build_object('type', r.type, 'id', r.id,
