@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { RepositoryError } from "@admit/domain";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Effect, Exit } from "effect";
@@ -119,9 +118,11 @@ export const literal = (value: string | number | null): string => {
   return escapeLiteral(value);
 };
 
-/** The 64-bit advisory lock key of a name (the first 8 bytes of its SHA-256, signed). */
-export const lockKey = (name: string): string =>
-  createHash("sha256").update(name, "utf8").digest().readBigInt64BE(0).toString();
+/**
+ * The advisory lock of a name, as an SQL expression with the name inlined (`hashtextextended`:
+ * PostgreSQL's own 64-bit hash), so that it can travel with BEGIN.
+ */
+export const lockOf = (name: string): string => `pg_advisory_xact_lock(hashtextextended(${literal(name)}, 0))`;
 
 /**
  * Runs `self` in a transaction that first takes the advisory lock on `name`, held until it ends.
@@ -132,7 +133,7 @@ export const withLockedTransaction =
   (orm: Orm, name: string) =>
   <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | RepositoryError, R> =>
     Effect.gen(function* () {
-      const lock = `select pg_advisory_xact_lock(${lockKey(name)})`;
+      const lock = `select ${lockOf(name)}`;
       const current = yield* CurrentEntityManager;
       if (current !== null) {
         yield* Effect.tryPromise({

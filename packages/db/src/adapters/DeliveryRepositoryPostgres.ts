@@ -1,6 +1,6 @@
 import { DeliveryRepository, type DeliveryStatus, recipientLock } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { lockKey } from "../heldTransaction.ts";
+import { lockOf } from "../heldTransaction.ts";
 import { Database, date, makeQuery, pgArray, withTransaction } from "../sql.ts";
 import { DeliveryJobs } from "./DeliveryJobs.ts";
 
@@ -26,7 +26,7 @@ export const DeliveryRepositoryPostgres = Layer.effect(
       // are serialized on; the read is a separate statement so that its snapshot sees what the
       // previous holder committed.
       current: (email, targets) =>
-        query(`select pg_advisory_xact_lock(${lockKey(recipientLock(email))})`).pipe(
+        query(`select ${lockOf(recipientLock(email))}`).pipe(
           Effect.andThen(
             query(
               `select i.target_type as "type", i.target_id as "id", d.id as "deliveryId", d.status, d.sent_at as "sentAt"
