@@ -51,7 +51,7 @@ const settings = {
   warmupMs: quick ? 200 : 2_000,
   durationMs: Number(args.seconds ?? (quick ? 0.6 : 10)) * 1000,
   listSeed: quick ? 10_000 : 1_000_000,
-  acceptPool: quick ? 2_000 : 40_000,
+  acceptPool: quick ? 20_000 : 40_000,
   /** Lists are also measured one request at a time: their latency without queueing. */
   listAlone: !quick,
   /** Alternating rounds of Admit and Better Auth, sharing the scenario's time. */
@@ -200,6 +200,18 @@ try {
   await ok(setupHttp, requests.accept((acceptPools.capture[0] as PendingInvite).token));
   const captureEmail = { direct: freshEmail("capture"), email: freshEmail("capture"), bulk: freshEmail("capture") };
   const accepted = acceptPools.capture[1] as PendingInvite;
+  // An accept writes only invites still at the row version it read (`xmin`): the replayed write
+  // must name the version of the invite it replays on. Each pool is seeded by one statement, so
+  // all its invites share one version.
+  const versionOf = async (invite: PendingInvite | undefined) =>
+    invite === undefined
+      ? ""
+      : ((
+          await database.pool.query<{ v: string }>("select xmin::text as v from invites where id = $1", [
+            invite.inviteId,
+          ])
+        ).rows[0]?.v ?? "");
+  const acceptVersions = { captured: await versionOf(accepted), baseline: await versionOf(acceptPools.baseline[0]) };
   const captured: Record<string, Statement[]> = {
     "create direct": await record(() => ok(setupHttp, requests.direct(captureEmail.direct))),
     "create email": await record(() => ok(setupHttp, requests.email(captureEmail.email))),
@@ -435,6 +447,7 @@ try {
               [accepted.tokenHash, invite.tokenHash],
               [accepted.email, invite.email],
               [accepted.inviteId, invite.inviteId],
+              [`"version":"${acceptVersions.captured}"`, `"version":"${acceptVersions.baseline}"`],
             ]);
       },
       row,

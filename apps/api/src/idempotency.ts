@@ -3,10 +3,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   committed as afterCommitted,
   claimIdempotencyKey,
+  commitIdempotentAnswer,
   type Orm,
   rolledBack,
   type StoredAnswer,
-  storeIdempotentAnswer,
   type TransactionManager,
 } from "@admit/db";
 import { TRPCError } from "@trpc/server";
@@ -14,8 +14,8 @@ import { ErrorDetails } from "./errors.ts";
 
 /**
  * `Idempotency-Key` on mutations. A keyed request runs in one database transaction that the use
- * case joins: the key is claimed first, the answer is stored before the commit, so the change and
- * its stored answer commit (or vanish) together. A retry with the same key, principal and request
+ * case joins: the key is claimed in the round trip that begins it, the answer is stored in the one
+ * that commits it, so the change and its stored answer commit (or vanish) together. A retry with the same key, principal and request
  * gets the stored answer again (`Idempotent-Replayed: true`); with another request,
  * `idempotency_key_reused`; while the first still runs, it waits up to `WAIT_MS`, then
  * `idempotency_request_in_progress`. Answers of 400 and above are not stored: the transaction rolls
@@ -141,41 +141,39 @@ export const runIdempotent = async (
 ): Promise<HttpAnswer> => {
   const deadline = Date.now() + WAIT_MS;
   for (let attempt = 0; ; attempt++) {
-    const em = orm.em.fork();
-    await em.begin();
-    let committed = false;
-    try {
-      const claim = await claimIdempotencyKey(em, request.scope, request.key, request.requestHash, IDEMPOTENCY_TTL_MS);
-      if (claim._tag === "Claimed") {
-        const answer = await produce({ transaction: em });
+    const claim = await claimIdempotencyKey(orm, request.scope, request.key, request.requestHash, IDEMPOTENCY_TTL_MS);
+    if (claim._tag === "Claimed") {
+      const { transaction } = claim;
+      let committed = false;
+      try {
+        const answer = await produce({ transaction: transaction.em });
         if (answer.status >= 400) return answer;
-        await storeIdempotentAnswer(em, request.scope, request.key, {
+        await commitIdempotentAnswer(transaction, request.scope, request.key, {
           status: answer.status,
           headers: storedHeaders(answer.headers),
           body: answer.body,
         });
-        await em.commit();
         committed = true;
         // What the use cases left to do after their commit (such as waiting until a revoked
         // credential is dropped by every process) is done before the answer goes out.
-        await afterCommitted(em);
+        await afterCommitted(transaction.em);
         return answer;
+      } finally {
+        if (!committed) {
+          rolledBack(transaction.em);
+          await transaction.rollback().catch(() => {});
+        }
       }
-      if (claim._tag === "Replay") return replayed(claim.answer);
-      if (claim._tag === "Reused") {
-        return produce({
-          refusal: new IdempotencyRefusal(
-            "CONFLICT",
-            "idempotency_key_reused",
-            "This Idempotency-Key was used with another request",
-          ),
-        });
-      }
-    } finally {
-      if (!committed) {
-        rolledBack(em);
-        await em.rollback().catch(() => {});
-      }
+    }
+    if (claim._tag === "Replay") return replayed(claim.answer);
+    if (claim._tag === "Reused") {
+      return produce({
+        refusal: new IdempotencyRefusal(
+          "CONFLICT",
+          "idempotency_key_reused",
+          "This Idempotency-Key was used with another request",
+        ),
+      });
     }
     if (Date.now() >= deadline) {
       return produce({

@@ -140,7 +140,7 @@ describe("webhooks.* and audit.list over the API", () => {
       websiteIds: sites.map((s) => s.id),
     });
     expect(res.results.every((r) => r.status === "added")).toBe(true);
-    const eventWrites = statements.filter((s) => /insert into events/i.test(s));
+    const eventWrites = statements.filter((s) => /insert into "?events"?/i.test(s));
     expect(eventWrites).toHaveLength(1);
     const audit = await h.root.audit.list.query({ organizationId: t.org.id, types: ["member.added"] });
     expect(audit.items).toHaveLength(10);

@@ -1,6 +1,5 @@
-import type { EntityManager } from "@mikro-orm/postgresql";
-import { sql } from "kysely";
-import { kyselyOf } from "./kysely.ts";
+import { Schema } from "effect";
+import { beginWith, type HeldTransaction, literal } from "./heldTransaction.ts";
 import type { Orm } from "./orm.ts";
 
 /** A stored first answer: what the retry gets again. */
@@ -11,8 +10,8 @@ export interface StoredAnswer {
 }
 
 export type IdempotencyClaim =
-  /** This transaction holds the key: run the request, then `storeIdempotentAnswer` before commit. */
-  | { readonly _tag: "Claimed" }
+  /** The key is held by this open transaction: run the request in it, then `commitIdempotentAnswer`. */
+  | { readonly _tag: "Claimed"; readonly transaction: HeldTransaction }
   /** The key was used before with the same request: answer this again. */
   | { readonly _tag: "Replay"; readonly answer: StoredAnswer }
   /** The key was used before with another request. */
@@ -20,103 +19,93 @@ export type IdempotencyClaim =
   /** Another transaction holds the key right now. */
   | { readonly _tag: "InProgress" };
 
+/** A committed answer as the claim's second statement reads it (decoded, not cast). */
+const StoredRow = Schema.Struct({
+  request_hash: Schema.Uint8Array,
+  status_code: Schema.Number,
+  response_headers: Schema.Unknown,
+  response_body: Schema.String,
+});
+const Headers = Schema.Record(Schema.String, Schema.String);
+
 /**
- * Claims `(scope, key)` for the transaction of `em`, without ever waiting on another one.
+ * Claims `(scope, key)` for a new transaction, without ever waiting on another one, in the round
+ * trip that begins the transaction.
  *
  * The claim is a row inserted only if this transaction gets the key's advisory lock at once
  * (`pg_try_advisory_xact_lock`), so a second request never blocks inside PostgreSQL holding a
  * connection; the row conflicts with a committed answer (an expired one is taken over). The row
  * becomes visible only when the transaction commits, together with the change and its answer;
- * a rollback or a crash removes both. When nothing was inserted, a second statement (with a fresh
- * snapshot) tells a committed answer from a request still running.
+ * a rollback or a crash removes both. A second statement in the same round trip (a statement of
+ * its own, so with a fresh snapshot) reads a committed answer, to tell it from a request still
+ * running when nothing was inserted; the transaction is then rolled back at once.
  */
 export const claimIdempotencyKey = async (
-  em: EntityManager,
+  orm: Orm,
   scope: string,
   key: string,
   requestHash: Buffer,
   ttlMs: number,
 ): Promise<IdempotencyClaim> => {
-  const db = kyselyOf(em);
-  const claimed = await db
-    .insertInto("idempotency_keys")
-    .columns(["scope", "key", "request_hash", "status_code", "response_body", "expires_at"])
-    .expression(
-      sql`select ${scope}::text, ${key}::text, ${requestHash}::bytea, 0, '', now() + ${`${ttlMs} milliseconds`}::interval
-          where pg_try_advisory_xact_lock(hashtextextended(${`idempotency:${scope}:${key}`}, 0))`,
-    )
-    .onConflict((oc) =>
-      oc
-        .columns(["scope", "key"])
-        .doUpdateSet((eb) => ({
-          request_hash: eb.ref("excluded.request_hash"),
-          status_code: 0,
-          response_headers: {},
-          response_body: "",
-          created_at: sql<Date>`now()`,
-          expires_at: eb.ref("excluded.expires_at"),
-        }))
-        .where("idempotency_keys.expires_at", "<=", sql<Date>`now()`),
-    )
-    .returning(sql<number>`1`.as("claimed"))
-    .execute();
-  if (claimed.length > 0) return { _tag: "Claimed" };
-  const row = await db
-    .selectFrom("idempotency_keys")
-    .select(["request_hash", "status_code", "response_headers", "response_body"])
-    .where("scope", "=", scope)
-    .where("key", "=", key)
-    .where("expires_at", ">", sql<Date>`now()`)
-    .where("status_code", ">", 0)
-    .executeTakeFirst();
-  if (row === undefined) return { _tag: "InProgress" };
+  const [s, k, hash] = [literal(scope), literal(key), literal(requestHash.toString("hex"))];
+  const { tx, rows } = await beginWith(
+    orm,
+    `insert into idempotency_keys as k (scope, key, request_hash, status_code, response_body, expires_at)
+     select ${s}, ${k}, decode(${hash}, 'hex'), 0, '', now() + ${literal(`${ttlMs} milliseconds`)}::interval
+     where pg_try_advisory_xact_lock(hashtextextended('idempotency:' || ${s} || ':' || ${k}, 0))
+     on conflict (scope, key) do update set
+       request_hash = excluded.request_hash, status_code = 0, response_headers = '{}', response_body = '',
+       created_at = now(), expires_at = excluded.expires_at
+       where k.expires_at <= now()
+     returning 1 as claimed;
+     select request_hash, status_code, response_headers, response_body from idempotency_keys
+     where scope = ${s} and key = ${k} and expires_at > now() and status_code > 0`,
+  );
+  if ((rows[0]?.length ?? 0) > 0) return { _tag: "Claimed", transaction: tx };
+  await tx.rollback();
+  const found = rows[1]?.[0];
+  if (found === undefined) return { _tag: "InProgress" };
+  const row = Schema.decodeUnknownSync(StoredRow)(found);
   if (!Buffer.from(row.request_hash).equals(requestHash)) return { _tag: "Reused" };
+  const headers = typeof row.response_headers === "string" ? JSON.parse(row.response_headers) : row.response_headers;
   return {
     _tag: "Replay",
-    answer: { status: row.status_code, headers: row.response_headers, body: row.response_body },
+    answer: {
+      status: row.status_code,
+      headers: Schema.decodeUnknownSync(Headers)(headers ?? {}),
+      body: row.response_body,
+    },
   };
 };
 
-/** Records the answer of a claimed key, in the same transaction as the change it answers. */
-export const storeIdempotentAnswer = async (
-  em: EntityManager,
+/** Records the answer of a claimed key and commits, in one round trip: the change and its answer commit together. */
+export const commitIdempotentAnswer = async (
+  transaction: HeldTransaction,
   scope: string,
   key: string,
   answer: StoredAnswer,
 ): Promise<void> => {
-  await kyselyOf(em)
-    .updateTable("idempotency_keys")
-    .set({ status_code: answer.status, response_headers: answer.headers, response_body: answer.body })
-    .where("scope", "=", scope)
-    .where("key", "=", key)
-    .execute();
+  await transaction.commit(
+    `update idempotency_keys set status_code = ${literal(answer.status)},
+       response_headers = ${literal(JSON.stringify(answer.headers))}::jsonb, response_body = ${literal(answer.body)}
+     where scope = ${literal(scope)} and key = ${literal(key)}`,
+  );
 };
 
 /** Deletes expired keys in batches; answers how many. Run by the scheduled cleanup job. */
 export const deleteExpiredIdempotencyKeys = async (orm: Orm, batchSize = 5_000): Promise<number> => {
   let total = 0;
   for (;;) {
-    const { n } = await kyselyOf(orm.em.fork())
-      .with("gone", (db) =>
-        db
-          .deleteFrom("idempotency_keys")
-          .where(
-            sql`ctid`,
-            "in",
-            db
-              .selectFrom("idempotency_keys")
-              .select(sql`ctid`.as("ctid"))
-              .where("expires_at", "<=", sql<Date>`now()`)
-              .limit(batchSize),
-          )
-          .returning(sql<number>`1`.as("one")),
-      )
-      .selectFrom("gone")
-      .select((eb) => eb.fn.countAll().as("n"))
-      .executeTakeFirstOrThrow();
-    // count(*) is a bigint, which pg hands over as text.
-    const deleted = Number(n);
-    total += deleted;
-    if (deleted < batchSize) return total;
+    const deleted = await orm.em.fork().execute<Array<{ n: number }>>(
+      `with gone as (
+         delete from idempotency_keys where ctid in (
+           select ctid from idempotency_keys where expires_at <= now() limit ?
+         ) returning 1
+       ) select count(*)::int as n from gone`,
+      [batchSize],
+    );
+    const n = Number(deleted[0]?.n ?? 0);
+    total += n;
+    if (n < batchSize) return total;
   }
 };

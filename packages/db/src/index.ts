@@ -7,12 +7,13 @@ export {
 } from "./credentialCache.ts";
 export { decodeCursor, encodeCursor } from "./cursor.ts";
 export { freePort, type RunningPostgres, startEmbeddedPostgres } from "./embedded.ts";
+export type { HeldTransaction } from "./heldTransaction.ts";
 export {
   claimIdempotencyKey,
+  commitIdempotentAnswer,
   deleteExpiredIdempotencyKeys,
   type IdempotencyClaim,
   type StoredAnswer,
-  storeIdempotentAnswer,
 } from "./idempotency.ts";
 export { layer } from "./layer.ts";
 export { initOrm, migrate, type Orm } from "./orm.ts";

@@ -1,64 +1,39 @@
-import { DeliveryRepository, type DeliveryStatus, type Renewal, RepositoryError } from "@admit/domain";
+import { DeliveryRepository, type DeliveryStatus, recipientLock } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import type { PgBoss } from "pg-boss";
-import { sendDeliveryJob, startDeliveryProducer } from "../queue.ts";
-import { CurrentEntityManager, Database, date, makeQuery, pgArray, withTransaction } from "../sql.ts";
+import { lockOf } from "../heldTransaction.ts";
+import { Database, date, makeQuery, pgArray, withTransaction } from "../sql.ts";
+import { DeliveryJobs } from "./DeliveryJobs.ts";
 
 export const DeliveryRepositoryPostgres = Layer.effect(
   DeliveryRepository,
   Effect.gen(function* () {
     const { orm, sealer } = yield* Database;
     const query = makeQuery(orm);
-    // The queue client starts with the first email invite, so that a process that never enqueues
-    // (or a database without the queue yet) pays nothing for it; it stops with the layer.
-    let producer: Promise<PgBoss> | undefined;
-    const queue = Effect.tryPromise({
-      try: () => {
-        producer ??= startDeliveryProducer(orm).catch((error: unknown) => {
-          producer = undefined;
-          throw error;
-        });
-        return producer;
-      },
-      catch: (cause) => new RepositoryError({ cause }),
-    });
-    yield* Effect.addFinalizer(() =>
-      Effect.promise(async () => {
-        const boss = await producer?.catch(() => undefined);
-        await boss?.stop({ graceful: false, close: true });
-      }),
-    );
+    const jobs = yield* DeliveryJobs;
     return DeliveryRepository.of({
       // The delivery row and its job are written in one transaction: both exist, or neither.
       enqueue: (d) =>
         withTransaction(orm)(
-          Effect.gen(function* () {
-            yield* query(
-              `insert into deliveries (id, email, token_hash, token_sealed, inviter_name, kind)
-               values (?, ?, decode(?, 'hex'), ?, ?, ?)`,
-              [d.id, d.email, d.tokenHash, sealer.seal(d.token), d.inviterName, d.kind],
-            );
-            const boss = yield* queue;
-            const em = (yield* CurrentEntityManager)!;
-            yield* Effect.tryPromise({
-              try: () => sendDeliveryJob(boss, em, d.id, d.startAfter),
-              catch: (cause) => new RepositoryError({ cause }),
-            });
-          }),
+          query(
+            `insert into deliveries (id, email, token_hash, token_sealed, inviter_name, kind)
+             values (?, ?, decode(?, 'hex'), ?, ?, ?)`,
+            [d.id, d.email, d.tokenHash, sealer.seal(d.token), d.inviterName, d.kind],
+          ).pipe(Effect.andThen(jobs.send(d.id, d.startAfter))),
         ),
       // The advisory lock (held to the end of the transaction) serializes resends to one recipient;
       // the count is a separate statement so that its snapshot sees what the previous holder committed.
-      // The advisory lock (held to the end of the transaction) serializes invites to one recipient;
-      // the read is a separate statement so that its snapshot sees what the previous holder committed.
+      // The recipient's advisory lock (held to the end of the transaction), the one email invites
+      // are serialized on; the read is a separate statement so that its snapshot sees what the
+      // previous holder committed.
       current: (email, targets) =>
-        query("select pg_advisory_xact_lock(hashtext('invite:' || ?::text))", [email]).pipe(
+        query(`select ${lockOf(recipientLock(email))}`).pipe(
           Effect.andThen(
             query(
               `select i.target_type as "type", i.target_id as "id", d.id as "deliveryId", d.status, d.sent_at as "sentAt"
                from invites i join deliveries d on d.id = i.delivery_id
-               join unnest(?::text[], ?::uuid[]) as t(type, id) on t.type = i.target_type and t.id = i.target_id
-               where i.email = ? and i.status = 'pending'`,
-              [pgArray(targets.map((t) => t.type)), pgArray(targets.map((t) => t.id)), email],
+               where i.email = ? and i.status = 'pending'
+                 and i.target_type || ':' || i.target_id = any(?::text[])`,
+              [email, pgArray(targets.map((t) => `${t.type}:${t.id}`))],
             ),
           ),
           Effect.map((rows) =>
@@ -75,42 +50,6 @@ export const DeliveryRepositoryPostgres = Layer.effect(
                     },
                   ];
             }),
-          ),
-        ),
-      // A worker sending this delivery holds its row: the lock waits, then finds it sent. The old
-      // token's hash moves to a closed row that no invite points at, so that the old token answers
-      // `invite_superseded`, as the token of a replaced delivery does.
-      renew: (deliveryId, token) =>
-        query(
-          `select encode(token_hash, 'hex') as "hash", email, inviter_name as "inviterName"
-           from deliveries where id = ?::uuid and status = 'queued' for update`,
-          [deliveryId],
-        ).pipe(
-          Effect.flatMap(([old]) =>
-            old !== undefined
-              ? query("update deliveries set token_hash = decode(?, 'hex'), token_sealed = ? where id = ?::uuid", [
-                  token.hash,
-                  sealer.seal(token.token),
-                  deliveryId,
-                ]).pipe(
-                  Effect.andThen(
-                    query(
-                      `insert into deliveries (id, email, token_hash, status, last_error, inviter_name, kind)
-                       values (gen_random_uuid(), ?, decode(?, 'hex'), 'failed', 'superseded', ?, 'invite')`,
-                      [old.email, old.hash, old.inviterName],
-                    ),
-                  ),
-                  Effect.as({ renewed: true } as Renewal),
-                )
-              : query(`select status, sent_at as "sentAt" from deliveries where id = ?::uuid`, [deliveryId]).pipe(
-                  Effect.map(
-                    ([r]): Renewal => ({
-                      renewed: false,
-                      status: (r?.status ?? "failed") as DeliveryStatus,
-                      sentAt: r?.sentAt == null ? null : date(r.sentAt),
-                    }),
-                  ),
-                ),
           ),
         ),
       countResends: (email, since) =>

@@ -1,8 +1,10 @@
 import { type ActorKind, EventLog, type EventRecord, type EventType } from "@admit/domain";
 import { Effect, Layer } from "effect";
+import { sql } from "kysely";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
+import { makeRun } from "../kysely.ts";
 import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
-import { uuidv7 } from "./ids.ts";
+import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
 
 export const EVENT_COLUMNS = `id, type, organization_id as "organizationId", actor_kind as "actorKind", actor_id as "actorId",
   subject_type as "subjectType", subject_id as "subjectId", data, occurred_at as "occurredAt"`;
@@ -22,31 +24,22 @@ export const eventRecord = (r: Row): EventRecord => ({
 export const EventLogPostgres = Layer.effect(
   EventLog,
   Effect.gen(function* () {
-    const query = makeQuery((yield* Database).orm);
+    const { orm } = yield* Database;
+    const query = makeQuery(orm);
+    const run = makeRun(orm);
     return EventLog.of({
       // Every event of a change in one statement, whatever their number.
       append: (events) =>
         events.length === 0
           ? Effect.void
-          : query(
-              `insert into events (id, type, organization_id, actor_kind, actor_id, subject_type, subject_id, data)
-               select id, type, organization_id, actor_kind, actor_id, subject_type, subject_id, data
-               from jsonb_to_recordset(?::jsonb) as e(id uuid, type text, organization_id uuid, actor_kind text,
-                 actor_id uuid, subject_type text, subject_id uuid, data jsonb)`,
-              [
-                JSON.stringify(
-                  events.map((e) => ({
-                    id: uuidv7(),
-                    type: e.type,
-                    organization_id: e.organizationId,
-                    actor_kind: e.actor.kind,
-                    actor_id: e.actor.id,
-                    subject_type: e.subject.type,
-                    subject_id: e.subject.id,
-                    data: e.data,
-                  })),
-                ),
-              ],
+          : run((db) =>
+              db
+                .insertInto("events")
+                .columns(EVENT_INSERT_COLUMNS)
+                .expression(
+                  sql`select ${EVENT_VALUES} from ${eventRecordsetRows(eventRecordset(events.map((event) => ({ event }))))}`,
+                )
+                .execute(),
             ).pipe(Effect.asVoid),
       list: (filter, page) => {
         const after = page.cursor === null ? null : decodeCursor(page.cursor);

@@ -34,6 +34,12 @@ export const UNOWNED_TYPES: ReadonlyArray<TargetType> = TARGET_TYPES.filter((t) 
 /** The kinds of target that belong to no organization, as an SQL list (for statements written as text). */
 export const unownedTypes = (): string => UNOWNED_TYPES.map((t) => `'${t}'`).join(", ") || "null";
 
+/** The SQL naming a target row's organization, for a row of `type`'s table under `alias`. */
+export const ownerColumn = (type: TargetType, alias: string): string => {
+  const column = OWNER_COLUMN[type];
+  return column === null ? "null::uuid" : `${alias}.${column}`;
+};
+
 const ownerOf = (type: TargetType): RawBuilder<string | null> => {
   const column = OWNER_COLUMN[type];
   return column === null ? sql`null::uuid` : sql`${sql.ref(`${TARGET_TABLES[type]}.${column}`)}`;

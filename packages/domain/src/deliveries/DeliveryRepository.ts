@@ -23,11 +23,6 @@ export interface CurrentDelivery {
   readonly sentAt: Date | null;
 }
 
-/** A queued delivery renewed with a new token; or, when it left `queued` meanwhile, where it is now. */
-export type Renewal =
-  | { readonly renewed: true }
-  | { readonly renewed: false; readonly status: DeliveryStatus; readonly sentAt: Date | null };
-
 export class DeliveryRepository extends Context.Service<
   DeliveryRepository,
   {
@@ -47,13 +42,5 @@ export class DeliveryRepository extends Context.Service<
       email: string,
       targets: ReadonlyArray<ResolvedTarget>,
     ): Effect.Effect<ReadonlyArray<CurrentDelivery>, RepositoryError>;
-    /**
-     * Gives a still-queued delivery a new token (the old one stops working). Waits for a worker
-     * that is sending it; if it is not queued any more, answers where it is now.
-     */
-    renew(
-      deliveryId: string,
-      token: { readonly token: string; readonly hash: string },
-    ): Effect.Effect<Renewal, RepositoryError>;
   }
 >()("@admit/domain/DeliveryRepository") {}

@@ -1,6 +1,6 @@
 import type { Principal } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
-import type { ResolvedTarget } from "../targets/Target.ts";
+import type { ResolvedTarget, Target } from "../targets/Target.ts";
 
 /**
  * Every kind of event Admit records. Adding a kind means adding it here: the audit filter, the
@@ -60,6 +60,15 @@ export interface NewEvent {
   readonly subject: EventSubject;
   /** What a receiver needs to act on; never a secret or a token. */
   readonly data: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * An event planned together with the change it records. With `whenAdded`, it records a membership
+ * the change adds only if missing: it is written exactly when that membership is added.
+ */
+export interface PlannedEvent {
+  readonly event: NewEvent;
+  readonly whenAdded?: Target | undefined;
 }
 
 export interface EventRecord extends NewEvent {

@@ -270,8 +270,9 @@ describe("events: each change records exactly its events in its transaction", ()
         yield* refusal(updateOrganization(keyA, { organizationId: orgA.id, primaryColor: "teal" }));
         yield* refusal(revokeApiKey(keyA, { apiKeyId: MISSING }));
         yield* refusal(removeMember(keyA, { type: "organization", id: orgB.id, userId: MISSING }));
-        // A failure after the change was written rolls both back: the change and its event.
-        yield* InMemory.failOn("EventLog.append");
+        // A failure after the change was written rolls both back: the change and its event (an email
+        // invite writes both in one write).
+        yield* InMemory.failOn("EventLog.append", "EmailInviteStore.write");
         yield* refusal(createInvite(keyA, { type: "organization", method: "email", email: "a@x.io", role: "read" }));
         yield* refusal(createApiKey(keyA, { kind: "organization", name: "ci" }));
         yield* InMemory.clearFaults;

@@ -8,6 +8,7 @@ import * as Tenancy from "../tenancy/Tenancy.ts";
 import * as InMemory from "../testing/InMemory.ts";
 import { organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
 import { inTestStore, refusal } from "../testing/support.ts";
+import { InviteAnswerStore } from "./InviteAnswerStore.ts";
 import {
   acceptInvite,
   declineInvite,
@@ -21,6 +22,26 @@ import { createBulkInvite, createInvite } from "./Invites.ts";
 
 /** The accept token of the latest delivery, as the mailer would put it in the link. */
 const latestToken = Effect.map(InMemory.snapshot, (s) => s.deliveries.at(-1)?.token as string);
+
+/** Runs `self` with `concurrent` run to completion right before its first accept write. */
+const overtakenOnce = <A, E, R, A2, E2, R2>(concurrent: Effect.Effect<A2, E2, R2>, self: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const real = yield* InviteAnswerStore;
+    const context = yield* Effect.context<R2>();
+    let overtaken = false;
+    const store = InviteAnswerStore.of({
+      read: real.read,
+      write: (plan) =>
+        Effect.gen(function* () {
+          if (!overtaken) {
+            overtaken = true;
+            yield* Effect.orDie(Effect.provideContext(concurrent, context));
+          }
+          return yield* real.write(plan);
+        }),
+    });
+    return yield* Effect.provideService(self, InviteAnswerStore, store);
+  });
 
 const world = Effect.gen(function* () {
   const org = yield* InMemory.seedOrganization({ name: "Acme" });
@@ -68,6 +89,29 @@ describe("invite lifecycle (public token flows)", () => {
         const accepted = yield* acceptInvite({ token: yield* latestToken });
         expect(accepted.userId).toBe(ann.id);
         expect((yield* InMemory.snapshot).users).toMatchObject([{ id: ann.id, emailVerified: true }]);
+      }),
+    ),
+  );
+
+  it.effect("an accept overtaken between its read and its write decides again on a fresh read", () =>
+    inTestStore(
+      Effect.gen(function* () {
+        const { org } = yield* world;
+        const target = { type: "organization", id: org.id } as const;
+        yield* invite(rootKey, "ann@example.com", target);
+        const token = yield* latestToken;
+        // A concurrent accept of the same token wins: this one finds the token used.
+        const lost = yield* Effect.flip(overtakenOnce(acceptInvite({ token }), acceptInvite({ token })));
+        expect(lost).toMatchObject({ _tag: "Conflict", reason: "invite_already_accepted" });
+        expect((yield* InMemory.snapshot).memberships).toHaveLength(1);
+        // The invite is replaced meanwhile (a new invite before the email went out): its token moved on.
+        yield* invite(rootKey, "bob@example.com", target);
+        const bobs = yield* latestToken;
+        const replaced = yield* Effect.flip(
+          overtakenOnce(invite(rootKey, "bob@example.com", target, "admin"), acceptInvite({ token: bobs })),
+        );
+        expect(replaced).toMatchObject({ _tag: "Conflict", reason: "invite_superseded" });
+        expect((yield* InMemory.snapshot).memberships).toHaveLength(1);
       }),
     ),
   );

@@ -1,22 +1,22 @@
 import { Clock, Effect } from "effect";
-import { checkTargets, stillAuthorized } from "../access/Access.ts";
+import { authorizedGrants, checkTargets } from "../access/Access.ts";
 import type { Principal } from "../access/Principal.ts";
-import type { Role } from "../access/Role.ts";
 import { DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
-import { Conflict, Forbidden, NotFound, TooManyRequests } from "../errors/Errors.ts";
+import { Conflict, Forbidden, NotFound, RepositoryError, TooManyRequests } from "../errors/Errors.ts";
 import type { ConflictReason } from "../errors/Reasons.ts";
 import { actorOf, inviteEvent, memberEvent, SYSTEM_ACTOR } from "../events/Event.ts";
 import { emit } from "../events/Events.ts";
-import { MembershipRepository, type PageRequest } from "../members/MembershipRepository.ts";
+import type { PageRequest } from "../members/MembershipRepository.ts";
 import { chargeEmailQuota } from "../quotas/EmailQuota.ts";
 import { normalizeEmail } from "../shared/Email.ts";
+import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
-import { type ResolvedTarget, targetKey } from "../targets/Target.ts";
+import { targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
 import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
-import { UserRepository } from "../users/UserRepository.ts";
 import { type DeliveryStatus, type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
+import { InviteAnswerStore } from "./InviteAnswerStore.ts";
 import { type InviteFilter, InviteRepository } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
 import { EMAIL_INTERVAL_MS, queueDelivery } from "./Invites.ts";
@@ -147,42 +147,54 @@ export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Pr
 });
 
 /**
- * The still-pending invites behind an accept token. A token that reaches nothing is `NOT_FOUND`;
- * one whose invites were all answered, revoked, replaced or expired is `CONFLICT` with the reason.
+ * The still-pending invites behind an accept token, from what was read: a token that reaches
+ * nothing is `NOT_FOUND`; one whose invites were all answered, revoked, replaced or expired is
+ * `CONFLICT` with the reason.
  */
-const openToken = Effect.fn("Invites.openToken")(function* (token: string, lock: boolean) {
-  const tokens = yield* TokenGenerator;
-  const found = yield* (yield* InviteRepository).findByTokenHash(tokens.hash(token), { lock });
-  if (found === null) return yield* inviteNotFound();
-  if (found.invites.length === 0) return yield* new Conflict({ reason: "invite_superseded" });
-  const now = yield* Clock.currentTimeMillis;
+const openedAt = <I extends Pick<InviteRecord, "status" | "expiresAt">>(
+  found: { readonly email: string; readonly invites: ReadonlyArray<I> } | null,
+  now: number,
+): Effect.Effect<{ readonly email: string; readonly pending: ReadonlyArray<I> }, NotFound | Conflict> => {
+  if (found === null) return Effect.fail(inviteNotFound());
+  if (found.invites.length === 0) return Effect.fail(new Conflict({ reason: "invite_superseded" }));
   const pending = found.invites.filter((i) => statusAt(i, now) === "pending");
   if (pending.length === 0) {
     const statuses = new Set(found.invites.map((i) => statusAt(i, now)));
     const first = (["accepted", "declined", "revoked", "expired"] as const).find((s) => statuses.has(s)) ?? "expired";
-    return yield* new Conflict({ reason: CLOSED_REASON[first] });
+    return Effect.fail(new Conflict({ reason: CLOSED_REASON[first] }));
   }
-  return { email: found.email, pending };
+  return Effect.succeed({ email: found.email, pending });
+};
+
+/** The still-pending invites behind an accept token (see `openedAt`). */
+const openToken = Effect.fn("Invites.openToken")(function* (token: string, lock: boolean) {
+  const tokens = yield* TokenGenerator;
+  const found = yield* (yield* InviteRepository).findByTokenHash(tokens.hash(token), { lock });
+  return yield* openedAt(found, yield* Clock.currentTimeMillis);
 });
 
 /**
  * Where the person goes after accepting: the invite's `redirectUrl` (checked when it was
  * created), else the app URL of the organization it grants access to, else nowhere.
  */
-const continueTo = Effect.fn("Invites.continueTo")(function* (invites: ReadonlyArray<InviteRecord>) {
+const continueTo = (
+  invites: ReadonlyArray<Pick<InviteRecord, "redirectUrl" | "target">>,
+  organizations: ReadonlyArray<{ readonly id: string; readonly appUrl: string | null }>,
+): string | null => {
   const chosen = invites.find((i) => i.redirectUrl !== null)?.redirectUrl;
   if (chosen) return chosen;
   const orgIds = [
     ...new Set(invites.flatMap((i) => (i.target.organizationId === null ? [] : [i.target.organizationId]))),
   ];
-  if (orgIds.length === 0) return null;
-  const orgs = yield* (yield* TenancyRepository).getOrganizations(orgIds);
   for (const id of orgIds) {
-    const appUrl = orgs.find((o) => o.id === id)?.appUrl;
+    const appUrl = organizations.find((o) => o.id === id)?.appUrl;
     if (appUrl) return appUrl;
   }
   return null;
-});
+};
+
+/** How many times an accept decides again after its write found the invites changed. */
+const ACCEPT_ATTEMPTS = 3;
 
 export interface AcceptInviteInput {
   readonly token: string;
@@ -191,70 +203,92 @@ export interface AcceptInviteInput {
 }
 
 /**
- * `invites.accept`: in one transaction, turns every still-pending invite of the token's delivery
- * into a membership. The invite rows are locked first, so of concurrent accepts exactly one wins.
+ * `invites.accept`: turns every still-pending invite of the token's delivery into a membership,
+ * at once. One read of everything the rules look at (the invites, the recipient's account, the
+ * inviters' authority, the organizations' app URLs), the rules, then one write of their decision,
+ * which applies only if every invite it answers is still pending as read. Of concurrent accepts of
+ * one token exactly one writes; the others decide again on a fresh read and find the token used.
  */
 export const acceptInvite = Effect.fn("Invites.accept")(function* (input: AcceptInviteInput) {
-  const invites = yield* InviteRepository;
-  const users = yield* UserRepository;
-  const memberships = yield* MembershipRepository;
-  return yield* (yield* Transactor).withTransaction(
-    Effect.gen(function* () {
-      const opened = yield* openToken(input.token, true);
-      const still = yield* stillAuthorized(opened.pending);
-      const honoured = opened.pending.filter((_, i) => still[i]);
-      if (honoured.length === 0) return yield* new Forbidden({ reason: "inviter_lost_authority" });
-      const user = yield* users.findOrCreateVerified({
+  const store = yield* InviteAnswerStore;
+  const ids = yield* IdGenerator;
+  const tokenHash = (yield* TokenGenerator).hash(input.token);
+  for (let attempt = 1; ; attempt++) {
+    const state = yield* store.read(tokenHash);
+    if (state === null) return yield* inviteNotFound();
+    const opened = yield* openedAt(state, yield* Clock.currentTimeMillis);
+    const still = authorizedGrants(opened.pending, state.grantors);
+    const honoured = opened.pending.filter((_, i) => still[i]);
+    if (honoured.length === 0) return yield* new Forbidden({ reason: "inviter_lost_authority" });
+    // The token works once: invites of this delivery that could not be honoured are closed too.
+    const dropped = opened.pending.filter((_, i) => !still[i]);
+    const existing = state.user;
+    const userId = existing?.id ?? (yield* ids.next);
+    const invitee = { kind: "invitee", id: userId } as const;
+    const written = yield* store.write({
+      user: {
+        id: userId,
         email: opened.email,
         firstName: input.firstName?.trim() || null,
         lastName: input.lastName?.trim() || null,
-      });
-      const byRole = new Map<Role, ResolvedTarget[]>();
-      for (const i of honoured) byRole.set(i.role, [...(byRole.get(i.role) ?? []), i.target]);
-      const added: Array<{ userId: string; target: ResolvedTarget; role: Role }> = [];
-      for (const [role, targets] of byRole) {
-        const keys = new Set((yield* memberships.addMany(user.id, targets, role, false)).map(targetKey));
-        for (const target of targets) if (keys.has(targetKey(target))) added.push({ userId: user.id, target, role });
-      }
-      yield* invites.respond(
-        honoured.map((i) => i.id),
-        "accepted",
-        user.id,
-      );
-      // The token works once: invites of this delivery that could not be honoured are closed too.
-      const dropped = opened.pending.filter((_, i) => !still[i]).map((i) => i.id);
-      if (dropped.length > 0) yield* invites.respond(dropped, "revoked", null);
-      const invitee = { kind: "invitee", id: user.id } as const;
-      yield* emit([
-        ...honoured.map((i) => inviteEvent("invite.accepted", invitee, i, { userId: user.id })),
-        ...added.map((m) => memberEvent("member.added", invitee, m, { email: opened.email })),
-        ...opened.pending
-          .filter((_, i) => !still[i])
-          .map((i) => inviteEvent("invite.revoked", SYSTEM_ACTOR, i, { reason: "inviter_lost_authority" })),
-      ]);
+        existing: existing !== null,
+      },
+      answers: [
+        ...honoured.map((i) => ({ id: i.id, version: i.version, status: "accepted" as const })),
+        ...dropped.map((i) => ({ id: i.id, version: i.version, status: "revoked" as const })),
+      ],
+      grants: honoured.map((i) => ({ target: i.target, role: i.role })),
+      events: [
+        ...honoured.map((i) => ({ event: inviteEvent("invite.accepted", invitee, i, { userId }) })),
+        ...honoured.map((i) => ({
+          event: memberEvent(
+            "member.added",
+            invitee,
+            { userId, target: i.target, role: i.role },
+            { email: opened.email },
+          ),
+          whenAdded: i.target,
+        })),
+        ...dropped.map((i) => ({
+          event: inviteEvent("invite.revoked", SYSTEM_ACTOR, i, { reason: "inviter_lost_authority" }),
+        })),
+      ],
+    });
+    if (written) {
       return {
-        userId: user.id,
+        userId,
         memberships: honoured.map((i) => ({ target: { type: i.target.type, id: i.target.id }, role: i.role })),
-        redirectUrl: yield* continueTo(honoured),
+        redirectUrl: continueTo(honoured, state.organizations),
       };
-    }),
-  );
+    }
+    if (attempt >= ACCEPT_ATTEMPTS) {
+      return yield* new RepositoryError({ cause: new Error("an accept kept being overtaken by concurrent changes") });
+    }
+  }
 });
 
+/**
+ * `invites.decline`: closes every still-pending invite of the token's delivery. One read, the
+ * rules, one write that applies only if every one of them is still pending as read (else it
+ * decides again on a fresh read).
+ */
 export const declineInvite = Effect.fn("Invites.decline")(function* (input: { token: string }) {
-  const invites = yield* InviteRepository;
-  return yield* (yield* Transactor).withTransaction(
-    Effect.gen(function* () {
-      const opened = yield* openToken(input.token, true);
-      yield* invites.respond(
-        opened.pending.map((i) => i.id),
-        "declined",
-        null,
-      );
-      yield* emit(opened.pending.map((i) => inviteEvent("invite.declined", { kind: "invitee", id: null }, i)));
-      return { success: true as const, declined: opened.pending.length };
-    }),
-  );
+  const store = yield* InviteAnswerStore;
+  const tokenHash = (yield* TokenGenerator).hash(input.token);
+  for (let attempt = 1; ; attempt++) {
+    const state = yield* store.read(tokenHash);
+    const opened = yield* openedAt(state, yield* Clock.currentTimeMillis);
+    const written = yield* store.write({
+      user: null,
+      answers: opened.pending.map((i) => ({ id: i.id, version: i.version, status: "declined" as const })),
+      grants: [],
+      events: opened.pending.map((i) => ({ event: inviteEvent("invite.declined", { kind: "invitee", id: null }, i) })),
+    });
+    if (written) return { success: true as const, declined: opened.pending.length };
+    if (attempt >= ACCEPT_ATTEMPTS) {
+      return yield* new RepositoryError({ cause: new Error("a decline kept being overtaken by concurrent changes") });
+    }
+  }
 });
 
 /** `invites.preview`: what the invite is for, from whom, until when. Read-only: it never consumes the token. */

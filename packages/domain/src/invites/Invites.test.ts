@@ -1,11 +1,13 @@
 import { describe, expect, it } from "@effect/vitest";
-import { Effect } from "effect";
+import { Clock, Effect, Ref } from "effect";
 import { TestClock } from "effect/testing";
 import type { Principal } from "../access/Principal.ts";
 import { AlreadyMember, Forbidden, InvalidInput, NotFound, RepositoryError } from "../errors/Errors.ts";
 import * as InMemory from "../testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
 import { inTestStore, MISSING, refusal } from "../testing/support.ts";
+import { DirectInviteStore } from "./DirectInviteStore.ts";
+import { EmailInviteStore } from "./EmailInviteStore.ts";
 import { DEFAULT_INVITE_TTL_MS, InviteSettings } from "./InviteSettings.ts";
 import { type CreateInviteInput, createInvite, targetOf } from "./Invites.ts";
 
@@ -32,6 +34,26 @@ const directInvite = (email: string, extra: Partial<CreateInviteInput>): CreateI
   method: "direct",
   ...extra,
 });
+
+/** Runs `self` with `concurrent` run to completion right before its first direct-invite write. */
+const overtakenOnce = <A, E, R, A2, E2, R2>(concurrent: Effect.Effect<A2, E2, R2>, self: Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const real = yield* DirectInviteStore;
+    const context = yield* Effect.context<R2>();
+    let overtaken = false;
+    const store = DirectInviteStore.of({
+      read: real.read,
+      write: (plan) =>
+        Effect.gen(function* () {
+          if (!overtaken) {
+            overtaken = true;
+            yield* Effect.orDie(Effect.provideContext(concurrent, context));
+          }
+          return yield* real.write(plan);
+        }),
+    });
+    return yield* Effect.provideService(self, DirectInviteStore, store);
+  });
 
 describe("targetOf", () => {
   const org: Principal = organizationKey("org-1");
@@ -165,12 +187,41 @@ describe("createInvite: direct", () => {
     inTestStore(
       Effect.gen(function* () {
         const { orgA } = yield* world;
-        yield* InMemory.failOn("MembershipRepository.addMany");
+        yield* InMemory.failOn("DirectInviteStore.write");
         const error = yield* refusal(
           createInvite(rootKey, directInvite("new@example.com", { organizationId: orgA.id })),
         );
         expect(error).toBeInstanceOf(RepositoryError);
         expect((yield* InMemory.snapshot).users).toEqual([]);
+      }),
+    ),
+  );
+
+  it.effect("a write overtaken by a concurrent invite of the same person is decided again on a fresh read", () =>
+    inTestStore(
+      Effect.gen(function* () {
+        const { orgA, orgB } = yield* world;
+        // The concurrent invite creates the user between this invite's read and its write.
+        const concurrent = createInvite(rootKey, directInvite("ann@example.com", { organizationId: orgB.id }));
+        const result = yield* overtakenOnce(
+          concurrent,
+          createInvite(rootKey, directInvite("ann@example.com", { organizationId: orgA.id })),
+        );
+        const userId = "userId" in result ? result.userId : "";
+        const s = yield* InMemory.snapshot;
+        expect(s.users.map((u) => u.id)).toEqual([userId]);
+        expect(s.memberships.map((m) => [m.userId, m.target.id])).toEqual([
+          [userId, orgB.id],
+          [userId, orgA.id],
+        ]);
+        expect(s.events.map((e) => e.type)).toEqual(["member.added", "member.added"]);
+        // Overtaken by an invite to the same target: the fresh read finds the membership.
+        const again = overtakenOnce(
+          createInvite(rootKey, directInvite("bob@example.com", { organizationId: orgA.id })),
+          createInvite(rootKey, directInvite("bob@example.com", { organizationId: orgA.id })),
+        );
+        expect(yield* Effect.flip(again)).toBeInstanceOf(AlreadyMember);
+        expect((yield* InMemory.snapshot).memberships).toHaveLength(3);
       }),
     ),
   );
@@ -297,11 +348,44 @@ describe("createInvite: email", () => {
     ),
   );
 
+  it.effect("a queued delivery sent by a worker between the read and the write: the replacement rides on it", () =>
+    inTestStore(
+      Effect.gen(function* () {
+        const { orgA } = yield* world;
+        yield* createInvite(rootKey, emailInvite("gus@example.com", { organizationId: orgA.id }));
+        const real = yield* EmailInviteStore;
+        const store = yield* InMemory.Store;
+        let sent = false;
+        const racing = EmailInviteStore.of({
+          read: real.read,
+          write: (plan) =>
+            Effect.gen(function* () {
+              if (!sent) {
+                sent = true;
+                const at = new Date(yield* Clock.currentTimeMillis);
+                yield* Ref.update(store.state, (s) => ({
+                  ...s,
+                  deliveries: s.deliveries.map((d) => ({ ...d, status: "sent" as const, sentAt: at })),
+                }));
+              }
+              return yield* real.write(plan);
+            }),
+        });
+        const again = createInvite(rootKey, emailInvite("gus@example.com", { organizationId: orgA.id, role: "edit" }));
+        yield* Effect.provideService(again, EmailInviteStore, racing);
+        const s = yield* InMemory.snapshot;
+        // The renewal found the delivery sent: decided again, the invite rides on the email just sent.
+        expect(s.deliveries.map((d) => d.status)).toEqual(["sent"]);
+        expect(s.invites.map((i) => [i.role, i.deliveryId])).toEqual([["edit", s.deliveries[0]?.id]]);
+      }),
+    ),
+  );
+
   it.effect("a failure after the delivery was queued rolls the delivery back", () =>
     inTestStore(
       Effect.gen(function* () {
         const { orgA } = yield* world;
-        yield* InMemory.failOn("InviteRepository.upsertPending");
+        yield* InMemory.failOn("EmailInviteStore.write");
         const error = yield* refusal(
           createInvite(rootKey, emailInvite("fay@example.com", { organizationId: orgA.id })),
         );

@@ -1,15 +1,14 @@
 import { Clock, Effect } from "effect";
-import { checkTargets, requireTarget } from "../access/Access.ts";
+import { decideAccess, type TargetAccess, targetsToResolve } from "../access/Access.ts";
+import { effectiveRolesFrom } from "../access/EffectiveRoles.ts";
 import { inviterOf, type Principal } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
-import { type CurrentDelivery, DeliveryRepository } from "../deliveries/DeliveryRepository.ts";
-import { AlreadyMember, InvalidInput } from "../errors/Errors.ts";
+import { DeliveryRepository, type NewDelivery } from "../deliveries/DeliveryRepository.ts";
+import { AlreadyMember, Forbidden, InvalidInput, NotFound, RepositoryError } from "../errors/Errors.ts";
 import type { RefusalReason } from "../errors/Reasons.ts";
 import { actorOf, inviteEvent, memberEvent } from "../events/Event.ts";
-import { emit } from "../events/Events.ts";
-import { MembershipRepository } from "../members/MembershipRepository.ts";
 import { checkRedirectUrl, parseLocale } from "../organizations/OrganizationSettings.ts";
-import { chargeEmailQuota } from "../quotas/EmailQuota.ts";
+import { EMAIL_QUOTA_WINDOW_MS, quotaRefusal } from "../quotas/EmailQuota.ts";
 import { parseEmail } from "../shared/Email.ts";
 import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
@@ -22,9 +21,9 @@ import {
   type TargetType,
   targetKey,
 } from "../targets/Target.ts";
-import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
-import { UserRepository } from "../users/UserRepository.ts";
-import { InviteRepository, type NewInvite } from "./InviteRepository.ts";
+import { DirectInviteStore } from "./DirectInviteStore.ts";
+import { EmailInviteStore, type PendingInvite, recipientLock } from "./EmailInviteStore.ts";
+import type { NewInvite } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
 
 export type InviteMethod = "direct" | "email";
@@ -113,29 +112,29 @@ const emailOnlyFields = (input: {
 
 /**
  * Where the person goes after accepting: `redirectUrl` must lead to an origin that the
- * organization of every invited target allows. A group has no organization, so no settings to
- * allow one: group invites go on to nothing but the organizations' app URLs.
+ * organization of every invited target allows (`organizations` holds their settings as read). A
+ * group has no organization, so no settings to allow one: group invites go on to nothing but the
+ * organizations' app URLs.
  */
-export const checkInviteRedirect = Effect.fn("Invites.checkRedirect")(function* (
+export const checkInviteRedirect = (
   raw: string | undefined,
   targets: ReadonlyArray<ResolvedTarget>,
-) {
-  if (raw === undefined || targets.length === 0) return null;
+  organizations: ReadonlyArray<{ readonly id: string; readonly allowedRedirectOrigins: ReadonlyArray<string> }>,
+): Effect.Effect<string | null, InvalidInput> => {
+  if (raw === undefined || targets.length === 0) return Effect.succeed(null);
   const fail = (message: string) =>
-    new InvalidInput({ message: "Invalid input: redirectUrl", fieldErrors: { redirectUrl: [message] } });
+    Effect.fail(new InvalidInput({ message: "Invalid input: redirectUrl", fieldErrors: { redirectUrl: [message] } }));
   if (targets.some((t) => t.organizationId === null)) {
-    return yield* fail("Not available for group invites: a group has no organization to allow redirect origins");
+    return fail("Not available for group invites: a group has no organization to allow redirect origins");
   }
-  const orgIds = [...new Set(targets.map((t) => t.organizationId as string))];
-  const orgs = yield* (yield* TenancyRepository).getOrganizations(orgIds);
   let checked: string | null = null;
-  for (const id of orgIds) {
-    const result = checkRedirectUrl(raw, orgs.find((o) => o.id === id)?.allowedRedirectOrigins ?? []);
-    if (!result.ok) return yield* fail(result.message);
+  for (const id of new Set(targets.map((t) => t.organizationId as string))) {
+    const result = checkRedirectUrl(raw, organizations.find((o) => o.id === id)?.allowedRedirectOrigins ?? []);
+    if (!result.ok) return fail(result.message);
     checked = result.value;
   }
-  return checked;
-});
+  return Effect.succeed(checked);
+};
 
 /** Queues one email to `email` carrying a fresh accept token; answers the delivery's id. */
 export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
@@ -161,58 +160,231 @@ export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
 /** A recipient gets at most one email per invite in this time. */
 export const EMAIL_INTERVAL_MS = 60_000;
 
-const recentlySent = (d: Pick<CurrentDelivery, "sentAt">, now: number) =>
+const recentlySent = (d: { readonly sentAt: Date | null }, now: number) =>
   d.sentAt !== null && now - d.sentAt.getTime() < EMAIL_INTERVAL_MS;
 
 /**
- * The delivery that carries a new email invite (or a replacement) of `email` to `targets`, so that
- * a burst of identical invites sends one email:
+ * The delivery that carries a new email invite (or a replacement) of `email` to `targets`, from
+ * the recipient's pending invites as read, so that a burst of identical invites sends one email:
  * - every target already pending on one delivery that is still queued: that delivery is reused
- *   with a new token (the invite gets a new expiry from the caller); nothing new is queued;
+ *   with a new token (the invite gets a new expiry); nothing new is queued;
  * - that delivery was sent less than a minute ago: the replacement rides on it (the link just
  *   emailed stays valid, with the new role and expiry) and nothing is sent;
  * - otherwise a new delivery, held back until a minute after the last email for these invites.
  */
-export const deliveryForInvites = Effect.fn("Invites.deliveryFor")(function* (
+export const chooseDelivery = Effect.fn("Invites.chooseDelivery")(function* (
   email: string,
   inviterName: string,
   targets: ReadonlyArray<ResolvedTarget>,
+  pending: ReadonlyArray<PendingInvite>,
+  now: number,
 ) {
-  const deliveries = yield* DeliveryRepository;
-  const current = yield* deliveries.current(email, targets);
-  const now = yield* Clock.currentTimeMillis;
-  const only = current[0];
-  if (
-    only !== undefined &&
-    current.length === targets.length &&
-    current.every((c) => c.deliveryId === only.deliveryId)
-  ) {
-    let state: Pick<CurrentDelivery, "status" | "sentAt"> = only;
-    if (state.status === "queued") {
-      const renewal = yield* deliveries.renew(only.deliveryId, yield* (yield* TokenGenerator).next("inv"));
-      if (renewal.renewed) return only.deliveryId;
-      state = renewal;
+  const wanted = new Set(targets.map(targetKey));
+  const current = pending.filter((p) => wanted.has(targetKey(p.target)));
+  const only = current[0]?.delivery;
+  const tokens = yield* TokenGenerator;
+  if (only !== undefined && current.length === targets.length && current.every((c) => c.delivery.id === only.id)) {
+    if (only.status === "queued") return { _tag: "Renew", id: only.id, token: yield* tokens.next("inv") } as const;
+    if ((only.status === "sent" || only.status === "delivered") && recentlySent(only, now)) {
+      return { _tag: "Reuse", id: only.id } as const;
     }
-    if ((state.status === "sent" || state.status === "delivered") && recentlySent(state, now)) return only.deliveryId;
   }
-  const last = Math.max(0, ...current.flatMap((c) => (c.sentAt === null ? [] : [c.sentAt.getTime()])));
-  return yield* queueDelivery(
+  const last = Math.max(
+    0,
+    ...current.flatMap((c) => (c.delivery.sentAt === null ? [] : [c.delivery.sentAt.getTime()])),
+  );
+  const token = yield* tokens.next("inv");
+  const delivery: NewDelivery = {
+    id: yield* (yield* IdGenerator).next,
     email,
+    token: token.token,
+    tokenHash: token.hash,
     inviterName,
-    "invite",
-    now - last < EMAIL_INTERVAL_MS ? new Date(last + EMAIL_INTERVAL_MS) : undefined,
+    kind: "invite",
+    startAfter: now - last < EMAIL_INTERVAL_MS ? new Date(last + EMAIL_INTERVAL_MS) : undefined,
+  };
+  return { _tag: "New", delivery } as const;
+});
+
+/** How many times an email invite decides again after its delivery was taken by a worker meanwhile. */
+const EMAIL_ATTEMPTS = 3;
+
+/**
+ * Invites `email` by email to the targets the principal may grant `role` on, in one transaction
+ * serialized on the recipient: one read of everything the rules look at, the rules, then one write
+ * of their decision (the delivery and its job, the invites, their events, the quota count); past
+ * the quota, the transaction rolls back. With `single`, a refusal or an existing membership fails
+ * the whole request.
+ */
+const inviteByEmail = Effect.fnUntraced(function* (
+  principal: Principal,
+  input: {
+    readonly email: string;
+    readonly targets: ReadonlyArray<Target>;
+    readonly role: Role;
+    readonly firstName: string | null;
+    readonly lastName: string | null;
+    readonly redirectUrl: string | undefined;
+    readonly locale: string | null;
+    readonly single: boolean;
+  },
+) {
+  const store = yield* EmailInviteStore;
+  const settings = yield* InviteSettings;
+  const ids = yield* IdGenerator;
+  const inviter = inviterOf(principal);
+  const actor = actorOf(principal);
+  const { email, role } = input;
+  const lookup = targetsToResolve(principal, input.targets);
+  const nothing = { members: new Set<string>(), invited: new Map<string, string>() };
+  if (lookup.length === 0) {
+    const access = decideAccess(principal, input.targets, role, [], new Map());
+    if (input.single) yield* refuseFirst(access);
+    return { access, ...nothing };
+  }
+  return yield* (yield* Transactor).withTransaction(
+    Effect.gen(function* () {
+      for (let attempt = 1; ; attempt++) {
+        const state = yield* store.read({
+          email,
+          targets: lookup,
+          roleHolder: principal.kind === "user" ? principal.userId : null,
+        });
+        const roles = principal.kind === "user" ? effectiveRolesFrom(state.holderRoles, state.resolved) : new Map();
+        const access = decideAccess(principal, input.targets, role, state.resolved, roles);
+        if (input.single) yield* refuseFirst(access);
+        const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
+        const redirectUrl = yield* checkInviteRedirect(input.redirectUrl, allowed, state.organizations);
+        const members = new Set(state.memberOf.map(targetKey));
+        const invitable = allowed.filter((t) => !members.has(targetKey(t)));
+        if (input.single && invitable.length === 0) return yield* new AlreadyMember();
+        if (invitable.length === 0) return { access, members, invited: new Map<string, string>() };
+        const now = yield* Clock.currentTimeMillis;
+        const delivery = yield* chooseDelivery(email, inviter.name, invitable, state.pending, now);
+        const deliveryId = delivery._tag === "New" ? delivery.delivery.id : delivery.id;
+        const expiresAt = new Date(now + settings.inviteTtlMs);
+        // A pending invite to a target is replaced in place: it keeps its id.
+        const pendingIds = new Map(state.pending.map((p) => [targetKey(p.target), p.inviteId]));
+        const invites: NewInvite[] = [];
+        for (const target of invitable) {
+          invites.push({
+            id: pendingIds.get(targetKey(target)) ?? (yield* ids.next),
+            email,
+            target,
+            role,
+            deliveryId,
+            inviter,
+            firstName: input.firstName,
+            lastName: input.lastName,
+            expiresAt,
+            redirectUrl,
+            locale: input.locale,
+          });
+        }
+        const written = yield* store.write({
+          delivery,
+          invites,
+          events: invites.map((i) => inviteEvent("invite.created", actor, i, { expiresAt: expiresAt.toISOString() })),
+          // One consolidated email, counted once against every organization it invites to.
+          quota: {
+            organizationIds: [
+              ...new Set(invitable.flatMap((t) => (t.organizationId === null ? [] : [t.organizationId]))),
+            ],
+            now: new Date(now),
+            windowMs: EMAIL_QUOTA_WINDOW_MS,
+          },
+        });
+        if (written._tag === "Written") {
+          const refusal = quotaRefusal(written.usage, settings.emailInvitesPerHour, yield* Clock.currentTimeMillis);
+          if (refusal !== null) return yield* refusal;
+          return { access, members, invited: new Map(invites.map((i) => [targetKey(i.target), i.id])) };
+        }
+        if (attempt >= EMAIL_ATTEMPTS) {
+          return yield* new RepositoryError({
+            cause: new Error("an email invite kept losing its delivery to workers"),
+          });
+        }
+      }
+    }),
+    { serializeOn: recipientLock(email) },
   );
 });
 
-/** One pending invite per target, all alike but for the target, in one write; their ids in order. */
-const writePendingInvites = Effect.fnUntraced(function* (
-  targets: ReadonlyArray<ResolvedTarget>,
-  invite: Omit<NewInvite, "id" | "target">,
+/** A single-target request fails with its target's refusal. */
+const refuseFirst = (access: ReadonlyArray<TargetAccess>): Effect.Effect<void, NotFound | Forbidden> => {
+  const [only] = access;
+  if (only?._tag !== "Refused") return Effect.void;
+  return only.status === "forbidden"
+    ? Effect.fail(new Forbidden({ reason: only.reason }))
+    : Effect.fail(new NotFound({ reason: only.reason }));
+};
+
+/** How many times a direct invite decides again after its write found the world changed. */
+const DIRECT_ATTEMPTS = 3;
+
+/**
+ * Adds `email` to the targets the principal may grant `role` on, now: one read of everything the
+ * rules look at, the rules, then one write of their decision. A write overtaken by a concurrent
+ * change writes nothing; the invite is then decided again on a fresh read (where the concurrent
+ * change shows: the user now exists, or is a member already). With `single`, a refusal or an
+ * existing membership fails the whole request and nothing is written.
+ */
+const inviteDirectly = Effect.fnUntraced(function* (
+  principal: Principal,
+  input: {
+    readonly email: string;
+    readonly targets: ReadonlyArray<Target>;
+    readonly role: Role;
+    readonly firstName: string | null;
+    readonly lastName: string | null;
+    readonly single: boolean;
+  },
 ) {
+  const store = yield* DirectInviteStore;
   const ids = yield* IdGenerator;
-  const rows: NewInvite[] = [];
-  for (const target of targets) rows.push({ ...invite, id: yield* ids.next, target });
-  return yield* (yield* InviteRepository).upsertPending(rows);
+  const actor = actorOf(principal);
+  const { email, role } = input;
+  const lookup = targetsToResolve(principal, input.targets);
+  if (lookup.length === 0) {
+    const access = decideAccess(principal, input.targets, role, [], new Map());
+    if (input.single) yield* refuseFirst(access);
+    return { access, userId: undefined, added: new Set<string>() };
+  }
+  for (let attempt = 1; ; attempt++) {
+    const state = yield* store.read({
+      email,
+      targets: lookup,
+      roleHolder: principal.kind === "user" ? principal.userId : null,
+    });
+    const roles = principal.kind === "user" ? effectiveRolesFrom(state.holderRoles, state.resolved) : new Map();
+    const access = decideAccess(principal, input.targets, role, state.resolved, roles);
+    if (input.single) yield* refuseFirst(access);
+    const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
+    if (allowed.length === 0) return { access, userId: undefined, added: new Set<string>() };
+    const members = new Set(state.memberOf.map(targetKey));
+    const userId = state.invitee?.id ?? (yield* ids.next);
+    const grants = allowed
+      .filter((t) => !members.has(targetKey(t)))
+      .map((target) => ({ target, event: memberEvent("member.added", actor, { userId, target, role }, { email }) }));
+    if (input.single && grants.length === 0) return yield* new AlreadyMember();
+    const existing = state.invitee !== null;
+    // An existing member everywhere with no names to fill in: there is nothing to write.
+    if (grants.length === 0 && existing && input.firstName === null && input.lastName === null) {
+      return { access, userId, added: new Set<string>() };
+    }
+    const written = yield* store.write({
+      user: { id: userId, email, firstName: input.firstName, lastName: input.lastName, existing },
+      role,
+      grants,
+      requireGrant: input.single,
+    });
+    if (written._tag === "Written") return { access, userId, added: new Set(written.added.map(targetKey)) };
+    if (attempt >= DIRECT_ATTEMPTS) {
+      return yield* new RepositoryError({
+        cause: new Error("a direct invite kept being overtaken by concurrent changes"),
+      });
+    }
+  }
 });
 
 /** `invites.create`: one email, one target, added now (`direct`) or invited by email. */
@@ -232,62 +404,32 @@ export const createInvite = Effect.fn("Invites.create")(function* (principal: Pr
   }
   const email = parsed.email;
 
-  const target = yield* requireTarget(principal, named.target, input.role);
-  const redirectUrl = input.method === "email" ? yield* checkInviteRedirect(input.redirectUrl, [target]) : null;
-  const transactor = yield* Transactor;
-  const memberships = yield* MembershipRepository;
   const firstName = nameOrNull(input.firstName);
   const lastName = nameOrNull(input.lastName);
-
   if (input.method === "direct") {
-    const users = yield* UserRepository;
-    return yield* transactor.withTransaction(
-      Effect.gen(function* () {
-        const user = yield* users.findOrCreate({ email, firstName, lastName });
-        const added = yield* memberships.addMany(user.id, [target], input.role, false);
-        if (added.length === 0) return yield* new AlreadyMember();
-        yield* emit([
-          memberEvent("member.added", actorOf(principal), { userId: user.id, target, role: input.role }, { email }),
-        ]);
-        return { success: true, message: "User added", userId: user.id } as CreateInviteResult;
-      }),
-    );
+    const { userId } = yield* inviteDirectly(principal, {
+      email,
+      targets: [named.target],
+      role: input.role,
+      firstName,
+      lastName,
+      single: true,
+    });
+    return { success: true, message: "User added", userId: userId as string } as CreateInviteResult;
   }
 
-  const settings = yield* InviteSettings;
-  const now = yield* Clock.currentTimeMillis;
-  const inviter = inviterOf(principal);
-  return yield* transactor.withTransaction(
-    Effect.gen(function* () {
-      const already = yield* memberships.memberTargetsByEmail(email, [target]);
-      if (already.length > 0) return yield* new AlreadyMember();
-      const deliveryId = yield* deliveryForInvites(email, inviter.name, [target]);
-      const expiresAt = new Date(now + settings.inviteTtlMs);
-      const [inviteId] = yield* writePendingInvites([target], {
-        email,
-        role: input.role,
-        deliveryId,
-        inviter,
-        firstName,
-        lastName,
-        expiresAt,
-        redirectUrl,
-        locale: locale.locale,
-      });
-      yield* emit([
-        inviteEvent(
-          "invite.created",
-          actorOf(principal),
-          { id: inviteId as string, email, target, role: input.role },
-          {
-            expiresAt: expiresAt.toISOString(),
-          },
-        ),
-      ]);
-      yield* chargeEmailQuota(target.organizationId === null ? [] : [target.organizationId]);
-      return { success: true, message: "Invitation sent", inviteId: inviteId as string } as CreateInviteResult;
-    }),
-  );
+  const { invited } = yield* inviteByEmail(principal, {
+    email,
+    targets: [named.target],
+    role: input.role,
+    firstName,
+    lastName,
+    redirectUrl: input.redirectUrl,
+    locale: locale.locale,
+    single: true,
+  });
+  const inviteId = invited.get(targetKey(named.target)) as string;
+  return { success: true, message: "Invitation sent", inviteId } as CreateInviteResult;
 });
 
 export const MAX_BULK_TARGETS = 50;
@@ -366,79 +508,49 @@ export const createBulkInvite = Effect.fn("Invites.createBulk")(function* (
     const fieldErrors = { ...(locale.ok ? {} : { locale: [locale.message] }), ...emailOnly };
     return yield* new InvalidInput({ message: "Invalid input", fieldErrors });
   }
-  const access = yield* checkTargets(principal, named.targets, input.role);
-  const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
-  const redirectUrl = input.method === "email" ? yield* checkInviteRedirect(input.redirectUrl, allowed) : null;
   const firstName = nameOrNull(input.firstName);
   const lastName = nameOrNull(input.lastName);
-  const transactor = yield* Transactor;
-  const memberships = yield* MembershipRepository;
-
   const outcome = new Map<string, { status: BulkStatus; inviteId?: string }>();
   let userId: string | undefined;
+  let access: ReadonlyArray<TargetAccess>;
 
-  if (allowed.length > 0 && input.method === "direct") {
-    const users = yield* UserRepository;
-    yield* transactor.withTransaction(
-      Effect.gen(function* () {
-        const user = yield* users.findOrCreate({ email, firstName, lastName });
-        userId = user.id;
-        const added = new Set((yield* memberships.addMany(user.id, allowed, input.role, false)).map(targetKey));
-        for (const t of allowed)
-          outcome.set(targetKey(t), { status: added.has(targetKey(t)) ? "added" : "already_member" });
-        const actor = actorOf(principal);
-        yield* emit(
-          allowed
-            .filter((t) => added.has(targetKey(t)))
-            .map((target) =>
-              memberEvent("member.added", actor, { userId: user.id, target, role: input.role }, { email }),
-            ),
-        );
-      }),
-    );
-  } else if (allowed.length > 0) {
-    const settings = yield* InviteSettings;
-    const now = yield* Clock.currentTimeMillis;
-    const inviter = inviterOf(principal);
-    yield* transactor.withTransaction(
-      Effect.gen(function* () {
-        const members = new Set((yield* memberships.memberTargetsByEmail(email, allowed)).map(targetKey));
-        const invitable = allowed.filter((t) => !members.has(targetKey(t)));
-        for (const t of allowed) if (members.has(targetKey(t))) outcome.set(targetKey(t), { status: "already_member" });
-        if (invitable.length === 0) return;
-        const deliveryId = yield* deliveryForInvites(email, inviter.name, invitable);
-        const expiresAt = new Date(now + settings.inviteTtlMs);
-        const inviteIds = yield* writePendingInvites(invitable, {
-          email,
-          role: input.role,
-          deliveryId,
-          inviter,
-          firstName,
-          lastName,
-          expiresAt,
-          redirectUrl,
-          locale: locale.locale,
+  if (input.method === "direct") {
+    const direct = yield* inviteDirectly(principal, {
+      email,
+      targets: named.targets,
+      role: input.role,
+      firstName,
+      lastName,
+      single: false,
+    });
+    access = direct.access;
+    userId = direct.userId;
+    for (const a of access) {
+      if (a._tag === "Allowed") {
+        outcome.set(targetKey(a.target), {
+          status: direct.added.has(targetKey(a.target)) ? "added" : "already_member",
         });
-        // One consolidated email, counted once against every organization it invites to.
-        yield* chargeEmailQuota(invitable.flatMap((t) => (t.organizationId === null ? [] : [t.organizationId])));
-        invitable.forEach((t, i) => {
-          outcome.set(targetKey(t), { status: "invited", inviteId: inviteIds[i] as string });
-        });
-        const actor = actorOf(principal);
-        yield* emit(
-          invitable.map((target, i) =>
-            inviteEvent(
-              "invite.created",
-              actor,
-              { id: inviteIds[i] as string, email, target, role: input.role },
-              {
-                expiresAt: expiresAt.toISOString(),
-              },
-            ),
-          ),
-        );
-      }),
-    );
+      }
+    }
+  } else {
+    const byEmail = yield* inviteByEmail(principal, {
+      email,
+      targets: named.targets,
+      role: input.role,
+      firstName,
+      lastName,
+      redirectUrl: input.redirectUrl,
+      locale: locale.locale,
+      single: false,
+    });
+    access = byEmail.access;
+    for (const a of access) {
+      if (a._tag !== "Allowed") continue;
+      const key = targetKey(a.target);
+      const inviteId = byEmail.invited.get(key);
+      if (byEmail.members.has(key)) outcome.set(key, { status: "already_member" });
+      else if (inviteId !== undefined) outcome.set(key, { status: "invited", inviteId });
+    }
   }
 
   const results = named.targets.map((target, i): BulkTargetResult => {

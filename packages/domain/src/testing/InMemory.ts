@@ -8,10 +8,13 @@ import { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 import { DeliveryOutboxTest } from "./inMemory/DeliveryOutbox.ts";
 import { DeliveryReportRepositoryTest } from "./inMemory/DeliveryReportRepository.ts";
 import { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
+import { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
+import { EmailInviteStoreTest } from "./inMemory/EmailInviteStore.ts";
 import { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 import { EventLogTest } from "./inMemory/EventLog.ts";
 import { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
 import { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
+import { InviteAnswerStoreTest } from "./inMemory/InviteAnswerStore.ts";
 import { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 import { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
 import { MembershipRepositoryTest } from "./inMemory/MembershipRepository.ts";
@@ -29,10 +32,13 @@ export { ApiKeyRepositoryTest } from "./inMemory/ApiKeyRepository.ts";
 export { DeliveryOutboxTest } from "./inMemory/DeliveryOutbox.ts";
 export { DeliveryReportRepositoryTest } from "./inMemory/DeliveryReportRepository.ts";
 export { DeliveryRepositoryTest } from "./inMemory/DeliveryRepository.ts";
+export { DirectInviteStoreTest } from "./inMemory/DirectInviteStore.ts";
+export { EmailInviteStoreTest } from "./inMemory/EmailInviteStore.ts";
 export { EmailQuotaCounterTest } from "./inMemory/EmailQuotaCounter.ts";
 export { EventLogTest } from "./inMemory/EventLog.ts";
 export { ExpiredInvitesTest } from "./inMemory/ExpiredInvites.ts";
 export { IdGeneratorTest } from "./inMemory/IdGenerator.ts";
+export { InviteAnswerStoreTest } from "./inMemory/InviteAnswerStore.ts";
 export { InviteRepositoryTest } from "./inMemory/InviteRepository.ts";
 export { LinkInviteRepositoryTest } from "./inMemory/LinkInviteRepository.ts";
 export { MembershipRepositoryTest } from "./inMemory/MembershipRepository.ts";
@@ -78,6 +84,9 @@ export const layerRepositories = Layer.mergeAll(
   DeliveryRepositoryTest,
   DeliveryOutboxTest,
   DeliveryReportRepositoryTest,
+  DirectInviteStoreTest,
+  InviteAnswerStoreTest,
+  EmailInviteStoreTest,
   TenancyRepositoryTest,
   ApiKeyRepositoryTest,
   UserTokenRepositoryTest,

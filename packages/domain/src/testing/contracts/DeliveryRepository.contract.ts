@@ -2,9 +2,7 @@ import { Effect } from "effect";
 import { expect } from "vitest";
 import { DeliveryOutbox } from "../../deliveries/DeliveryOutbox.ts";
 import { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
-import { InviteRepository } from "../../invites/InviteRepository.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
-import { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import { inviteByEmail, queueDelivery, respond, world } from "./fixtures.ts";
 import { contract, freshEmail, tick } from "./harness.ts";
 
@@ -33,26 +31,6 @@ export const deliveryRepositoryContract = contract("DeliveryRepository writes", 
     yield* respond([ids[0] as string], "accepted");
     expect(yield* deliveries.current(ann, [organization])).toEqual([]);
     expect(yield* deliveries.current(freshEmail("cat"), [organization, website])).toEqual([]);
-  });
-
-  it("renews a queued delivery's token; one that left the queue answers where it is", function* () {
-    const deliveries = yield* DeliveryRepository;
-    const invites = yield* InviteRepository;
-    const tokens = yield* TokenGenerator;
-    const { organization } = yield* world;
-    const email = freshEmail("ann");
-    const { delivery, ids } = yield* inviteByEmail(email, [organization]);
-    const renewed = yield* tokens.next("inv");
-    expect(yield* deliveries.renew(delivery.id, renewed)).toEqual({ renewed: true });
-    expect(yield* invites.findByTokenHash(delivery.hash)).toEqual({ email, invites: [] });
-    expect((yield* invites.findByTokenHash(renewed.hash))?.invites.map((i) => i.id)).toEqual(ids);
-    const claimed = (yield* (yield* DeliveryOutbox).claim([delivery.id])).get(delivery.id);
-    expect(claimed?._tag === "Queued" ? claimed.delivery.token : null).toBe(renewed.token);
-
-    yield* (yield* DeliveryOutbox).record([{ _tag: "Sent", id: delivery.id, messageId: null }]);
-    const late = yield* deliveries.renew(delivery.id, yield* tokens.next("inv"));
-    expect(late).toEqual({ renewed: false, status: "sent", sentAt: expect.any(Date) });
-    expect((yield* invites.findByTokenHash(renewed.hash))?.invites.map((i) => i.id)).toEqual(ids);
   });
 
   it("counts the resends to one recipient since a time", function* () {

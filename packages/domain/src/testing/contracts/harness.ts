@@ -5,13 +5,17 @@ import type { DeliveryReportRepository } from "../../deliveries/DeliveryReportRe
 import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
 import type { RepositoryError } from "../../errors/Errors.ts";
 import type { EventLog } from "../../events/EventLog.ts";
+import type { DirectInviteStore } from "../../invites/DirectInviteStore.ts";
+import type { EmailInviteStore } from "../../invites/EmailInviteStore.ts";
 import type { ExpiredInvites } from "../../invites/ExpiredInvites.ts";
+import type { InviteAnswerStore } from "../../invites/InviteAnswerStore.ts";
 import type { InviteRepository } from "../../invites/InviteRepository.ts";
 import type { LinkInviteRepository } from "../../links/LinkInviteRepository.ts";
 import type { MembershipRepository, Page, PageRequest } from "../../members/MembershipRepository.ts";
 import type { EmailQuotaCounter } from "../../quotas/EmailQuotaCounter.ts";
 import type { IdGenerator } from "../../shared/IdGenerator.ts";
 import type { TokenGenerator } from "../../shared/TokenGenerator.ts";
+import type { Transactor } from "../../shared/Transactor.ts";
 import type { TargetRepository } from "../../targets/TargetRepository.ts";
 import type { ApiKeyRepository } from "../../tenancy/ApiKeyRepository.ts";
 import type { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
@@ -36,6 +40,7 @@ export class ContractSeeds extends Context.Service<
 
 /** The ports the contracts exercise, and that every adapter set under test provides. */
 export type ContractPorts =
+  | InviteAnswerStore
   | ApiKeyRepository
   | ContractSeeds
   | DeliveryOutbox
@@ -44,8 +49,11 @@ export type ContractPorts =
   | EmailQuotaCounter
   | EventLog
   | ExpiredInvites
-  | IdGenerator
+  | DirectInviteStore
+  | EmailInviteStore
   | InviteRepository
+  | Transactor
+  | IdGenerator
   | LinkInviteRepository
   | MembershipRepository
   | TargetRepository
@@ -64,6 +72,12 @@ export interface AdapterSet {
   readonly name: string;
   readonly layer: () => Layer.Layer<ContractPorts, unknown>;
 }
+
+/** Runs one effect over the ports of `adapters`, on a fresh layer. */
+export const runIn =
+  (adapters: AdapterSet) =>
+  <A, E>(self: Effect.Effect<A, E, ContractPorts>): Promise<A> =>
+    Effect.runPromise(self.pipe(Effect.provide(adapters.layer())) as Effect.Effect<A, unknown>);
 
 /** One case of a contract: a generator of effects over the ports, as `Effect.gen` runs it. */
 export type ContractCase = () => Generator<Effect.Effect<unknown, unknown, ContractPorts>, unknown, never>;

@@ -2,10 +2,13 @@ import { apiKeyRepositoryContract } from "./ApiKeyRepository.contract.ts";
 import { deliveryOutboxContract } from "./DeliveryOutbox.contract.ts";
 import { deliveryReportRepositoryContract } from "./DeliveryReportRepository.contract.ts";
 import { deliveryRepositoryContract } from "./DeliveryRepository.contract.ts";
+import { directInviteStoreContract } from "./DirectInviteStore.contract.ts";
+import { emailInviteStoreContract } from "./EmailInviteStore.contract.ts";
 import { emailQuotaCounterContract } from "./EmailQuotaCounter.contract.ts";
 import { eventLogAppendContract, eventLogContract } from "./EventLog.contract.ts";
 import { expiredInvitesContract } from "./ExpiredInvites.contract.ts";
 import type { AdapterSet } from "./harness.ts";
+import { inviteAnswerStoreContract } from "./InviteAnswerStore.contract.ts";
 import { inviteRepositoryContract, inviteRepositoryWritesContract } from "./InviteRepository.contract.ts";
 import { linkInviteRepositoryContract } from "./LinkInviteRepository.contract.ts";
 import { membershipRepositoryContract } from "./MembershipRepository.contract.ts";
@@ -22,6 +25,7 @@ export { type AdapterSet, type ContractPorts, ContractSeeds } from "./harness.ts
  * in-memory adapters (packages/domain) and the PostgreSQL ones (packages/db).
  */
 export const portContracts = (adapters: AdapterSet) => {
+  inviteAnswerStoreContract(adapters);
   apiKeyRepositoryContract(adapters);
   deliveryOutboxContract(adapters);
   deliveryReportRepositoryContract(adapters);
@@ -31,6 +35,8 @@ export const portContracts = (adapters: AdapterSet) => {
   inviteRepositoryContract(adapters);
   inviteRepositoryWritesContract(adapters); // being reworked with the write paths below
   linkInviteRepositoryContract(adapters);
+  directInviteStoreContract(adapters);
+  emailInviteStoreContract(adapters);
   membershipRepositoryContract(adapters);
   targetRepositoryContract(adapters);
   tenancyRepositoryContract(adapters);

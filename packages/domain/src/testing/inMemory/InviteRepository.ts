@@ -1,49 +1,57 @@
-import { InviteRepository } from "../../invites/InviteRepository.ts";
-import { inviteRecord, matchesFilter, paginateNewestFirst, sameTarget, storeAdapter } from "./Store.ts";
+import { InviteRepository, type NewInvite } from "../../invites/InviteRepository.ts";
+import {
+  inviteRecord,
+  matchesFilter,
+  paginateNewestFirst,
+  type StoreState,
+  sameTarget,
+  storeAdapter,
+} from "./Store.ts";
+
+/**
+ * The store with these pending invites created, or replacing in place the pending invite of the
+ * same email and target (which keeps its id); answers the invite id of each, in order.
+ */
+export const withPendingInvites = (
+  s: StoreState,
+  invites: ReadonlyArray<NewInvite>,
+  at: Date,
+): readonly [ReadonlyArray<string>, StoreState] => {
+  let rows = [...s.invites];
+  const ids = invites.map((invite) => {
+    const email = invite.email;
+    const index = rows.findIndex(
+      (row) => row.status === "pending" && row.email === email && sameTarget(row.target, invite.target),
+    );
+    const fields = {
+      role: invite.role,
+      deliveryId: invite.deliveryId,
+      inviter: invite.inviter,
+      firstName: invite.firstName,
+      lastName: invite.lastName,
+      expiresAt: invite.expiresAt,
+      redirectUrl: invite.redirectUrl,
+      locale: invite.locale,
+      updatedAt: at,
+    };
+    const existing = rows[index];
+    if (existing !== undefined) {
+      rows = rows.map((row, i) => (i === index ? { ...existing, ...fields } : row));
+      return existing.id;
+    }
+    if (rows.some((row) => row.id === invite.id)) throw new Error(`invites.id: duplicate ${invite.id}`);
+    rows = [
+      ...rows,
+      { id: invite.id, email, target: invite.target, status: "pending", respondedBy: null, createdAt: at, ...fields },
+    ];
+    return invite.id;
+  });
+  return [ids, { ...s, invites: rows }];
+};
 
 export const InviteRepositoryTest = storeAdapter(InviteRepository, ({ r, w }) =>
   InviteRepository.of({
-    upsertPending: (invites) =>
-      w("InviteRepository.upsertPending", (s, at) => {
-        let rows = [...s.invites];
-        const ids = invites.map((invite) => {
-          const email = invite.email;
-          const index = rows.findIndex(
-            (row) => row.status === "pending" && row.email === email && sameTarget(row.target, invite.target),
-          );
-          const fields = {
-            role: invite.role,
-            deliveryId: invite.deliveryId,
-            inviter: invite.inviter,
-            firstName: invite.firstName,
-            lastName: invite.lastName,
-            expiresAt: invite.expiresAt,
-            redirectUrl: invite.redirectUrl,
-            locale: invite.locale,
-            updatedAt: at,
-          };
-          const existing = rows[index];
-          if (existing !== undefined) {
-            rows = rows.map((row, i) => (i === index ? { ...existing, ...fields } : row));
-            return existing.id;
-          }
-          if (rows.some((row) => row.id === invite.id)) throw new Error(`invites.id: duplicate ${invite.id}`);
-          rows = [
-            ...rows,
-            {
-              id: invite.id,
-              email,
-              target: invite.target,
-              status: "pending",
-              respondedBy: null,
-              createdAt: at,
-              ...fields,
-            },
-          ];
-          return invite.id;
-        });
-        return [ids, { ...s, invites: rows }];
-      }),
+    upsertPending: (invites) => w("InviteRepository.upsertPending", (s, at) => withPendingInvites(s, invites, at)),
     get: (id) =>
       r("InviteRepository.get", (s) => {
         const row = s.invites.find((i) => i.id === id);

@@ -21,6 +21,8 @@ import type { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts"
 import { RepositoryError } from "../../errors/Errors.ts";
 import type { EventRecord } from "../../events/Event.ts";
 import type { EventLog } from "../../events/EventLog.ts";
+import type { DirectInviteStore } from "../../invites/DirectInviteStore.ts";
+import type { EmailInviteStore } from "../../invites/EmailInviteStore.ts";
 import type { ExpiredInvites } from "../../invites/ExpiredInvites.ts";
 import {
   type DeliveryBounce,
@@ -29,6 +31,7 @@ import {
   type StoredInviteStatus,
   statusAt,
 } from "../../invites/Invite.ts";
+import type { InviteAnswerStore } from "../../invites/InviteAnswerStore.ts";
 import type { InviteFilter, InviteRepository } from "../../invites/InviteRepository.ts";
 import type { LinkInviteRecord, LinkInviteRepository } from "../../links/LinkInviteRepository.ts";
 import type { MembershipRepository, MemberView, Page, PageRequest } from "../../members/MembershipRepository.ts";
@@ -191,10 +194,13 @@ type OperationsOf<Name extends string, S> = `${Name}.${Extract<keyof S, string>}
 
 /** Every port operation by name, plus the commit of a transaction: the places a fault can be injected. */
 export type Operation =
+  | OperationsOf<"InviteAnswerStore", InviteAnswerStore["Service"]>
   | OperationsOf<"ApiKeyRepository", ApiKeyRepository["Service"]>
   | OperationsOf<"DeliveryOutbox", DeliveryOutbox["Service"]>
   | OperationsOf<"DeliveryReportRepository", DeliveryReportRepository["Service"]>
   | OperationsOf<"DeliveryRepository", DeliveryRepository["Service"]>
+  | OperationsOf<"DirectInviteStore", DirectInviteStore["Service"]>
+  | OperationsOf<"EmailInviteStore", EmailInviteStore["Service"]>
   | OperationsOf<"InviteRepository", InviteRepository["Service"]>
   | OperationsOf<"LinkInviteRepository", LinkInviteRepository["Service"]>
   | OperationsOf<"MembershipRepository", MembershipRepository["Service"]>

@@ -8,7 +8,7 @@ const CurrentTransaction = Context.Reference<Semaphore.Semaphore | null>("@admit
 });
 
 /**
- * Runs transactions one at a time and rolls the store back to its state at the start when the
+ * Runs transactions one at a time (so `serializeOn` holds without more) and rolls the store back to its state at the start when the
  * effect fails (or is interrupted) or the commit fails. Inside a transaction, `withTransaction`
  * joins it.
  */

@@ -1,0 +1,58 @@
+import { RepositoryError } from "@admit/domain";
+import { Context, Effect, Layer } from "effect";
+import type { PgBoss } from "pg-boss";
+import { sendDeliveryJob, startDeliveryProducer } from "../queue.ts";
+import { CurrentEntityManager, Database } from "../sql.ts";
+
+/**
+ * Queues a delivery's job on the connection of the current transaction (it exists exactly when the
+ * transaction that writes the delivery commits), through pg-boss's own `send`: one statement.
+ */
+export class DeliveryJobs extends Context.Service<
+  DeliveryJobs,
+  { send(deliveryId: string, startAfter?: Date): Effect.Effect<void, RepositoryError> }
+>()("@admit/db/DeliveryJobs") {}
+
+/**
+ * The queue client starts with the first email invite, so that a process that never enqueues (or a
+ * database without the queue yet) pays nothing for it; it stops with the layer.
+ */
+export const DeliveryJobsPgBoss = Layer.effect(
+  DeliveryJobs,
+  Effect.gen(function* () {
+    const { orm } = yield* Database;
+    let producer: Promise<PgBoss> | undefined;
+    const queue = Effect.tryPromise({
+      try: () => {
+        producer ??= startDeliveryProducer(orm).catch((error: unknown) => {
+          producer = undefined;
+          throw error;
+        });
+        return producer;
+      },
+      catch: (cause) => new RepositoryError({ cause }),
+    });
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        const boss = await producer?.catch(() => undefined);
+        await boss?.stop({ graceful: false, close: true });
+      }),
+    );
+    return DeliveryJobs.of({
+      send: (deliveryId, startAfter) =>
+        Effect.gen(function* () {
+          const em = yield* CurrentEntityManager;
+          if (em === null) {
+            return yield* new RepositoryError({
+              cause: new Error("a delivery job must be sent inside the transaction that writes the delivery"),
+            });
+          }
+          const boss = yield* queue;
+          yield* Effect.tryPromise({
+            try: () => sendDeliveryJob(boss, em, deliveryId, startAfter),
+            catch: (cause) => new RepositoryError({ cause }),
+          });
+        }),
+    });
+  }),
+);

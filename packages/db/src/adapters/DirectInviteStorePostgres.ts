@@ -1,0 +1,131 @@
+import { DirectInviteStore, type DirectInviteWritten, ROLES, TARGET_TYPES, type Target } from "@admit/domain";
+import { Effect, Layer, Schema } from "effect";
+import { sql } from "kysely";
+import { decodeRows, makeRun } from "../kysely.ts";
+import { Database } from "../sql.ts";
+import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
+import { resolvedTargets, targetKeys } from "./targetRows.ts";
+
+const TargetType = Schema.Literals(TARGET_TYPES);
+const TargetRow = Schema.Struct({ type: TargetType, id: Schema.String });
+
+const DirectStateRow = Schema.Struct({
+  resolved: Schema.Array(
+    Schema.Struct({ type: TargetType, id: Schema.String, organizationId: Schema.NullOr(Schema.String) }),
+  ),
+  holderRoles: Schema.Array(Schema.Struct({ type: TargetType, id: Schema.String, role: Schema.Literals(ROLES) })),
+  inviteeId: Schema.NullOr(Schema.String),
+  memberOf: Schema.Array(TargetRow),
+});
+
+const WrittenRow = Schema.Struct({ users: Schema.Number, added: Schema.Array(TargetRow) });
+
+export const DirectInviteStorePostgres = Layer.effect(
+  DirectInviteStore,
+  Effect.gen(function* () {
+    const run = makeRun((yield* Database).orm);
+    return DirectInviteStore.of({
+      // One statement: the targets that exist, the role holder's memberships on them and their
+      // organizations, the invitee and the invitee's memberships on them. Memberships are matched
+      // through the user (memberships_user) and the targets as "type:id" keys, which no index
+      // serves, so the planner never walks every member of a large organization.
+      read: (query) =>
+        run((db) =>
+          sql`with resolved as (${resolvedTargets(query.targets)}),
+               invitee as (select id from users where email = ${query.email})
+             select
+               coalesce((select json_agg(json_build_object('type', r.type, 'id', r.id,
+                 'organizationId', r.organization_id)) from resolved r), '[]') as "resolved",
+               coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id, 'role', m.role))
+                 from memberships m where m.user_id = ${query.roleHolder}::uuid
+                   and m.target_type || ':' || m.target_id in (
+                     select type || ':' || id from resolved
+                     union all select 'organization:' || organization_id from resolved where organization_id is not null)
+               ), '[]') as "holderRoles",
+               (select id from invitee) as "inviteeId",
+               coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id))
+                 from memberships m where m.user_id = (select id from invitee)
+                   and m.target_type || ':' || m.target_id = any(${targetKeys(query.targets)}::text[])
+               ), '[]') as "memberOf"`.execute(db),
+        ).pipe(
+          Effect.flatMap((result) => decodeRows(DirectStateRow)(result.rows)),
+          Effect.map(([row]) => ({
+            resolved: row?.resolved ?? [],
+            holderRoles: (row?.holderRoles ?? []).map((m) => ({ target: { type: m.type, id: m.id }, role: m.role })),
+            invitee: row?.inviteeId ? { id: row.inviteeId } : null,
+            memberOf: row?.memberOf ?? [],
+          })),
+        ),
+      // One statement. A new user is inserted only if no user has the email (else nothing at all
+      // is written: the plan is stale); memberships are added where missing, and each grant's
+      // event is written exactly when its membership was added; an existing user's missing names
+      // are filled in (with `requireGrant`, only if a membership was added).
+      write: (plan) => {
+        const { user } = plan;
+        const types = plan.grants.map((g) => g.target.type);
+        const ids = plan.grants.map((g) => g.target.id);
+        const events = eventRecordset(plan.grants.map((g) => ({ event: g.event, whenAdded: g.target })));
+        return run((db) =>
+          db
+            .with("usr", (db) =>
+              user.existing
+                ? db.selectNoFrom(sql<string>`${user.id}::uuid`.as("id"))
+                : db
+                    .insertInto("users")
+                    .values({ id: user.id, email: user.email, first_name: user.firstName, last_name: user.lastName })
+                    .onConflict((oc) => oc.column("email").doNothing())
+                    .returning("id"),
+            )
+            .with("added", (db) =>
+              db
+                .insertInto("memberships")
+                .columns(["id", "user_id", "target_type", "target_id", "role", "sso"])
+                .expression(
+                  sql`select gen_random_uuid(), usr.id, t.type, t.id, ${plan.role}, false
+                      from usr, unnest(${types}::text[], ${ids}::uuid[]) as t(type, id)`,
+                )
+                .onConflict((oc) => oc.columns(["target_type", "target_id", "user_id"]).doNothing())
+                .returning(["target_type", "target_id"]),
+            )
+            .with("named", (db) =>
+              db
+                .updateTable("users")
+                .set({
+                  first_name: sql`coalesce(users.first_name, ${user.firstName})`,
+                  last_name: sql`coalesce(users.last_name, ${user.lastName})`,
+                })
+                .where("id", "=", user.id)
+                .where(sql<boolean>`${user.existing && (user.firstName !== null || user.lastName !== null)}::boolean`)
+                .where((eb) =>
+                  plan.requireGrant ? eb.exists(eb.selectFrom("added").select("target_id")) : sql<boolean>`true`,
+                )
+                .returning("id"),
+            )
+            .with("recorded", (db) =>
+              db
+                .insertInto("events")
+                .columns(EVENT_INSERT_COLUMNS)
+                .expression(
+                  sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)}
+                      join added a on a.target_type = e.added_type and a.target_id = e.added_id`,
+                )
+                .returning("id"),
+            )
+            .selectNoFrom((eb) => [
+              eb.selectFrom("usr").select(sql<number>`count(*)::int`.as("n")).as("users"),
+              sql`coalesce((select json_agg(json_build_object('type', a.target_type, 'id', a.target_id)) from added a),
+                  '[]')`.as("added"),
+            ])
+            .execute(),
+        ).pipe(
+          Effect.flatMap(decodeRows(WrittenRow)),
+          Effect.map(([row]): DirectInviteWritten => {
+            const added: ReadonlyArray<Target> = row?.added ?? [];
+            if ((row?.users ?? 0) === 0 || (plan.requireGrant && added.length === 0)) return { _tag: "Stale" };
+            return { _tag: "Written", added };
+          }),
+        );
+      },
+    });
+  }),
+);

@@ -1,0 +1,297 @@
+import {
+  DELIVERY_STATUSES,
+  EmailInviteStore,
+  type EmailInviteWritten,
+  RepositoryError,
+  ROLES,
+  TARGET_TYPES,
+} from "@admit/domain";
+import { Effect, Layer, Schema } from "effect";
+import { sql } from "kysely";
+import { decodeRows, makeRun } from "../kysely.ts";
+import { Database } from "../sql.ts";
+import { DeliveryJobs } from "./DeliveryJobs.ts";
+import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
+import { resolvedTargets, targetKeys } from "./targetRows.ts";
+
+const TargetType = Schema.Literals(TARGET_TYPES);
+const TargetRow = Schema.Struct({ type: TargetType, id: Schema.String });
+
+const EmailStateRow = Schema.Struct({
+  resolved: Schema.Array(
+    Schema.Struct({ type: TargetType, id: Schema.String, organizationId: Schema.NullOr(Schema.String) }),
+  ),
+  holderRoles: Schema.Array(Schema.Struct({ type: TargetType, id: Schema.String, role: Schema.Literals(ROLES) })),
+  memberOf: Schema.Array(TargetRow),
+  pending: Schema.Array(
+    Schema.Struct({
+      type: TargetType,
+      id: Schema.String,
+      inviteId: Schema.String,
+      deliveryId: Schema.String,
+      status: Schema.Literals(DELIVERY_STATUSES),
+      sentAt: Schema.NullOr(Schema.DateFromString),
+    }),
+  ),
+  organizations: Schema.Array(
+    Schema.Struct({ id: Schema.String, allowedRedirectOrigins: Schema.Array(Schema.String) }),
+  ),
+});
+
+const WrittenRow = Schema.Struct({
+  delivered: Schema.Number,
+  inviteIds: Schema.Array(Schema.String),
+  usage: Schema.Array(
+    Schema.Struct({
+      organizationId: Schema.String,
+      used: Schema.Number,
+      windowStartedAt: Schema.DateFromString,
+      limitOverride: Schema.NullOr(Schema.Number),
+    }),
+  ),
+});
+
+export const EmailInviteStorePostgres = Layer.effect(
+  EmailInviteStore,
+  Effect.gen(function* () {
+    const { orm, sealer } = yield* Database;
+    const run = makeRun(orm);
+    const jobs = yield* DeliveryJobs;
+    return EmailInviteStore.of({
+      // One statement, in the transaction serialized on the recipient (whose lock, taken before
+      // this statement began, makes its snapshot see what the lock's previous holder committed):
+      // the targets that exist, the role holder's memberships, the recipient's memberships and
+      // pending invites to the targets (locked, in id order as every statement that locks several
+      // invites does: they cannot be answered meanwhile) with their deliveries, and the
+      // organizations' redirect origins. Invites and memberships are matched through the
+      // recipient (an index on the email, or on the user) and the targets as "type:id" keys, which
+      // no index serves: the invites of an organization with many are never walked.
+      read: (query) =>
+        run((db) =>
+          sql`with resolved as (${resolvedTargets(query.targets)}),
+                   invitee as (select id from users where email = ${query.email}),
+                   pending as (
+                     select i.id, i.target_type, i.target_id, i.delivery_id from invites i
+                     where i.email = ${query.email} and i.status = 'pending'
+                       and i.target_type || ':' || i.target_id = any(${targetKeys(query.targets)}::text[])
+                     order by i.id for update of i)
+                 select
+                   coalesce((select json_agg(json_build_object('type', r.type, 'id', r.id,
+                     'organizationId', r.organization_id)) from resolved r), '[]') as "resolved",
+                   coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id, 'role', m.role))
+                     from memberships m where m.user_id = ${query.roleHolder}::uuid
+                       and m.target_type || ':' || m.target_id in (
+                         select type || ':' || id from resolved
+                         union all select 'organization:' || organization_id from resolved where organization_id is not null)
+                   ), '[]') as "holderRoles",
+                   coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id))
+                     from memberships m where m.user_id = (select id from invitee)
+                       and m.target_type || ':' || m.target_id = any(${targetKeys(query.targets)}::text[])
+                   ), '[]') as "memberOf",
+                   coalesce((select json_agg(json_build_object('type', p.target_type, 'id', p.target_id,
+                       'inviteId', p.id, 'deliveryId', d.id, 'status', d.status, 'sentAt', d.sent_at))
+                     from pending p join deliveries d on d.id = p.delivery_id), '[]') as "pending",
+                   coalesce((select json_agg(json_build_object('id', o.id,
+                       'allowedRedirectOrigins', o.allowed_redirect_origins))
+                     from organizations o where o.id in (select organization_id from resolved)), '[]') as "organizations"`.execute(
+            db,
+          ),
+        ).pipe(
+          Effect.flatMap((result) => decodeRows(EmailStateRow)(result.rows)),
+          Effect.map(([row]) => ({
+            resolved: row?.resolved ?? [],
+            holderRoles: (row?.holderRoles ?? []).map((m) => ({ target: { type: m.type, id: m.id }, role: m.role })),
+            memberOf: row?.memberOf ?? [],
+            pending: (row?.pending ?? []).map((p) => ({
+              target: { type: p.type, id: p.id },
+              inviteId: p.inviteId,
+              delivery: { id: p.deliveryId, status: p.status, sentAt: p.sentAt },
+            })),
+            organizations: row?.organizations ?? [],
+          })),
+        ),
+      // The new delivery's job, then one statement. The delivery first: a new one is inserted; a
+      // queued one to renew is locked (waiting for a worker sending it) and, only if still queued,
+      // gets the new token while its old token's hash moves to a closed row that no invite points
+      // at; unless that happened, nothing else is written. Then the invites (created, or replacing
+      // the pending one in place), their events and the quota count of each organization (its
+      // window row stays locked until the transaction ends, so counts of one organization queue
+      // up and each sees the one before it).
+      write: (plan) => {
+        const { delivery: planned, invites, quota } = plan;
+        const col = <T>(f: (i: (typeof invites)[number]) => T) => invites.map(f);
+        const events = eventRecordset(plan.events.map((event) => ({ event })));
+        // A new delivery's job goes first (in the same transaction: it exists only if the write
+        // commits), so that the statement that counts the quota, whose window row stays locked
+        // until the transaction ends, is the last before COMMIT: the organization's other emails
+        // wait one round trip for it, not two.
+        const job = planned._tag === "New" ? jobs.send(planned.delivery.id, planned.delivery.startAfter) : Effect.void;
+        const write = run((db) =>
+          db
+            .with("dlv", (db) => {
+              switch (planned._tag) {
+                case "New": {
+                  const d = planned.delivery;
+                  return db
+                    .insertInto("deliveries")
+                    .values({
+                      id: d.id,
+                      email: d.email,
+                      token_hash: sql`decode(${d.tokenHash}, 'hex')`,
+                      token_sealed: sealer.seal(d.token),
+                      inviter_name: d.inviterName,
+                      kind: d.kind,
+                    })
+                    .returning("id");
+                }
+                case "Renew":
+                  return db
+                    .updateTable("deliveries")
+                    .from(
+                      db
+                        .selectFrom("deliveries")
+                        .select(["id", "token_hash", "email", "inviter_name"])
+                        .where("id", "=", planned.id)
+                        .where("status", "=", "queued")
+                        .forUpdate()
+                        .as("cur"),
+                    )
+                    .set({
+                      token_hash: sql`decode(${planned.token.hash}, 'hex')`,
+                      token_sealed: sealer.seal(planned.token.token),
+                    })
+                    .whereRef("deliveries.id", "=", "cur.id")
+                    .returning([
+                      "deliveries.id",
+                      "cur.token_hash as old_hash",
+                      "cur.email as old_email",
+                      "cur.inviter_name as old_inviter",
+                    ]);
+                case "Reuse":
+                  return db.selectNoFrom(sql<string>`${planned.id}::uuid`.as("id"));
+              }
+            })
+            .with("closed", (db) =>
+              db
+                .insertInto("deliveries")
+                .columns(["id", "email", "token_hash", "status", "last_error", "inviter_name", "kind"])
+                .expression(
+                  planned._tag === "Renew"
+                    ? sql`select gen_random_uuid(), old_email, old_hash, 'failed', 'superseded', old_inviter, 'invite'
+                          from dlv`
+                    : sql`select null::uuid, null, null::bytea, null, null, null, null where false`,
+                )
+                .returning("id"),
+            )
+            .with("inv", (db) =>
+              db
+                .insertInto("invites")
+                .columns([
+                  "id",
+                  "email",
+                  "target_type",
+                  "target_id",
+                  "organization_id",
+                  "role",
+                  "delivery_id",
+                  "inviter_kind",
+                  "inviter_id",
+                  "first_name",
+                  "last_name",
+                  "expires_at",
+                  "redirect_url",
+                  "locale",
+                ])
+                .expression(
+                  sql`select * from unnest(${col((i) => i.id)}::uuid[], ${col((i) => i.email)}::text[],
+                        ${col((i) => i.target.type)}::text[], ${col((i) => i.target.id)}::uuid[],
+                        ${col((i) => i.target.organizationId)}::uuid[], ${col((i) => i.role)}::text[],
+                        ${col((i) => i.deliveryId)}::uuid[], ${col((i) => i.inviter.kind)}::text[],
+                        ${col((i) => i.inviter.id)}::uuid[], ${col((i) => i.firstName)}::text[],
+                        ${col((i) => i.lastName)}::text[], ${col((i) => i.expiresAt.toISOString())}::timestamptz[],
+                        ${col((i) => i.redirectUrl)}::text[], ${col((i) => i.locale)}::text[])
+                      where exists (select 1 from dlv)`,
+                )
+                .onConflict((oc) =>
+                  oc
+                    .columns(["target_type", "target_id", "email"])
+                    .where("status", "=", "pending")
+                    .doUpdateSet((eb) => ({
+                      role: eb.ref("excluded.role"),
+                      delivery_id: eb.ref("excluded.delivery_id"),
+                      inviter_kind: eb.ref("excluded.inviter_kind"),
+                      inviter_id: eb.ref("excluded.inviter_id"),
+                      first_name: eb.ref("excluded.first_name"),
+                      last_name: eb.ref("excluded.last_name"),
+                      expires_at: eb.ref("excluded.expires_at"),
+                      redirect_url: eb.ref("excluded.redirect_url"),
+                      locale: eb.ref("excluded.locale"),
+                      updated_at: sql`now()`,
+                    })),
+                )
+                .returning("id"),
+            )
+            .with("recorded", (db) =>
+              db
+                .insertInto("events")
+                .columns(EVENT_INSERT_COLUMNS)
+                .expression(
+                  sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)} where exists (select 1 from dlv)`,
+                )
+                .returning("id"),
+            )
+            .with("orgs", (db) =>
+              db
+                .selectFrom("organizations")
+                .select(["id", "email_invites_per_hour"])
+                .where("id", "=", sql<string>`any(${quota.organizationIds}::uuid[])`),
+            )
+            .with("counted", (db) =>
+              db
+                .insertInto("email_quota_windows")
+                .columns(["organization_id", "window_started_at", "used"])
+                .expression(
+                  sql`select id, ${quota.now.toISOString()}::timestamptz, 1 from orgs
+                      where exists (select 1 from dlv) order by id`,
+                )
+                .onConflict((oc) =>
+                  oc.column("organization_id").doUpdateSet({
+                    window_started_at: sql`case when email_quota_windows.window_started_at
+                      <= excluded.window_started_at - ${`${quota.windowMs} milliseconds`}::interval
+                      then excluded.window_started_at else email_quota_windows.window_started_at end`,
+                    used: sql`case when email_quota_windows.window_started_at
+                      <= excluded.window_started_at - ${`${quota.windowMs} milliseconds`}::interval
+                      then 1 else email_quota_windows.used + 1 end`,
+                  }),
+                )
+                .returning(["organization_id", "used", "window_started_at"]),
+            )
+            .selectNoFrom([
+              sql<number>`(select count(*)::int from dlv)`.as("delivered"),
+              sql`coalesce((select json_agg(id) from inv), '[]')`.as("inviteIds"),
+              sql`coalesce((select json_agg(json_build_object('organizationId', c.organization_id, 'used', c.used,
+                  'windowStartedAt', c.window_started_at, 'limitOverride', o.email_invites_per_hour)
+                  order by c.organization_id) from counted c join orgs o on o.id = c.organization_id), '[]')`.as(
+                "usage",
+              ),
+            ])
+            .execute(),
+        ).pipe(
+          Effect.flatMap(decodeRows(WrittenRow)),
+          Effect.flatMap(([row]): Effect.Effect<EmailInviteWritten, RepositoryError> => {
+            if (row === undefined || row.delivered === 0) return Effect.succeed({ _tag: "Stale" });
+            // The pending invites were read locked: each one replaced keeps the id it was planned with.
+            const ids = new Set(invites.map((i) => i.id));
+            if (row.inviteIds.length !== invites.length || row.inviteIds.some((id) => !ids.has(id))) {
+              return Effect.fail(
+                new RepositoryError({ cause: new Error("invites: a pending invite moved meanwhile") }),
+              );
+            }
+            return Effect.succeed({ _tag: "Written", usage: row.usage });
+          }),
+        );
+        return Effect.andThen(job, write);
+      },
+    });
+  }),
+);

@@ -1,0 +1,70 @@
+import { rolesToRead } from "../../access/EffectiveRoles.ts";
+import { EmailInviteStore, type EmailInviteWritten } from "../../invites/EmailInviteStore.ts";
+import type { ResolvedTarget } from "../../targets/Target.ts";
+import { withDelivery, withRenewal } from "./DeliveryRepository.ts";
+import { withEmailCounted } from "./EmailQuotaCounter.ts";
+import { withEvents } from "./EventLog.ts";
+import { withPendingInvites } from "./InviteRepository.ts";
+import { ownerOf, type StoreState, sameTarget, storeAdapter, uniqueTargets } from "./Store.ts";
+
+/**
+ * The write is one atomic update of the store, as the PostgreSQL adapter's is one statement (plus
+ * the delivery's job). Transactions run one at a time here, so the recipient's lock is implicit.
+ */
+export const EmailInviteStoreTest = storeAdapter(EmailInviteStore, ({ r, w }) =>
+  EmailInviteStore.of({
+    read: (query) =>
+      r("EmailInviteStore.read", (s) => {
+        const targets = uniqueTargets(query.targets);
+        const resolved = targets.flatMap((t): ResolvedTarget[] => {
+          const organizationId = ownerOf(s, t);
+          return organizationId === undefined ? [] : [{ type: t.type, id: t.id, organizationId }];
+        });
+        const holder = query.roleHolder;
+        const holderRoles =
+          holder === null
+            ? []
+            : rolesToRead(resolved).flatMap((t) => {
+                const m = s.memberships.find((x) => x.userId === holder && sameTarget(x.target, t));
+                return m ? [{ target: { type: t.type, id: t.id }, role: m.role }] : [];
+              });
+        const user = s.users.find((u) => u.email === query.email);
+        const memberOf =
+          user === undefined
+            ? []
+            : targets.filter((t) => s.memberships.some((m) => m.userId === user.id && sameTarget(m.target, t)));
+        const pending = s.invites.flatMap((i) => {
+          const target = targets.find((t) => sameTarget(t, i.target));
+          const d = s.deliveries.find((x) => x.id === i.deliveryId);
+          return i.status === "pending" && i.email === query.email && target !== undefined && d !== undefined
+            ? [{ target, inviteId: i.id, delivery: { id: d.id, status: d.status, sentAt: d.sentAt ?? null } }]
+            : [];
+        });
+        const orgIds = new Set(resolved.map((t) => t.organizationId));
+        const organizations = s.organizations
+          .filter((o) => orgIds.has(o.id))
+          .map((o) => ({ id: o.id, allowedRedirectOrigins: o.allowedRedirectOrigins }));
+        return { resolved, holderRoles, memberOf, pending, organizations };
+      }),
+    write: (plan) =>
+      w("EmailInviteStore.write", (before, at): readonly [EmailInviteWritten, StoreState] => {
+        let s = before;
+        if (plan.delivery._tag === "New") s = withDelivery(s, plan.delivery.delivery, at);
+        else if (plan.delivery._tag === "Renew") {
+          const [renewal, renewed] = withRenewal(s, plan.delivery.id, plan.delivery.token);
+          if (!renewal) return [{ _tag: "Stale" }, before];
+          s = renewed;
+        }
+        const [ids, invited] = withPendingInvites(s, plan.invites, at);
+        if (ids.some((id, i) => id !== plan.invites[i]?.id))
+          throw new Error("invites: a pending invite moved meanwhile");
+        const [usage, counted] = withEmailCounted(
+          withEvents(invited, plan.events, at),
+          plan.quota.organizationIds,
+          plan.quota.now,
+          plan.quota.windowMs,
+        );
+        return [{ _tag: "Written", usage }, counted];
+      }),
+  }),
+);
