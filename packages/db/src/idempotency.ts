@@ -1,5 +1,7 @@
 import { Schema } from "effect";
+import { sql } from "kysely";
 import { beginWith, type HeldTransaction, literal } from "./heldTransaction.ts";
+import { kyselyOf } from "./kysely.ts";
 import type { Orm } from "./orm.ts";
 
 /** A stored first answer: what the retry gets again. */
@@ -96,15 +98,17 @@ export const commitIdempotentAnswer = async (
 export const deleteExpiredIdempotencyKeys = async (orm: Orm, batchSize = 5_000): Promise<number> => {
   let total = 0;
   for (;;) {
-    const deleted = await orm.em.fork().execute<Array<{ n: number }>>(
-      `with gone as (
-         delete from idempotency_keys where ctid in (
-           select ctid from idempotency_keys where expires_at <= now() limit ?
-         ) returning 1
-       ) select count(*)::int as n from gone`,
-      [batchSize],
-    );
-    const n = Number(deleted[0]?.n ?? 0);
+    const deleted = await kyselyOf(orm.em.fork())
+      .deleteFrom("idempotency_keys")
+      .where(sql<string>`ctid`, "in", (eb) =>
+        eb
+          .selectFrom("idempotency_keys")
+          .select(sql<string>`ctid`.as("ctid"))
+          .where("expires_at", "<=", sql<Date>`now()`)
+          .limit(batchSize),
+      )
+      .executeTakeFirst();
+    const n = Number(deleted.numDeletedRows);
     total += n;
     if (n < batchSize) return total;
   }

@@ -1,6 +1,8 @@
 import { EmailQuotaCounter } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import { Database, date, makeQuery, pgArray } from "../sql.ts";
+import { sql } from "kysely";
+import { makeRun, uuids } from "../kysely.ts";
+import { Database } from "../sql.ts";
 
 /**
  * One statement: an upsert of each organization's window row (in id order, so two requests
@@ -11,50 +13,54 @@ import { Database, date, makeQuery, pgArray } from "../sql.ts";
 export const EmailQuotaCounterPostgres = Layer.effect(
   EmailQuotaCounter,
   Effect.gen(function* () {
-    const { orm } = yield* Database;
-    const query = makeQuery(orm);
+    const run = makeRun((yield* Database).orm);
     return EmailQuotaCounter.of({
-      count: (organizationIds, now, windowMs) =>
-        organizationIds.length === 0
-          ? Effect.succeed([])
-          : query<{
-              organization_id: string;
-              used: number;
-              window_started_at: Date;
-              email_invites_per_hour: number | null;
-            }>(
-              `with orgs as (
-                 select id, email_invites_per_hour from organizations where id = any(?::uuid[])
-               ),
-               counted as (
-                 insert into email_quota_windows as w (organization_id, window_started_at, used)
-                 select id, ?::timestamptz, 1 from orgs order by id
-                 on conflict (organization_id) do update set
-                   window_started_at = case when w.window_started_at <= excluded.window_started_at - ?::interval
-                     then excluded.window_started_at else w.window_started_at end,
-                   used = case when w.window_started_at <= excluded.window_started_at - ?::interval
-                     then 1 else w.used + 1 end
-                 returning w.organization_id, w.used, w.window_started_at
-               )
-               select c.organization_id, c.used, c.window_started_at, o.email_invites_per_hour
-               from counted c join orgs o on o.id = c.organization_id
-               order by c.organization_id`,
-              [
-                pgArray([...new Set(organizationIds)]),
-                now.toISOString(),
-                `${windowMs} milliseconds`,
-                `${windowMs} milliseconds`,
-              ],
-            ).pipe(
-              Effect.map((rows) =>
-                rows.map((r) => ({
-                  organizationId: r.organization_id,
-                  used: Number(r.used),
-                  windowStartedAt: date(r.window_started_at),
-                  limitOverride: r.email_invites_per_hour === null ? null : Number(r.email_invites_per_hour),
-                })),
-              ),
-            ),
+      count: (organizationIds, now, windowMs) => {
+        if (organizationIds.length === 0) return Effect.succeed([]);
+        const window = sql<string>`${`${windowMs} milliseconds`}::interval`;
+        const ended = sql<boolean>`email_quota_windows.window_started_at <= excluded.window_started_at - ${window}`;
+        return run((db) =>
+          db
+            .with("orgs", (db) =>
+              db
+                .selectFrom("organizations")
+                .select(["id", "email_invites_per_hour"])
+                .where((eb) => eb("id", "=", eb.fn.any(uuids([...new Set(organizationIds)])))),
+            )
+            .with("counted", (db) =>
+              db
+                .insertInto("email_quota_windows")
+                .columns(["organization_id", "window_started_at", "used"])
+                .expression((eb) =>
+                  eb
+                    .selectFrom("orgs")
+                    .select(["id", sql<Date>`${now}::timestamptz`.as("window_started_at"), sql<number>`1`.as("used")])
+                    .orderBy("id"),
+                )
+                .onConflict((oc) =>
+                  oc.column("organization_id").doUpdateSet({
+                    window_started_at: sql<Date>`case when ${ended} then excluded.window_started_at else email_quota_windows.window_started_at end`,
+                    used: sql<number>`case when ${ended} then 1 else email_quota_windows.used + 1 end`,
+                  }),
+                )
+                .returning(["organization_id", "used", "window_started_at"]),
+            )
+            .selectFrom("counted as c")
+            .innerJoin("orgs as o", "o.id", "c.organization_id")
+            .select(["c.organization_id", "c.used", "c.window_started_at", "o.email_invites_per_hour"])
+            .orderBy("c.organization_id")
+            .execute(),
+        ).pipe(
+          Effect.map((rows) =>
+            rows.map((r) => ({
+              organizationId: r.organization_id,
+              used: r.used,
+              windowStartedAt: r.window_started_at,
+              limitOverride: r.email_invites_per_hour,
+            })),
+          ),
+        );
+      },
     });
   }),
 );

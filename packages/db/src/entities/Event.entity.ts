@@ -1,3 +1,4 @@
+import type { ActorKind, EventType } from "@admit/domain";
 import { defineEntity, type InferEntity, p } from "@mikro-orm/core";
 import { oneOf } from "./columns.ts";
 
@@ -10,9 +11,10 @@ export const Event = defineEntity({
   tableName: "events",
   properties: {
     id: p.uuid().primary(),
-    type: p.text(),
+    // Written only from the domain's events (`EventType`); a check holds `actor_kind` to the kinds.
+    type: p.text().$type<EventType>(),
     organizationId: p.uuid().nullable(),
-    actorKind: p.text(),
+    actorKind: p.text().$type<ActorKind>(),
     actorId: p.uuid().nullable(),
     subjectType: p.text(),
     subjectId: p.uuid(),

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { EventRecord } from "@admit/domain";
 import { sql } from "kysely";
 import { fromKysely, type KyselyTransactionLike, type PgBoss } from "pg-boss";
-import { eventRecord } from "../adapters/EventLogPostgres.ts";
+import { EVENT_ROW_COLUMNS, eventRecord } from "../adapters/EventLogPostgres.ts";
 import { kyselyOf, type Sql, uuids } from "../kysely.ts";
 import type { Orm } from "../orm.ts";
 import type { TokenSealer } from "../sealing.ts";
@@ -142,17 +142,7 @@ export const loadWebhookDelivery = async (
     .executeTakeFirst();
   const event = await db
     .selectFrom("events")
-    .select([
-      "id",
-      "type",
-      "organization_id as organizationId",
-      "actor_kind as actorKind",
-      "actor_id as actorId",
-      "subject_type as subjectType",
-      "subject_id as subjectId",
-      "data",
-      "occurred_at as occurredAt",
-    ])
+    .select(EVENT_ROW_COLUMNS)
     .where("id", "=", job.eventId)
     .executeTakeFirst();
   if (endpoint === undefined || event === undefined) return null;
