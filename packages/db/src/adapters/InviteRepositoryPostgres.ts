@@ -8,8 +8,8 @@ import {
   type TargetType,
 } from "@admit/domain";
 import { Effect, Layer } from "effect";
-import type { Selection } from "kysely";
-import { compiler, type DB, hexBytes, makeRun, type Sql } from "../kysely.ts";
+import { type Selection, sql } from "kysely";
+import { compiler, type DB, hexBytes, makeRun, type Sql, uuids } from "../kysely.ts";
 import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
 
@@ -118,37 +118,57 @@ export const InviteRepositoryPostgres = Layer.effect(
     const run = makeRun(orm);
     return InviteRepository.of({
       upsertPending: (invites) => {
-        const col = <T extends string | Date | null>(f: (i: (typeof invites)[number]) => T) => pgArray(invites.map(f));
-        return query(
-          `insert into invites (id, email, target_type, target_id, organization_id, role, delivery_id,
-                                inviter_kind, inviter_id, first_name, last_name, expires_at, redirect_url, locale)
-           select * from unnest(?::uuid[], ?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::uuid[],
-                                ?::text[], ?::uuid[], ?::text[], ?::text[], ?::timestamptz[], ?::text[], ?::text[])
-           on conflict (target_type, target_id, email) where status = 'pending' do update set
-             role = excluded.role, delivery_id = excluded.delivery_id, inviter_kind = excluded.inviter_kind,
-             inviter_id = excluded.inviter_id, first_name = excluded.first_name, last_name = excluded.last_name,
-             expires_at = excluded.expires_at, redirect_url = excluded.redirect_url, locale = excluded.locale,
-             updated_at = now()
-           returning id, target_type as "targetType", target_id as "targetId"`,
-          [
-            col((i) => i.id),
-            col((i) => i.email),
-            col((i) => i.target.type),
-            col((i) => i.target.id),
-            col((i) => i.target.organizationId),
-            col((i) => i.role),
-            col((i) => i.deliveryId),
-            col((i) => i.inviter.kind),
-            col((i) => i.inviter.id),
-            col((i) => i.firstName),
-            col((i) => i.lastName),
-            col((i) => i.expiresAt),
-            col((i) => i.redirectUrl),
-            col((i) => i.locale),
-          ],
+        const col = <T>(f: (i: (typeof invites)[number]) => T) => invites.map(f);
+        return run((db) =>
+          db
+            .insertInto("invites")
+            .columns([
+              "id",
+              "email",
+              "target_type",
+              "target_id",
+              "organization_id",
+              "role",
+              "delivery_id",
+              "inviter_kind",
+              "inviter_id",
+              "first_name",
+              "last_name",
+              "expires_at",
+              "redirect_url",
+              "locale",
+            ])
+            .expression(
+              sql`select * from unnest(${col((i) => i.id)}::uuid[], ${col((i) => i.email)}::text[],
+                ${col((i) => i.target.type)}::text[], ${col((i) => i.target.id)}::uuid[],
+                ${col((i) => i.target.organizationId)}::uuid[], ${col((i) => i.role)}::text[],
+                ${col((i) => i.deliveryId)}::uuid[], ${col((i) => i.inviter.kind)}::text[],
+                ${col((i) => i.inviter.id)}::uuid[], ${col((i) => i.firstName)}::text[],
+                ${col((i) => i.lastName)}::text[], ${col((i) => i.expiresAt)}::timestamptz[],
+                ${col((i) => i.redirectUrl)}::text[], ${col((i) => i.locale)}::text[])`,
+            )
+            .onConflict((oc) =>
+              oc
+                .columns(["target_type", "target_id", "email"])
+                .where("status", "=", "pending")
+                .doUpdateSet((eb) => ({
+                  role: eb.ref("excluded.role"),
+                  delivery_id: eb.ref("excluded.delivery_id"),
+                  inviter_kind: eb.ref("excluded.inviter_kind"),
+                  inviter_id: eb.ref("excluded.inviter_id"),
+                  first_name: eb.ref("excluded.first_name"),
+                  last_name: eb.ref("excluded.last_name"),
+                  expires_at: eb.ref("excluded.expires_at"),
+                  redirect_url: eb.ref("excluded.redirect_url"),
+                  locale: eb.ref("excluded.locale"),
+                  updated_at: sql<Date>`now()`,
+                })),
+            )
+            .returning(["id", "target_type", "target_id"])
+            .execute(),
         ).pipe(
           Effect.map((rows) => {
-            const ids = new Map(rows.map((r) => [`${r.targetType}:${r.targetId}`, String(r.id)]));
+            const ids = new Map(rows.map((r) => [`${r.target_type}:${r.target_id}`, r.id]));
             return invites.map((i) => ids.get(`${i.target.type}:${i.target.id}`) ?? i.id);
           }),
         );
@@ -206,15 +226,21 @@ export const InviteRepositoryPostgres = Layer.effect(
           ),
         ),
       respond: (ids, status, userId) =>
-        query(
-          `update invites set status = ?, responded_at = now(), updated_at = now(), accepted_user_id = ?::uuid
-           where id = any(?::uuid[]) and status = 'pending'`,
-          [status, userId, pgArray(ids)],
+        run((db) =>
+          db
+            .updateTable("invites")
+            .set({ status, responded_at: sql<Date>`now()`, updated_at: sql<Date>`now()`, accepted_user_id: userId })
+            .where((eb) => eb("id", "=", eb.fn.any(uuids(ids))))
+            .where("status", "=", "pending")
+            .execute(),
         ).pipe(Effect.asVoid),
       redeliver: (id, deliveryId, expiresAt) =>
-        query(
-          "update invites set delivery_id = ?, expires_at = ?::timestamptz, updated_at = now() where id = ?::uuid",
-          [deliveryId, expiresAt.toISOString(), id],
+        run((db) =>
+          db
+            .updateTable("invites")
+            .set({ delivery_id: deliveryId, expires_at: expiresAt, updated_at: sql<Date>`now()` })
+            .where("id", "=", id)
+            .execute(),
         ).pipe(Effect.asVoid),
     });
   }),
