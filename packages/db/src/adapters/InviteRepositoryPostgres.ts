@@ -10,7 +10,7 @@ import {
 import { Effect, Layer } from "effect";
 import { type Selection, sql } from "kysely";
 import { compiler, type DB, hexBytes, makeRun, type Sql, uuids } from "../kysely.ts";
-import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
+import { Database, date, makeQuery, type Row } from "../sql.ts";
 import { keyset, toPage } from "./paging.ts";
 
 /** The columns an `InviteRecord` is read from (`invites as i` joined to `deliveries as d`), under their property names. */
