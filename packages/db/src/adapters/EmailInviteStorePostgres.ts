@@ -3,7 +3,6 @@ import {
   EmailInviteStore,
   type EmailInviteWritten,
   RepositoryError,
-  ROLES,
   TARGET_TYPES,
 } from "@admit/domain";
 import { Effect, Layer, Schema } from "effect";
@@ -12,20 +11,26 @@ import { decodeRows, makeRun } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { DeliveryJobs } from "./DeliveryJobs.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
-import { resolvedTargets, targetKeys } from "./targetRows.ts";
-
-const TargetType = Schema.Literals(TARGET_TYPES);
-const TargetRow = Schema.Struct({ type: TargetType, id: Schema.String });
+import { upsertPendingInvites } from "./inviteRows.ts";
+import {
+  HolderRoleRow,
+  heldRoles,
+  holderRolesJson,
+  inviteeMembershipsJson,
+  ResolvedRow,
+  resolvedJson,
+  resolvedTargets,
+  TargetRow,
+  targetKeys,
+} from "./targetRows.ts";
 
 const EmailStateRow = Schema.Struct({
-  resolved: Schema.Array(
-    Schema.Struct({ type: TargetType, id: Schema.String, organizationId: Schema.NullOr(Schema.String) }),
-  ),
-  holderRoles: Schema.Array(Schema.Struct({ type: TargetType, id: Schema.String, role: Schema.Literals(ROLES) })),
+  resolved: Schema.Array(ResolvedRow),
+  holderRoles: Schema.Array(HolderRoleRow),
   memberOf: Schema.Array(TargetRow),
   pending: Schema.Array(
     Schema.Struct({
-      type: TargetType,
+      type: Schema.Literals(TARGET_TYPES),
       id: Schema.String,
       inviteId: Schema.String,
       deliveryId: Schema.String,
@@ -76,18 +81,9 @@ export const EmailInviteStorePostgres = Layer.effect(
                        and i.target_type || ':' || i.target_id = any(${targetKeys(query.targets)}::text[])
                      order by i.id for update of i)
                  select
-                   coalesce((select json_agg(json_build_object('type', r.type, 'id', r.id,
-                     'organizationId', r.organization_id)) from resolved r), '[]') as "resolved",
-                   coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id, 'role', m.role))
-                     from memberships m where m.user_id = ${query.roleHolder}::uuid
-                       and m.target_type || ':' || m.target_id in (
-                         select type || ':' || id from resolved
-                         union all select 'organization:' || organization_id from resolved where organization_id is not null)
-                   ), '[]') as "holderRoles",
-                   coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id))
-                     from memberships m where m.user_id = (select id from invitee)
-                       and m.target_type || ':' || m.target_id = any(${targetKeys(query.targets)}::text[])
-                   ), '[]') as "memberOf",
+                   ${resolvedJson} as "resolved",
+                   ${holderRolesJson(query.roleHolder)} as "holderRoles",
+                   ${inviteeMembershipsJson(query.targets)} as "memberOf",
                    coalesce((select json_agg(json_build_object('type', p.target_type, 'id', p.target_id,
                        'inviteId', p.id, 'deliveryId', d.id, 'status', d.status, 'sentAt', d.sent_at))
                      from pending p join deliveries d on d.id = p.delivery_id), '[]') as "pending",
@@ -100,7 +96,7 @@ export const EmailInviteStorePostgres = Layer.effect(
           Effect.flatMap((result) => decodeRows(EmailStateRow)(result.rows)),
           Effect.map(([row]) => ({
             resolved: row?.resolved ?? [],
-            holderRoles: (row?.holderRoles ?? []).map((m) => ({ target: { type: m.type, id: m.id }, role: m.role })),
+            holderRoles: heldRoles(row?.holderRoles ?? []),
             memberOf: row?.memberOf ?? [],
             pending: (row?.pending ?? []).map((p) => ({
               target: { type: p.type, id: p.id },
@@ -119,7 +115,6 @@ export const EmailInviteStorePostgres = Layer.effect(
       // up and each sees the one before it).
       write: (plan) => {
         const { delivery: planned, invites, quota } = plan;
-        const col = <T>(f: (i: (typeof invites)[number]) => T) => invites.map(f);
         const events = eventRecordset(plan.events.map((event) => ({ event })));
         // A new delivery's job goes first (in the same transaction: it exists only if the write
         // commits), so that the statement that counts the quota, whose window row stays locked
@@ -183,54 +178,7 @@ export const EmailInviteStorePostgres = Layer.effect(
                 )
                 .returning("id"),
             )
-            .with("inv", (db) =>
-              db
-                .insertInto("invites")
-                .columns([
-                  "id",
-                  "email",
-                  "target_type",
-                  "target_id",
-                  "organization_id",
-                  "role",
-                  "delivery_id",
-                  "inviter_kind",
-                  "inviter_id",
-                  "first_name",
-                  "last_name",
-                  "expires_at",
-                  "redirect_url",
-                  "locale",
-                ])
-                .expression(
-                  sql`select * from unnest(${col((i) => i.id)}::uuid[], ${col((i) => i.email)}::text[],
-                        ${col((i) => i.target.type)}::text[], ${col((i) => i.target.id)}::uuid[],
-                        ${col((i) => i.target.organizationId)}::uuid[], ${col((i) => i.role)}::text[],
-                        ${col((i) => i.deliveryId)}::uuid[], ${col((i) => i.inviter.kind)}::text[],
-                        ${col((i) => i.inviter.id)}::uuid[], ${col((i) => i.firstName)}::text[],
-                        ${col((i) => i.lastName)}::text[], ${col((i) => i.expiresAt.toISOString())}::timestamptz[],
-                        ${col((i) => i.redirectUrl)}::text[], ${col((i) => i.locale)}::text[])
-                      where exists (select 1 from dlv)`,
-                )
-                .onConflict((oc) =>
-                  oc
-                    .columns(["target_type", "target_id", "email"])
-                    .where("status", "=", "pending")
-                    .doUpdateSet((eb) => ({
-                      role: eb.ref("excluded.role"),
-                      delivery_id: eb.ref("excluded.delivery_id"),
-                      inviter_kind: eb.ref("excluded.inviter_kind"),
-                      inviter_id: eb.ref("excluded.inviter_id"),
-                      first_name: eb.ref("excluded.first_name"),
-                      last_name: eb.ref("excluded.last_name"),
-                      expires_at: eb.ref("excluded.expires_at"),
-                      redirect_url: eb.ref("excluded.redirect_url"),
-                      locale: eb.ref("excluded.locale"),
-                      updated_at: sql`now()`,
-                    })),
-                )
-                .returning("id"),
-            )
+            .with("inv", (db) => upsertPendingInvites(db, invites, sql`exists (select 1 from dlv)`).returning("id"))
             .with("recorded", (db) =>
               db
                 .insertInto("events")

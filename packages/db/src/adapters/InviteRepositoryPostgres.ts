@@ -11,6 +11,7 @@ import { Effect, Layer } from "effect";
 import { type Selection, sql } from "kysely";
 import { compiler, type DB, hexBytes, makeRun, type Sql, uuids } from "../kysely.ts";
 import { Database, date, makeQuery, type Row } from "../sql.ts";
+import { upsertPendingInvites } from "./inviteRows.ts";
 import { keyset, toPage } from "./paging.ts";
 
 /** The columns an `InviteRecord` is read from (`invites as i` joined to `deliveries as d`), under their property names. */
@@ -117,62 +118,13 @@ export const InviteRepositoryPostgres = Layer.effect(
     const query = makeQuery(orm);
     const run = makeRun(orm);
     return InviteRepository.of({
-      upsertPending: (invites) => {
-        const col = <T>(f: (i: (typeof invites)[number]) => T) => invites.map(f);
-        return run((db) =>
-          db
-            .insertInto("invites")
-            .columns([
-              "id",
-              "email",
-              "target_type",
-              "target_id",
-              "organization_id",
-              "role",
-              "delivery_id",
-              "inviter_kind",
-              "inviter_id",
-              "first_name",
-              "last_name",
-              "expires_at",
-              "redirect_url",
-              "locale",
-            ])
-            .expression(
-              sql`select * from unnest(${col((i) => i.id)}::uuid[], ${col((i) => i.email)}::text[],
-                ${col((i) => i.target.type)}::text[], ${col((i) => i.target.id)}::uuid[],
-                ${col((i) => i.target.organizationId)}::uuid[], ${col((i) => i.role)}::text[],
-                ${col((i) => i.deliveryId)}::uuid[], ${col((i) => i.inviter.kind)}::text[],
-                ${col((i) => i.inviter.id)}::uuid[], ${col((i) => i.firstName)}::text[],
-                ${col((i) => i.lastName)}::text[], ${col((i) => i.expiresAt)}::timestamptz[],
-                ${col((i) => i.redirectUrl)}::text[], ${col((i) => i.locale)}::text[])`,
-            )
-            .onConflict((oc) =>
-              oc
-                .columns(["target_type", "target_id", "email"])
-                .where("status", "=", "pending")
-                .doUpdateSet((eb) => ({
-                  role: eb.ref("excluded.role"),
-                  delivery_id: eb.ref("excluded.delivery_id"),
-                  inviter_kind: eb.ref("excluded.inviter_kind"),
-                  inviter_id: eb.ref("excluded.inviter_id"),
-                  first_name: eb.ref("excluded.first_name"),
-                  last_name: eb.ref("excluded.last_name"),
-                  expires_at: eb.ref("excluded.expires_at"),
-                  redirect_url: eb.ref("excluded.redirect_url"),
-                  locale: eb.ref("excluded.locale"),
-                  updated_at: sql<Date>`now()`,
-                })),
-            )
-            .returning(["id", "target_type", "target_id"])
-            .execute(),
-        ).pipe(
+      upsertPending: (invites) =>
+        run((db) => upsertPendingInvites(db, invites).returning(["id", "target_type", "target_id"]).execute()).pipe(
           Effect.map((rows) => {
             const ids = new Map(rows.map((r) => [`${r.target_type}:${r.target_id}`, r.id]));
             return invites.map((i) => ids.get(`${i.target.type}:${i.target.id}`) ?? i.id);
           }),
-        );
-      },
+        ),
       // Locking takes its own statement: a lock that waited for a concurrent update re-checks
       // only the invite row, so a join to a delivery the update replaced would drop it.
       get: (id, options) =>
