@@ -1,19 +1,23 @@
-import { DirectInviteStore, type DirectInviteWritten, ROLES, TARGET_TYPES, type Target } from "@admit/domain";
+import { DirectInviteStore, type DirectInviteWritten, type Target } from "@admit/domain";
 import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
 import { decodeRows, makeRun } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
-import { resolvedTargets, targetKeys } from "./targetRows.ts";
-
-const TargetType = Schema.Literals(TARGET_TYPES);
-const TargetRow = Schema.Struct({ type: TargetType, id: Schema.String });
+import {
+  HolderRoleRow,
+  heldRoles,
+  holderRolesJson,
+  inviteeMembershipsJson,
+  ResolvedRow,
+  resolvedJson,
+  resolvedTargets,
+  TargetRow,
+} from "./targetRows.ts";
 
 const DirectStateRow = Schema.Struct({
-  resolved: Schema.Array(
-    Schema.Struct({ type: TargetType, id: Schema.String, organizationId: Schema.NullOr(Schema.String) }),
-  ),
-  holderRoles: Schema.Array(Schema.Struct({ type: TargetType, id: Schema.String, role: Schema.Literals(ROLES) })),
+  resolved: Schema.Array(ResolvedRow),
+  holderRoles: Schema.Array(HolderRoleRow),
   inviteeId: Schema.NullOr(Schema.String),
   memberOf: Schema.Array(TargetRow),
 });
@@ -33,25 +37,15 @@ export const DirectInviteStorePostgres = Layer.effect(
         run((db) =>
           sql`with resolved as (${resolvedTargets(query.targets)}),
                invitee as (select id from users where email = ${query.email})
-             select
-               coalesce((select json_agg(json_build_object('type', r.type, 'id', r.id,
-                 'organizationId', r.organization_id)) from resolved r), '[]') as "resolved",
-               coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id, 'role', m.role))
-                 from memberships m where m.user_id = ${query.roleHolder}::uuid
-                   and m.target_type || ':' || m.target_id in (
-                     select type || ':' || id from resolved
-                     union all select 'organization:' || organization_id from resolved where organization_id is not null)
-               ), '[]') as "holderRoles",
-               (select id from invitee) as "inviteeId",
-               coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id))
-                 from memberships m where m.user_id = (select id from invitee)
-                   and m.target_type || ':' || m.target_id = any(${targetKeys(query.targets)}::text[])
-               ), '[]') as "memberOf"`.execute(db),
+             select ${resolvedJson} as "resolved", ${holderRolesJson(query.roleHolder)} as "holderRoles",
+               (select id from invitee) as "inviteeId", ${inviteeMembershipsJson(query.targets)} as "memberOf"`.execute(
+            db,
+          ),
         ).pipe(
           Effect.flatMap((result) => decodeRows(DirectStateRow)(result.rows)),
           Effect.map(([row]) => ({
             resolved: row?.resolved ?? [],
-            holderRoles: (row?.holderRoles ?? []).map((m) => ({ target: { type: m.type, id: m.id }, role: m.role })),
+            holderRoles: heldRoles(row?.holderRoles ?? []),
             invitee: row?.inviteeId ? { id: row.inviteeId } : null,
             memberOf: row?.memberOf ?? [],
           })),
