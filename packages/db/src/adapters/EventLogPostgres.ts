@@ -6,24 +6,11 @@ import { type DB, makeRun, texts } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
 
-/** An `events` row as the log reads it. */
-export type EventRow = Pick<
-  Selectable<DB["events"]>,
-  "id" | "type" | "organization_id" | "actor_kind" | "actor_id" | "subject_type" | "subject_id" | "data" | "occurred_at"
->;
+/** The columns of an `EventRow`: those a change writes, and when it was recorded. */
+export const EVENT_ROW_COLUMNS = [...EVENT_INSERT_COLUMNS, "occurred_at"] as const;
 
-/** The columns of an `EventRow`. */
-export const EVENT_ROW_COLUMNS = [
-  "id",
-  "type",
-  "organization_id",
-  "actor_kind",
-  "actor_id",
-  "subject_type",
-  "subject_id",
-  "data",
-  "occurred_at",
-] as const;
+/** An `events` row as the log reads it. */
+export type EventRow = Pick<Selectable<DB["events"]>, (typeof EVENT_ROW_COLUMNS)[number]>;
 
 export const eventRecord = (r: EventRow): EventRecord => ({
   id: r.id,

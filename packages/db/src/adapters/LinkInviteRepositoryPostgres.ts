@@ -1,7 +1,7 @@
 import { type LinkInviteRecord, LinkInviteRepository } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { type Selection, sql } from "kysely";
-import { type DB, hexBytes, makeRun } from "../kysely.ts";
+import { type DB, hexBytes, makeRun, type Sql } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { pageAfter, toPage } from "./paging.ts";
 
@@ -39,6 +39,15 @@ const toRecord = (r: LinkRow, code: string | null): LinkInviteRecord => ({
   createdAt: r.createdAt,
   code,
 });
+
+/** The live link of an organization with the code of this hash; callers add the lock or not. */
+const byCodeHash = (db: Sql, organizationId: string, hash: string) =>
+  db
+    .selectFrom("link_invites")
+    .select(LINK_COLUMNS)
+    .where("code_hash", "=", hexBytes(hash))
+    .where("organization_id", "=", organizationId)
+    .where("revoked_at", "is", null);
 
 export const LinkInviteRepositoryPostgres = Layer.effect(
   LinkInviteRepository,
@@ -93,26 +102,9 @@ export const LinkInviteRepositoryPostgres = Layer.effect(
             .executeTakeFirst(),
         ).pipe(Effect.map(one)),
       lockByCodeHash: (organizationId, hash) =>
-        run((db) =>
-          db
-            .selectFrom("link_invites")
-            .select(LINK_COLUMNS)
-            .where("code_hash", "=", hexBytes(hash))
-            .where("organization_id", "=", organizationId)
-            .where("revoked_at", "is", null)
-            .forUpdate()
-            .executeTakeFirst(),
-        ).pipe(Effect.map(one)),
+        run((db) => byCodeHash(db, organizationId, hash).forUpdate().executeTakeFirst()).pipe(Effect.map(one)),
       findByCodeHash: (organizationId, hash) =>
-        run((db) =>
-          db
-            .selectFrom("link_invites")
-            .select(LINK_COLUMNS)
-            .where("code_hash", "=", hexBytes(hash))
-            .where("organization_id", "=", organizationId)
-            .where("revoked_at", "is", null)
-            .executeTakeFirst(),
-        ).pipe(Effect.map(one)),
+        run((db) => byCodeHash(db, organizationId, hash).executeTakeFirst()).pipe(Effect.map(one)),
       list: (organizationId, page) => {
         const after = pageAfter(page);
         return run((db) =>

@@ -42,6 +42,4 @@ export const EVENT_INSERT_COLUMNS = [
 ] as const;
 
 /** `EVENT_INSERT_COLUMNS` read from the recordset `e`. */
-export const EVENT_VALUES = sql.raw(
-  "e.id, e.type, e.organization_id, e.actor_kind, e.actor_id, e.subject_type, e.subject_id, e.data",
-);
+export const EVENT_VALUES = sql.raw(EVENT_INSERT_COLUMNS.map((column) => `e.${column}`).join(", "));
