@@ -4,6 +4,7 @@ import type { RepositoryError } from "../errors/Errors.ts";
 import type { NewEvent } from "../events/Event.ts";
 import type { HeldRole } from "../members/MembershipRepository.ts";
 import type { ResolvedTarget, Target } from "../targets/Target.ts";
+import type { PlannedUser } from "../users/UserRepository.ts";
 
 /** What a direct invite (one target or a bulk of them) reads before deciding. */
 export interface DirectInviteQuery {
@@ -39,13 +40,7 @@ export interface DirectInvitePlan {
    * The invitee: an existing user (`existing`), whose missing names are filled in, or a new one
    * created unverified with this id.
    */
-  readonly user: {
-    readonly id: string;
-    readonly email: string;
-    readonly firstName: string | null;
-    readonly lastName: string | null;
-    readonly existing: boolean;
-  };
+  readonly user: PlannedUser;
   readonly role: Role;
   readonly grants: ReadonlyArray<PlannedGrant>;
   /** Nothing at all is written unless a membership is added (an invite of one target that must not touch a member). */

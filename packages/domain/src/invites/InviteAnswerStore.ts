@@ -5,6 +5,7 @@ import type { Role } from "../access/Role.ts";
 import type { RepositoryError } from "../errors/Errors.ts";
 import type { PlannedEvent } from "../events/Event.ts";
 import type { ResolvedTarget } from "../targets/Target.ts";
+import type { PlannedUser } from "../users/UserRepository.ts";
 import type { InviteRecord } from "./Invite.ts";
 
 /** An invite as answering its token reads it; `version` changes whenever the stored invite changes. */
@@ -34,13 +35,7 @@ export interface AnswerPlan {
    * Accepting: the recipient, an existing user marked verified with missing names filled in, or a
    * new one created verified. Declining: none.
    */
-  readonly user: {
-    readonly id: string;
-    readonly email: string;
-    readonly firstName: string | null;
-    readonly lastName: string | null;
-    readonly existing: boolean;
-  } | null;
+  readonly user: PlannedUser | null;
   /**
    * Each invite answered, at the version it was decided on: accepted, declined, or closed (its
    * inviter lost the authority).

@@ -126,7 +126,7 @@ export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Pr
       // email for this invite it waits until a minute has passed.
       const [current] = yield* deliveries.current(invite.email, [invite.target]);
       const sentAt = current?.sentAt ?? null;
-      const deliveryId = yield* queueDelivery(
+      const { id: deliveryId } = yield* queueDelivery(
         invite.email,
         invite.inviter.name,
         "resend",

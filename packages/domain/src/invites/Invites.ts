@@ -7,6 +7,7 @@ import { DeliveryRepository, type NewDelivery } from "../deliveries/DeliveryRepo
 import { AlreadyMember, Forbidden, InvalidInput, NotFound, RepositoryError } from "../errors/Errors.ts";
 import type { RefusalReason } from "../errors/Reasons.ts";
 import { actorOf, inviteEvent, memberEvent } from "../events/Event.ts";
+import type { HeldRole } from "../members/MembershipRepository.ts";
 import { checkRedirectUrl, parseLocale } from "../organizations/OrganizationSettings.ts";
 import { EMAIL_QUOTA_WINDOW_MS, quotaRefusal } from "../quotas/EmailQuota.ts";
 import { parseEmail } from "../shared/Email.ts";
@@ -136,7 +137,7 @@ export const checkInviteRedirect = (
   return Effect.succeed(checked);
 };
 
-/** Queues one email to `email` carrying a fresh accept token; answers the delivery's id. */
+/** Queues one email to `email` carrying a fresh accept token; answers the delivery queued. */
 export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
   email: string,
   inviterName: string,
@@ -145,16 +146,9 @@ export const queueDelivery = Effect.fn("Invites.queueDelivery")(function* (
 ) {
   const id = yield* (yield* IdGenerator).next;
   const token = yield* (yield* TokenGenerator).next("inv");
-  yield* (yield* DeliveryRepository).enqueue({
-    id,
-    email,
-    token: token.token,
-    tokenHash: token.hash,
-    inviterName,
-    kind,
-    startAfter,
-  });
-  return id;
+  const delivery: NewDelivery = { id, email, token: token.token, tokenHash: token.hash, inviterName, kind, startAfter };
+  yield* (yield* DeliveryRepository).enqueue(delivery);
+  return delivery;
 });
 
 /** A recipient gets at most one email per invite in this time. */
@@ -206,6 +200,41 @@ export const chooseDelivery = Effect.fn("Invites.chooseDelivery")(function* (
   return { _tag: "New", delivery } as const;
 });
 
+/** What one invite request asks (email or direct), its fields checked. */
+interface InviteRequest {
+  readonly email: string;
+  readonly targets: ReadonlyArray<Target>;
+  readonly role: Role;
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  /** A refusal or an existing membership fails the whole request. */
+  readonly single: boolean;
+}
+
+/** What an invite store reads for a request of `principal` to `email`: the targets to look up, and the principal's own roles if it is a user. */
+const readQuery = (principal: Principal, email: string, targets: ReadonlyArray<Target>) => ({
+  email,
+  targets,
+  roleHolder: principal.kind === "user" ? principal.userId : null,
+});
+
+/**
+ * The rules' verdict on each target of a request, from what its store read (`null`: no target
+ * needed looking up), and the targets allowed; with `single`, a refusal fails the request.
+ */
+const decide = Effect.fnUntraced(function* (
+  principal: Principal,
+  input: InviteRequest,
+  state: { readonly resolved: ReadonlyArray<ResolvedTarget>; readonly holderRoles: ReadonlyArray<HeldRole> } | null,
+) {
+  const resolved = state?.resolved ?? [];
+  const roles =
+    state !== null && principal.kind === "user" ? effectiveRolesFrom(state.holderRoles, resolved) : new Map();
+  const access = decideAccess(principal, input.targets, input.role, resolved, roles);
+  if (input.single) yield* refuseFirst(access);
+  return { access, allowed: access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : [])) };
+});
+
 /** How many times an email invite decides again after its delivery was taken by a worker meanwhile. */
 const EMAIL_ATTEMPTS = 3;
 
@@ -218,16 +247,7 @@ const EMAIL_ATTEMPTS = 3;
  */
 const inviteByEmail = Effect.fnUntraced(function* (
   principal: Principal,
-  input: {
-    readonly email: string;
-    readonly targets: ReadonlyArray<Target>;
-    readonly role: Role;
-    readonly firstName: string | null;
-    readonly lastName: string | null;
-    readonly redirectUrl: string | undefined;
-    readonly locale: string | null;
-    readonly single: boolean;
-  },
+  input: InviteRequest & { readonly redirectUrl: string | undefined; readonly locale: string | null },
 ) {
   const store = yield* EmailInviteStore;
   const settings = yield* InviteSettings;
@@ -237,23 +257,12 @@ const inviteByEmail = Effect.fnUntraced(function* (
   const { email, role } = input;
   const lookup = targetsToResolve(principal, input.targets);
   const nothing = { members: new Set<string>(), invited: new Map<string, string>() };
-  if (lookup.length === 0) {
-    const access = decideAccess(principal, input.targets, role, [], new Map());
-    if (input.single) yield* refuseFirst(access);
-    return { access, ...nothing };
-  }
+  if (lookup.length === 0) return { access: (yield* decide(principal, input, null)).access, ...nothing };
   return yield* (yield* Transactor).withTransaction(
     Effect.gen(function* () {
       for (let attempt = 1; ; attempt++) {
-        const state = yield* store.read({
-          email,
-          targets: lookup,
-          roleHolder: principal.kind === "user" ? principal.userId : null,
-        });
-        const roles = principal.kind === "user" ? effectiveRolesFrom(state.holderRoles, state.resolved) : new Map();
-        const access = decideAccess(principal, input.targets, role, state.resolved, roles);
-        if (input.single) yield* refuseFirst(access);
-        const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
+        const state = yield* store.read(readQuery(principal, email, lookup));
+        const { access, allowed } = yield* decide(principal, input, state);
         const redirectUrl = yield* checkInviteRedirect(input.redirectUrl, allowed, state.organizations);
         const members = new Set(state.memberOf.map(targetKey));
         const invitable = allowed.filter((t) => !members.has(targetKey(t)));
@@ -329,37 +338,18 @@ const DIRECT_ATTEMPTS = 3;
  * change shows: the user now exists, or is a member already). With `single`, a refusal or an
  * existing membership fails the whole request and nothing is written.
  */
-const inviteDirectly = Effect.fnUntraced(function* (
-  principal: Principal,
-  input: {
-    readonly email: string;
-    readonly targets: ReadonlyArray<Target>;
-    readonly role: Role;
-    readonly firstName: string | null;
-    readonly lastName: string | null;
-    readonly single: boolean;
-  },
-) {
+const inviteDirectly = Effect.fnUntraced(function* (principal: Principal, input: InviteRequest) {
   const store = yield* DirectInviteStore;
   const ids = yield* IdGenerator;
   const actor = actorOf(principal);
   const { email, role } = input;
   const lookup = targetsToResolve(principal, input.targets);
   if (lookup.length === 0) {
-    const access = decideAccess(principal, input.targets, role, [], new Map());
-    if (input.single) yield* refuseFirst(access);
-    return { access, userId: undefined, added: new Set<string>() };
+    return { access: (yield* decide(principal, input, null)).access, userId: undefined, added: new Set<string>() };
   }
   for (let attempt = 1; ; attempt++) {
-    const state = yield* store.read({
-      email,
-      targets: lookup,
-      roleHolder: principal.kind === "user" ? principal.userId : null,
-    });
-    const roles = principal.kind === "user" ? effectiveRolesFrom(state.holderRoles, state.resolved) : new Map();
-    const access = decideAccess(principal, input.targets, role, state.resolved, roles);
-    if (input.single) yield* refuseFirst(access);
-    const allowed = access.flatMap((a) => (a._tag === "Allowed" ? [a.target] : []));
+    const state = yield* store.read(readQuery(principal, email, lookup));
+    const { access, allowed } = yield* decide(principal, input, state);
     if (allowed.length === 0) return { access, userId: undefined, added: new Set<string>() };
     const members = new Set(state.memberOf.map(targetKey));
     const userId = state.invitee?.id ?? (yield* ids.next);

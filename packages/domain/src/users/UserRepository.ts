@@ -7,6 +7,15 @@ export interface NewUser {
   readonly lastName: string | null;
 }
 
+/**
+ * The user a write plans for: an existing one (`existing`), whose missing names are filled in, or
+ * a new one created with this id.
+ */
+export interface PlannedUser extends NewUser {
+  readonly id: string;
+  readonly existing: boolean;
+}
+
 export interface UserView {
   readonly id: string;
   readonly email: string;

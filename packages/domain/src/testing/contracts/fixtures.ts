@@ -1,11 +1,10 @@
 import { Effect } from "effect";
 import type { Inviter } from "../../access/Principal.ts";
-import { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
 import type { NewEvent } from "../../events/Event.ts";
 import { EventLog } from "../../events/EventLog.ts";
 import { InviteRepository, type NewInvite } from "../../invites/InviteRepository.ts";
+import { queueDelivery as queueDeliveryOf } from "../../invites/Invites.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
-import { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import type { ResolvedTarget } from "../../targets/Target.ts";
 import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
 import { freshEmail } from "./harness.ts";
@@ -52,19 +51,11 @@ export const queueDelivery = (
   email: string,
   options: { readonly kind?: "invite" | "resend"; readonly inviterName?: string } = {},
 ) =>
-  Effect.gen(function* () {
-    const id = yield* (yield* IdGenerator).next;
-    const token = yield* (yield* TokenGenerator).next("inv");
-    yield* (yield* DeliveryRepository).enqueue({
-      id,
-      email,
-      token: token.token,
-      tokenHash: token.hash,
-      inviterName: options.inviterName ?? ROOT.name,
-      kind: options.kind ?? "invite",
-    });
-    return { id, token: token.token, hash: token.hash };
-  });
+  Effect.map(queueDeliveryOf(email, options.inviterName ?? ROOT.name, options.kind ?? "invite"), (d) => ({
+    id: d.id,
+    token: d.token,
+    hash: d.tokenHash,
+  }));
 
 export type InviteOptions = Partial<Omit<NewInvite, "id" | "email" | "target" | "deliveryId">>;
 
