@@ -1,46 +1,19 @@
-import { rolesToRead } from "../../access/EffectiveRoles.ts";
 import { DirectInviteStore, type DirectInviteWritten } from "../../invites/DirectInviteStore.ts";
-import type { ResolvedTarget } from "../../targets/Target.ts";
 import { withEvents } from "./EventLog.ts";
-import {
-  type MembershipRow,
-  normalizedEmail,
-  ownerOf,
-  type StoreState,
-  sameTarget,
-  storeAdapter,
-  uniqueTargets,
-  withNames,
-} from "./Store.ts";
+import { memberTargets, resolvedWithRoles, withNewUser } from "./inviteStores.ts";
+import { type MembershipRow, type StoreState, sameTarget, storeAdapter, uniqueTargets, withNames } from "./Store.ts";
 
 /** The write is one atomic update of the store, as the PostgreSQL adapter's is one statement. */
 export const DirectInviteStoreTest = storeAdapter(DirectInviteStore, ({ r, w }) =>
   DirectInviteStore.of({
     read: (query) =>
       r("DirectInviteStore.read", (s) => {
-        const resolved = uniqueTargets(query.targets).flatMap((t): ResolvedTarget[] => {
-          const organizationId = ownerOf(s, t);
-          return organizationId === undefined ? [] : [{ type: t.type, id: t.id, organizationId }];
-        });
-        const holder = query.roleHolder;
-        const holderRoles =
-          holder === null
-            ? []
-            : rolesToRead(resolved).flatMap((t) => {
-                const m = s.memberships.find((x) => x.userId === holder && sameTarget(x.target, t));
-                return m ? [{ target: { type: t.type, id: t.id }, role: m.role }] : [];
-              });
+        const targets = uniqueTargets(query.targets);
         const invitee = s.users.find((u) => u.email === query.email);
         return {
-          resolved,
-          holderRoles,
+          ...resolvedWithRoles(s, targets, query.roleHolder),
           invitee: invitee ? { id: invitee.id } : null,
-          memberOf:
-            invitee === undefined
-              ? []
-              : uniqueTargets(query.targets).filter((t) =>
-                  s.memberships.some((m) => m.userId === invitee.id && sameTarget(m.target, t)),
-                ),
+          memberOf: memberTargets(s, invitee?.id, targets),
         };
       }),
     write: (plan) =>
@@ -49,17 +22,9 @@ export const DirectInviteStoreTest = storeAdapter(DirectInviteStore, ({ r, w }) 
         const { user } = plan;
         let s = before;
         if (!user.existing) {
-          if (s.users.some((u) => u.email === user.email)) return stale;
-          if (s.users.some((u) => u.id === user.id)) throw new Error(`users.id: duplicate ${user.id}`);
-          const created = {
-            id: user.id,
-            email: normalizedEmail(user.email),
-            firstName: user.firstName,
-            lastName: user.lastName,
-            emailVerified: false,
-            createdAt: at,
-          };
-          s = { ...s, users: [...s.users, created] };
+          const created = withNewUser(s, user, false, at);
+          if (created === null) return stale;
+          s = created;
         }
         const row = s.users.find((u) => u.id === user.id);
         if (row === undefined) throw new Error(`memberships.user_id: no user ${user.id}`);

@@ -1,11 +1,10 @@
-import { rolesToRead } from "../../access/EffectiveRoles.ts";
 import { EmailInviteStore, type EmailInviteWritten } from "../../invites/EmailInviteStore.ts";
-import type { ResolvedTarget } from "../../targets/Target.ts";
 import { withDelivery, withRenewal } from "./DeliveryRepository.ts";
 import { withEmailCounted } from "./EmailQuotaCounter.ts";
 import { withEvents } from "./EventLog.ts";
 import { withPendingInvites } from "./InviteRepository.ts";
-import { ownerOf, type StoreState, sameTarget, storeAdapter, uniqueTargets } from "./Store.ts";
+import { memberTargets, resolvedWithRoles } from "./inviteStores.ts";
+import { type StoreState, sameTarget, storeAdapter, uniqueTargets } from "./Store.ts";
 
 /**
  * The write is one atomic update of the store, as the PostgreSQL adapter's is one statement (plus
@@ -16,23 +15,8 @@ export const EmailInviteStoreTest = storeAdapter(EmailInviteStore, ({ r, w }) =>
     read: (query) =>
       r("EmailInviteStore.read", (s) => {
         const targets = uniqueTargets(query.targets);
-        const resolved = targets.flatMap((t): ResolvedTarget[] => {
-          const organizationId = ownerOf(s, t);
-          return organizationId === undefined ? [] : [{ type: t.type, id: t.id, organizationId }];
-        });
-        const holder = query.roleHolder;
-        const holderRoles =
-          holder === null
-            ? []
-            : rolesToRead(resolved).flatMap((t) => {
-                const m = s.memberships.find((x) => x.userId === holder && sameTarget(x.target, t));
-                return m ? [{ target: { type: t.type, id: t.id }, role: m.role }] : [];
-              });
-        const user = s.users.find((u) => u.email === query.email);
-        const memberOf =
-          user === undefined
-            ? []
-            : targets.filter((t) => s.memberships.some((m) => m.userId === user.id && sameTarget(m.target, t)));
+        const { resolved, holderRoles } = resolvedWithRoles(s, targets, query.roleHolder);
+        const memberOf = memberTargets(s, s.users.find((u) => u.email === query.email)?.id, targets);
         const pending = s.invites.flatMap((i) => {
           const target = targets.find((t) => sameTarget(t, i.target));
           const d = s.deliveries.find((x) => x.id === i.deliveryId);

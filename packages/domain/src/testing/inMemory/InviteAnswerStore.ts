@@ -1,15 +1,8 @@
 import { rolesToRead } from "../../access/EffectiveRoles.ts";
 import { type AnswerableInvite, InviteAnswerStore } from "../../invites/InviteAnswerStore.ts";
 import { withEvents } from "./EventLog.ts";
-import {
-  type InviteRow,
-  type MembershipRow,
-  normalizedEmail,
-  type StoreState,
-  sameTarget,
-  storeAdapter,
-  withNames,
-} from "./Store.ts";
+import { withNewUser } from "./inviteStores.ts";
+import { type InviteRow, type MembershipRow, type StoreState, sameTarget, storeAdapter, withNames } from "./Store.ts";
 
 /** An invite row's version: its whole content, so that any change to the invite changes it. */
 const versionOf = (row: InviteRow): string => JSON.stringify(row);
@@ -70,17 +63,9 @@ export const InviteAnswerStoreTest = storeAdapter(InviteAnswerStore, ({ r, w }) 
           const verified = { ...row, emailVerified: true };
           s = withNames({ ...s, users: s.users.map((u) => (u.id === row.id ? verified : u)) }, verified, user);
         } else if (user !== null) {
-          if (s.users.some((u) => u.email === user.email)) return stale;
-          if (s.users.some((u) => u.id === user.id)) throw new Error(`users.id: duplicate ${user.id}`);
-          const created = {
-            id: user.id,
-            email: normalizedEmail(user.email),
-            firstName: user.firstName,
-            lastName: user.lastName,
-            emailVerified: true,
-            createdAt: at,
-          };
-          s = { ...s, users: [...s.users, created] };
+          const created = withNewUser(s, user, true, at);
+          if (created === null) return stale;
+          s = created;
         }
         const answers = new Map(plan.answers.map((a) => [a.id, a.status]));
         const invites = s.invites.map((i) => {
