@@ -1,24 +1,14 @@
 import { Effect } from "effect";
-import { describe, expect, it } from "vitest";
+import { expect } from "vitest";
 import { memberEvent } from "../../events/Event.ts";
 import { EventLog } from "../../events/EventLog.ts";
 import { type DirectInvitePlan, DirectInviteStore } from "../../invites/DirectInviteStore.ts";
 import { MembershipRepository } from "../../members/MembershipRepository.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import type { ResolvedTarget } from "../../targets/Target.ts";
-import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
 import { UserRepository } from "../../users/UserRepository.ts";
-import { type AdapterSet, freshEmail, runIn } from "./harness.ts";
-
-const world = Effect.gen(function* () {
-  const ids = yield* IdGenerator;
-  const tenancy = yield* TenancyRepository;
-  const org = yield* tenancy.createOrganization({ id: yield* ids.next, name: "Acme" });
-  const site = yield* tenancy.createWebsite({ id: yield* ids.next, organizationId: org.id, name: "Shop", url: null });
-  const organization: ResolvedTarget = { type: "organization", id: org.id, organizationId: org.id };
-  const website: ResolvedTarget = { type: "website", id: site.id, organizationId: org.id };
-  return { org, organization, website };
-});
+import { world } from "./fixtures.ts";
+import { contract, freshEmail } from "./harness.ts";
 
 const plan = (
   user: DirectInvitePlan["user"],
@@ -41,101 +31,86 @@ const eventsOf = (organizationId: string) =>
   });
 
 /** Direct invites: one read of what the rules need, one write that applies a plan whole or not at all. */
-export const directInviteStoreContract = (adapters: AdapterSet) =>
-  describe(`DirectInviteStore (${adapters.name})`, () => {
-    const run = runIn(adapters);
-
-    it("reads the targets that exist, the role holder's memberships on them and their organizations, and the invitee", () =>
-      run(
-        Effect.gen(function* () {
-          const { organization, website } = yield* world;
-          const store = yield* DirectInviteStore;
-          const users = yield* UserRepository;
-          const members = yield* MembershipRepository;
-          const ids = yield* IdGenerator;
-          const missing = { type: "website" as const, id: yield* ids.next };
-          const admin = yield* users.findOrCreate({ email: freshEmail("admin"), firstName: null, lastName: null });
-          yield* members.addMany(admin.id, [organization], "admin", false);
-          const email = freshEmail("ann");
-          const empty = yield* store.read({ email, targets: [website, missing], roleHolder: admin.id });
-          expect(empty).toEqual({
-            resolved: [website],
-            holderRoles: [{ target: { type: "organization", id: organization.id }, role: "admin" }],
-            invitee: null,
-            memberOf: [],
-          });
-          const ann = yield* users.findOrCreate({ email, firstName: null, lastName: null });
-          yield* members.addMany(ann.id, [website], "read", false);
-          const found = yield* store.read({ email, targets: [organization, website], roleHolder: null });
-          expect([...found.resolved].sort((a, b) => a.type.localeCompare(b.type))).toEqual([organization, website]);
-          expect(found.holderRoles).toEqual([]);
-          expect(found.invitee).toEqual({ id: ann.id });
-          expect(found.memberOf).toEqual([{ type: "website", id: website.id }]);
-        }),
-      ));
-
-    it("creates a new user with its memberships, recording an event for each membership added", () =>
-      run(
-        Effect.gen(function* () {
-          const { org, organization, website } = yield* world;
-          const store = yield* DirectInviteStore;
-          const id = yield* (yield* IdGenerator).next;
-          const email = freshEmail("new");
-          const user = { id, email, firstName: "Ann", lastName: null, existing: false };
-          const written = yield* store.write(plan(user, [organization, website]));
-          expect(written._tag).toBe("Written");
-          if (written._tag === "Written") expect(written.added).toHaveLength(2);
-          expect(yield* (yield* UserRepository).get(id)).toEqual({
-            id,
-            email,
-            firstName: "Ann",
-            lastName: null,
-            emailVerified: false,
-          });
-          expect((yield* eventsOf(org.id)).sort()).toEqual(
-            [`member.added ${id} ${organization.id}`, `member.added ${id} ${website.id}`].sort(),
-          );
-        }),
-      ));
-
-    it("writes nothing when the new user it planned exists by now", () =>
-      run(
-        Effect.gen(function* () {
-          const { org, organization } = yield* world;
-          const store = yield* DirectInviteStore;
-          const email = freshEmail("taken");
-          const existing = yield* (yield* UserRepository).findOrCreate({ email, firstName: null, lastName: null });
-          const id = yield* (yield* IdGenerator).next;
-          const written = yield* store.write(
-            plan({ id, email, firstName: "Other", lastName: "Name", existing: false }, [organization]),
-          );
-          expect(written).toEqual({ _tag: "Stale" });
-          expect(yield* (yield* UserRepository).get(id)).toBeNull();
-          expect(yield* (yield* UserRepository).get(existing.id)).toMatchObject({ firstName: null, lastName: null });
-          expect(yield* (yield* MembershipRepository).roleOf(organization, existing.id)).toBeNull();
-          expect(yield* eventsOf(org.id)).toEqual([]);
-        }),
-      ));
-
-    it("adds an existing user where not a member yet and fills in missing names; with requireGrant, only if it adds one", () =>
-      run(
-        Effect.gen(function* () {
-          const { org, organization, website } = yield* world;
-          const store = yield* DirectInviteStore;
-          const users = yield* UserRepository;
-          const members = yield* MembershipRepository;
-          const email = freshEmail("old");
-          const { id } = yield* users.findOrCreate({ email, firstName: null, lastName: "Lee" });
-          yield* members.addMany(id, [website], "read", false);
-          const user = { id, email, firstName: "Ann", lastName: "Other", existing: true };
-          expect(yield* store.write(plan(user, [website], true))).toEqual({ _tag: "Stale" });
-          expect(yield* users.get(id)).toMatchObject({ firstName: null, lastName: "Lee" });
-          const written = yield* store.write(plan(user, [organization, website]));
-          expect(written).toEqual({ _tag: "Written", added: [{ type: "organization", id: organization.id }] });
-          expect(yield* users.get(id)).toMatchObject({ firstName: "Ann", lastName: "Lee" });
-          expect(yield* members.roleOf(website, id)).toBe("read");
-          expect(yield* members.roleOf(organization, id)).toBe("edit");
-          expect(yield* eventsOf(org.id)).toEqual([`member.added ${id} ${organization.id}`]);
-        }),
-      ));
+export const directInviteStoreContract = contract("DirectInviteStore", (it) => {
+  it("reads the targets that exist, the role holder's memberships on them and their organizations, and the invitee", function* () {
+    const { organization, website } = yield* world;
+    const store = yield* DirectInviteStore;
+    const users = yield* UserRepository;
+    const members = yield* MembershipRepository;
+    const ids = yield* IdGenerator;
+    const missing = { type: "website" as const, id: yield* ids.next };
+    const admin = yield* users.findOrCreate({ email: freshEmail("admin"), firstName: null, lastName: null });
+    yield* members.addMany(admin.id, [organization], "admin", false);
+    const email = freshEmail("ann");
+    const empty = yield* store.read({ email, targets: [website, missing], roleHolder: admin.id });
+    expect(empty).toEqual({
+      resolved: [website],
+      holderRoles: [{ target: { type: "organization", id: organization.id }, role: "admin" }],
+      invitee: null,
+      memberOf: [],
+    });
+    const ann = yield* users.findOrCreate({ email, firstName: null, lastName: null });
+    yield* members.addMany(ann.id, [website], "read", false);
+    const found = yield* store.read({ email, targets: [organization, website], roleHolder: null });
+    expect([...found.resolved].sort((a, b) => a.type.localeCompare(b.type))).toEqual([organization, website]);
+    expect(found.holderRoles).toEqual([]);
+    expect(found.invitee).toEqual({ id: ann.id });
+    expect(found.memberOf).toEqual([{ type: "website", id: website.id }]);
   });
+
+  it("creates a new user with its memberships, recording an event for each membership added", function* () {
+    const { org, organization, website } = yield* world;
+    const store = yield* DirectInviteStore;
+    const id = yield* (yield* IdGenerator).next;
+    const email = freshEmail("new");
+    const user = { id, email, firstName: "Ann", lastName: null, existing: false };
+    const written = yield* store.write(plan(user, [organization, website]));
+    expect(written._tag).toBe("Written");
+    if (written._tag === "Written") expect(written.added).toHaveLength(2);
+    expect(yield* (yield* UserRepository).get(id)).toEqual({
+      id,
+      email,
+      firstName: "Ann",
+      lastName: null,
+      emailVerified: false,
+    });
+    expect((yield* eventsOf(org.id)).sort()).toEqual(
+      [`member.added ${id} ${organization.id}`, `member.added ${id} ${website.id}`].sort(),
+    );
+  });
+
+  it("writes nothing when the new user it planned exists by now", function* () {
+    const { org, organization } = yield* world;
+    const store = yield* DirectInviteStore;
+    const email = freshEmail("taken");
+    const existing = yield* (yield* UserRepository).findOrCreate({ email, firstName: null, lastName: null });
+    const id = yield* (yield* IdGenerator).next;
+    const written = yield* store.write(
+      plan({ id, email, firstName: "Other", lastName: "Name", existing: false }, [organization]),
+    );
+    expect(written).toEqual({ _tag: "Stale" });
+    expect(yield* (yield* UserRepository).get(id)).toBeNull();
+    expect(yield* (yield* UserRepository).get(existing.id)).toMatchObject({ firstName: null, lastName: null });
+    expect(yield* (yield* MembershipRepository).roleOf(organization, existing.id)).toBeNull();
+    expect(yield* eventsOf(org.id)).toEqual([]);
+  });
+
+  it("adds an existing user where not a member yet and fills in missing names; with requireGrant, only if it adds one", function* () {
+    const { org, organization, website } = yield* world;
+    const store = yield* DirectInviteStore;
+    const users = yield* UserRepository;
+    const members = yield* MembershipRepository;
+    const email = freshEmail("old");
+    const { id } = yield* users.findOrCreate({ email, firstName: null, lastName: "Lee" });
+    yield* members.addMany(id, [website], "read", false);
+    const user = { id, email, firstName: "Ann", lastName: "Other", existing: true };
+    expect(yield* store.write(plan(user, [website], true))).toEqual({ _tag: "Stale" });
+    expect(yield* users.get(id)).toMatchObject({ firstName: null, lastName: "Lee" });
+    const written = yield* store.write(plan(user, [organization, website]));
+    expect(written).toEqual({ _tag: "Written", added: [{ type: "organization", id: organization.id }] });
+    expect(yield* users.get(id)).toMatchObject({ firstName: "Ann", lastName: "Lee" });
+    expect(yield* members.roleOf(website, id)).toBe("read");
+    expect(yield* members.roleOf(organization, id)).toBe("edit");
+    expect(yield* eventsOf(org.id)).toEqual([`member.added ${id} ${organization.id}`]);
+  });
+});

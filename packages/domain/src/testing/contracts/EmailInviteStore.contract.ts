@@ -1,5 +1,5 @@
 import { Effect } from "effect";
-import { describe, expect, it } from "vitest";
+import { expect } from "vitest";
 import { inviteEvent } from "../../events/Event.ts";
 import { EventLog } from "../../events/EventLog.ts";
 import { EmailInviteStore, type PlannedDelivery } from "../../invites/EmailInviteStore.ts";
@@ -9,21 +9,14 @@ import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TokenGenerator } from "../../shared/TokenGenerator.ts";
 import { Transactor } from "../../shared/Transactor.ts";
 import type { ResolvedTarget } from "../../targets/Target.ts";
-import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
-import { type AdapterSet, freshEmail, runIn } from "./harness.ts";
+import * as fixtures from "./fixtures.ts";
+import { contract, freshEmail } from "./harness.ts";
 
 const ROOT = { kind: "root", id: null, name: "Root" } as const;
 const HOUR = 3_600_000;
 
-const world = Effect.gen(function* () {
-  const ids = yield* IdGenerator;
-  const tenancy = yield* TenancyRepository;
-  const org = yield* tenancy.createOrganization({ id: yield* ids.next, name: "Acme" });
-  const site = yield* tenancy.createWebsite({ id: yield* ids.next, organizationId: org.id, name: "Shop", url: null });
-  const organization: ResolvedTarget = { type: "organization", id: org.id, organizationId: org.id };
-  const website: ResolvedTarget = { type: "website", id: site.id, organizationId: org.id };
-  return { org, organization, website, email: freshEmail("invitee") };
-});
+/** The fixtures' world, and a fresh recipient. */
+const world = Effect.map(fixtures.world, (w) => ({ ...w, email: freshEmail("invitee") }));
 
 /** Reads, then writes invites of `email` to `targets` on the delivery `choose` picks, in one transaction. */
 const inviteOnce = (
@@ -86,54 +79,45 @@ const newDelivery = (email: string) =>
   });
 
 /** Email invites: one read after the recipient's lock, one write of the delivery, invites, events and quota count. */
-export const emailInviteStoreContract = (adapters: AdapterSet) =>
-  describe(`EmailInviteStore (${adapters.name})`, () => {
-    const run = runIn(adapters);
-
-    it("writes a new delivery with its invites, events and quota count; the next read sees them pending", () =>
-      run(
-        Effect.gen(function* () {
-          const { org, organization, website, email } = yield* world;
-          const first = yield* inviteOnce(email, [organization, website], () => newDelivery(email));
-          expect(first.state).toMatchObject({
-            memberOf: [],
-            pending: [],
-            organizations: [{ id: org.id, allowedRedirectOrigins: [] }],
-          });
-          expect(first.written).toMatchObject({
-            _tag: "Written",
-            usage: [{ organizationId: org.id, used: 1, limitOverride: null }],
-          });
-          const again = yield* inviteOnce(email, [organization], (pending) =>
-            Effect.succeed({ _tag: "Reuse", id: pending[0]?.delivery.id as string } as const),
-          );
-          expect(again.state.pending).toEqual([
-            {
-              target: { type: "organization", id: organization.id },
-              inviteId: first.invites[0]?.id,
-              delivery: { id: first.invites[0]?.deliveryId, status: "queued", sentAt: null },
-            },
-          ]);
-          expect(again.written).toMatchObject({ _tag: "Written", usage: [{ used: 2 }] });
-          const page = yield* (yield* EventLog).list({ organizationId: org.id }, { cursor: null, limit: 10 });
-          expect(page.items.map((e) => e.type)).toEqual(["invite.created", "invite.created", "invite.created"]);
-        }),
-      ));
-
-    it("renews a queued delivery: the new token reaches the invites, the old one reaches none", () =>
-      run(
-        Effect.gen(function* () {
-          const { organization, email } = yield* world;
-          const fresh = yield* newDelivery(email);
-          yield* inviteOnce(email, [organization], () => Effect.succeed(fresh));
-          const token = yield* (yield* TokenGenerator).next("inv");
-          const renewed = yield* inviteOnce(email, [organization], (pending) =>
-            Effect.succeed({ _tag: "Renew", id: pending[0]?.delivery.id as string, token } as const),
-          );
-          expect(renewed.written._tag).toBe("Written");
-          const accepts = yield* InviteAnswerStore;
-          expect((yield* accepts.read(token.hash))?.invites.map((i) => i.id)).toEqual([renewed.invites[0]?.id]);
-          expect((yield* accepts.read(fresh.delivery.tokenHash))?.invites).toEqual([]);
-        }),
-      ));
+export const emailInviteStoreContract = contract("EmailInviteStore", (it) => {
+  it("writes a new delivery with its invites, events and quota count; the next read sees them pending", function* () {
+    const { org, organization, website, email } = yield* world;
+    const first = yield* inviteOnce(email, [organization, website], () => newDelivery(email));
+    expect(first.state).toMatchObject({
+      memberOf: [],
+      pending: [],
+      organizations: [{ id: org.id, allowedRedirectOrigins: [] }],
+    });
+    expect(first.written).toMatchObject({
+      _tag: "Written",
+      usage: [{ organizationId: org.id, used: 1, limitOverride: null }],
+    });
+    const again = yield* inviteOnce(email, [organization], (pending) =>
+      Effect.succeed({ _tag: "Reuse", id: pending[0]?.delivery.id as string } as const),
+    );
+    expect(again.state.pending).toEqual([
+      {
+        target: { type: "organization", id: organization.id },
+        inviteId: first.invites[0]?.id,
+        delivery: { id: first.invites[0]?.deliveryId, status: "queued", sentAt: null },
+      },
+    ]);
+    expect(again.written).toMatchObject({ _tag: "Written", usage: [{ used: 2 }] });
+    const page = yield* (yield* EventLog).list({ organizationId: org.id }, { cursor: null, limit: 10 });
+    expect(page.items.map((e) => e.type)).toEqual(["invite.created", "invite.created", "invite.created"]);
   });
+
+  it("renews a queued delivery: the new token reaches the invites, the old one reaches none", function* () {
+    const { organization, email } = yield* world;
+    const fresh = yield* newDelivery(email);
+    yield* inviteOnce(email, [organization], () => Effect.succeed(fresh));
+    const token = yield* (yield* TokenGenerator).next("inv");
+    const renewed = yield* inviteOnce(email, [organization], (pending) =>
+      Effect.succeed({ _tag: "Renew", id: pending[0]?.delivery.id as string, token } as const),
+    );
+    expect(renewed.written._tag).toBe("Written");
+    const accepts = yield* InviteAnswerStore;
+    expect((yield* accepts.read(token.hash))?.invites.map((i) => i.id)).toEqual([renewed.invites[0]?.id]);
+    expect((yield* accepts.read(fresh.delivery.tokenHash))?.invites).toEqual([]);
+  });
+});

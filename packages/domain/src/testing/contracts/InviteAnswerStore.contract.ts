@@ -1,56 +1,26 @@
 import { Effect } from "effect";
-import { describe, expect, it } from "vitest";
-import { DeliveryRepository } from "../../deliveries/DeliveryRepository.ts";
+import { expect } from "vitest";
 import { inviteEvent, memberEvent } from "../../events/Event.ts";
 import { EventLog } from "../../events/EventLog.ts";
 import { type AnswerPlan, type AnswerState, InviteAnswerStore } from "../../invites/InviteAnswerStore.ts";
-import { InviteRepository } from "../../invites/InviteRepository.ts";
 import { MembershipRepository } from "../../members/MembershipRepository.ts";
 import { IdGenerator } from "../../shared/IdGenerator.ts";
 import { TokenGenerator } from "../../shared/TokenGenerator.ts";
-import type { ResolvedTarget } from "../../targets/Target.ts";
-import { TenancyRepository } from "../../tenancy/TenancyRepository.ts";
 import { UserRepository } from "../../users/UserRepository.ts";
-import { type AdapterSet, freshEmail, runIn } from "./harness.ts";
+import * as fixtures from "./fixtures.ts";
+import { contract, freshEmail } from "./harness.ts";
 
-const ROOT = { kind: "root", id: null, name: "Root" } as const;
-
-/** An organization and a website, and pending invites of a fresh email to both behind one token. */
+/** The fixtures' world, and pending invites of a fresh email to its organization and website behind one token. */
 const world = Effect.gen(function* () {
-  const ids = yield* IdGenerator;
-  const tenancy = yield* TenancyRepository;
-  const org = yield* tenancy.createOrganization({ id: yield* ids.next, name: "Acme" });
-  const site = yield* tenancy.createWebsite({ id: yield* ids.next, organizationId: org.id, name: "Shop", url: null });
-  const organization: ResolvedTarget = { type: "organization", id: org.id, organizationId: org.id };
-  const website: ResolvedTarget = { type: "website", id: site.id, organizationId: org.id };
+  const targets = yield* fixtures.world;
   const email = freshEmail("invitee");
-  const token = yield* (yield* TokenGenerator).next("inv");
-  const deliveryId = yield* ids.next;
-  yield* (yield* DeliveryRepository).enqueue({
-    id: deliveryId,
-    email,
-    token: token.token,
-    tokenHash: token.hash,
-    inviterName: ROOT.name,
-    kind: "invite",
+  const expiresAt = new Date(Date.now() + 86_400_000);
+  const { delivery, ids } = yield* fixtures.inviteByEmail(email, [targets.organization, targets.website], {
+    role: "edit",
+    expiresAt,
   });
-  const invite = (target: ResolvedTarget) =>
-    Effect.map(ids.next, (id) => ({
-      id,
-      email,
-      target,
-      role: "edit" as const,
-      deliveryId,
-      inviter: ROOT,
-      firstName: null,
-      lastName: null,
-      expiresAt: new Date(Date.now() + 86_400_000),
-      redirectUrl: null,
-      locale: null,
-    }));
-  const invites = [yield* invite(organization), yield* invite(website)];
-  yield* (yield* InviteRepository).upsertPending(invites);
-  return { org, organization, website, email, tokenHash: token.hash, invites };
+  const invites = ids.map((id) => ({ id, expiresAt }));
+  return { ...targets, email, deliveryId: delivery.id, tokenHash: delivery.hash, invites };
 });
 
 /** Accepts every invite read, as the user given. */
@@ -77,134 +47,107 @@ const eventsOf = (organizationId: string) =>
   });
 
 /** Accepting: one read of what the rules need, one write that applies only to invites still as read. */
-export const inviteAnswerStoreContract = (adapters: AdapterSet) =>
-  describe(`InviteAnswerStore (${adapters.name})`, () => {
-    const run = runIn(adapters);
-
-    it("reads a token's invites with the recipient and the organizations; nothing for an unknown token", () =>
-      run(
-        Effect.gen(function* () {
-          const { org, organization, website, email, tokenHash, invites } = yield* world;
-          const store = yield* InviteAnswerStore;
-          expect(yield* store.read((yield* TokenGenerator).hash("inv_unknown"))).toBeNull();
-          const state = yield* store.read(tokenHash);
-          expect(state).toMatchObject({
-            email,
-            user: null,
-            grantors: { keys: [], userRoles: [] },
-            organizations: [{ id: org.id, appUrl: null }],
-          });
-          expect(state?.invites.map(({ version: _, ...i }) => i)).toEqual(
-            [organization, website].map((target, n) => ({
-              id: invites[n]?.id,
-              email,
-              target,
-              role: "edit",
-              status: "pending",
-              expiresAt: invites[n]?.expiresAt,
-              redirectUrl: null,
-              inviter: { kind: "root", id: null },
-            })),
-          );
-        }),
-      ));
-
-    it("accepts as a new verified user, with memberships and events; a second write of the plan writes nothing", () =>
-      run(
-        Effect.gen(function* () {
-          const { org, organization, website, email, tokenHash } = yield* world;
-          const store = yield* InviteAnswerStore;
-          const state = (yield* store.read(tokenHash)) as AnswerState;
-          const id = yield* (yield* IdGenerator).next;
-          const plan = acceptAll(state, { id, email, firstName: "Ann", lastName: null, existing: false });
-          expect(yield* store.write(plan)).toBe(true);
-          expect(yield* (yield* UserRepository).get(id)).toMatchObject({
-            email,
-            firstName: "Ann",
-            emailVerified: true,
-          });
-          const members = yield* MembershipRepository;
-          expect(yield* members.roleOf(organization, id)).toBe("edit");
-          expect(yield* members.roleOf(website, id)).toBe("edit");
-          const after = (yield* store.read(tokenHash)) as AnswerState;
-          expect(after.invites.map((i) => i.status)).toEqual(["accepted", "accepted"]);
-          expect(after.user).toEqual({ id });
-          expect(yield* store.write(plan)).toBe(false);
-          expect(yield* eventsOf(org.id)).toEqual([
-            "invite.accepted",
-            "invite.accepted",
-            "member.added",
-            "member.added",
-          ]);
-        }),
-      ));
-
-    it("writes nothing when an invite changed since it was read, or when the new user exists by now", () =>
-      run(
-        Effect.gen(function* () {
-          const { org, email, tokenHash, invites } = yield* world;
-          const store = yield* InviteAnswerStore;
-          const state = (yield* store.read(tokenHash)) as AnswerState;
-          const id = yield* (yield* IdGenerator).next;
-          const plan = acceptAll(state, { id, email, firstName: null, lastName: null, existing: false });
-          // Replaced in place (new role and expiry), still pending and still behind the token.
-          yield* (yield* InviteRepository).upsertPending([
-            { ...(invites[1] as (typeof invites)[number]), role: "read" },
-          ]);
-          expect(yield* store.write(plan)).toBe(false);
-          const fresh = (yield* store.read(tokenHash)) as AnswerState;
-          yield* (yield* UserRepository).findOrCreate({ email, firstName: null, lastName: null });
-          expect(yield* store.write(acceptAll(fresh, { ...(plan.user as NonNullable<AnswerPlan["user"]>) }))).toBe(
-            false,
-          );
-          expect(yield* (yield* UserRepository).get(id)).toBeNull();
-          expect(((yield* store.read(tokenHash)) as AnswerState).invites.map((i) => i.status)).toEqual([
-            "pending",
-            "pending",
-          ]);
-          expect(yield* eventsOf(org.id)).toEqual([]);
-        }),
-      ));
-
-    it("declines without touching any account; a second write of the plan writes nothing", () =>
-      run(
-        Effect.gen(function* () {
-          const { org, tokenHash } = yield* world;
-          const store = yield* InviteAnswerStore;
-          const state = (yield* store.read(tokenHash)) as AnswerState;
-          const plan: AnswerPlan = {
-            user: null,
-            answers: state.invites.map((i) => ({ id: i.id, version: i.version, status: "declined" })),
-            grants: [],
-            events: state.invites.map((i) => ({
-              event: inviteEvent("invite.declined", { kind: "invitee", id: null }, i),
-            })),
-          };
-          expect(yield* store.write(plan)).toBe(true);
-          const after = (yield* store.read(tokenHash)) as AnswerState;
-          expect(after.invites.map((i) => i.status)).toEqual(["declined", "declined"]);
-          expect(after.user).toBeNull();
-          expect(yield* store.write(plan)).toBe(false);
-          expect(yield* eventsOf(org.id)).toEqual(["invite.declined", "invite.declined"]);
-        }),
-      ));
-
-    it("marks an existing user verified; a membership it already has records no member.added", () =>
-      run(
-        Effect.gen(function* () {
-          const { org, organization, email, tokenHash } = yield* world;
-          const store = yield* InviteAnswerStore;
-          const users = yield* UserRepository;
-          const { id } = yield* users.findOrCreate({ email, firstName: null, lastName: "Lee" });
-          yield* (yield* MembershipRepository).addMany(id, [organization], "admin", false);
-          const state = (yield* store.read(tokenHash)) as AnswerState;
-          expect(state.user).toEqual({ id });
-          expect(
-            yield* store.write(acceptAll(state, { id, email, firstName: "Ann", lastName: "X", existing: true })),
-          ).toBe(true);
-          expect(yield* users.get(id)).toMatchObject({ firstName: "Ann", lastName: "Lee", emailVerified: true });
-          expect(yield* (yield* MembershipRepository).roleOf(organization, id)).toBe("admin");
-          expect(yield* eventsOf(org.id)).toEqual(["invite.accepted", "invite.accepted", "member.added"]);
-        }),
-      ));
+export const inviteAnswerStoreContract = contract("InviteAnswerStore", (it) => {
+  it("reads a token's invites with the recipient and the organizations; nothing for an unknown token", function* () {
+    const { org, organization, website, email, tokenHash, invites } = yield* world;
+    const store = yield* InviteAnswerStore;
+    expect(yield* store.read((yield* TokenGenerator).hash("inv_unknown"))).toBeNull();
+    const state = yield* store.read(tokenHash);
+    expect(state).toMatchObject({
+      email,
+      user: null,
+      grantors: { keys: [], userRoles: [] },
+      organizations: [{ id: org.id, appUrl: null }],
+    });
+    expect(state?.invites.map(({ version: _, ...i }) => i)).toEqual(
+      [organization, website].map((target, n) => ({
+        id: invites[n]?.id,
+        email,
+        target,
+        role: "edit",
+        status: "pending",
+        expiresAt: invites[n]?.expiresAt,
+        redirectUrl: null,
+        inviter: { kind: "root", id: null },
+      })),
+    );
   });
+
+  it("accepts as a new verified user, with memberships and events; a second write of the plan writes nothing", function* () {
+    const { org, organization, website, email, tokenHash } = yield* world;
+    const store = yield* InviteAnswerStore;
+    const state = (yield* store.read(tokenHash)) as AnswerState;
+    const id = yield* (yield* IdGenerator).next;
+    const plan = acceptAll(state, { id, email, firstName: "Ann", lastName: null, existing: false });
+    expect(yield* store.write(plan)).toBe(true);
+    expect(yield* (yield* UserRepository).get(id)).toMatchObject({
+      email,
+      firstName: "Ann",
+      emailVerified: true,
+    });
+    const members = yield* MembershipRepository;
+    expect(yield* members.roleOf(organization, id)).toBe("edit");
+    expect(yield* members.roleOf(website, id)).toBe("edit");
+    const after = (yield* store.read(tokenHash)) as AnswerState;
+    expect(after.invites.map((i) => i.status)).toEqual(["accepted", "accepted"]);
+    expect(after.user).toEqual({ id });
+    expect(yield* store.write(plan)).toBe(false);
+    expect(yield* eventsOf(org.id)).toEqual(["invite.accepted", "invite.accepted", "member.added", "member.added"]);
+  });
+
+  it("writes nothing when an invite changed since it was read, or when the new user exists by now", function* () {
+    const { org, website, email, deliveryId, tokenHash, invites } = yield* world;
+    const store = yield* InviteAnswerStore;
+    const state = (yield* store.read(tokenHash)) as AnswerState;
+    const id = yield* (yield* IdGenerator).next;
+    const plan = acceptAll(state, { id, email, firstName: null, lastName: null, existing: false });
+    // Replaced in place (new role and expiry), still pending and still behind the token.
+    yield* fixtures.invitesOn(deliveryId, email, [website], { role: "read", expiresAt: invites[1]?.expiresAt });
+    expect(yield* store.write(plan)).toBe(false);
+    const fresh = (yield* store.read(tokenHash)) as AnswerState;
+    yield* (yield* UserRepository).findOrCreate({ email, firstName: null, lastName: null });
+    expect(yield* store.write(acceptAll(fresh, { ...(plan.user as NonNullable<AnswerPlan["user"]>) }))).toBe(false);
+    expect(yield* (yield* UserRepository).get(id)).toBeNull();
+    expect(((yield* store.read(tokenHash)) as AnswerState).invites.map((i) => i.status)).toEqual([
+      "pending",
+      "pending",
+    ]);
+    expect(yield* eventsOf(org.id)).toEqual([]);
+  });
+
+  it("declines without touching any account; a second write of the plan writes nothing", function* () {
+    const { org, tokenHash } = yield* world;
+    const store = yield* InviteAnswerStore;
+    const state = (yield* store.read(tokenHash)) as AnswerState;
+    const plan: AnswerPlan = {
+      user: null,
+      answers: state.invites.map((i) => ({ id: i.id, version: i.version, status: "declined" })),
+      grants: [],
+      events: state.invites.map((i) => ({
+        event: inviteEvent("invite.declined", { kind: "invitee", id: null }, i),
+      })),
+    };
+    expect(yield* store.write(plan)).toBe(true);
+    const after = (yield* store.read(tokenHash)) as AnswerState;
+    expect(after.invites.map((i) => i.status)).toEqual(["declined", "declined"]);
+    expect(after.user).toBeNull();
+    expect(yield* store.write(plan)).toBe(false);
+    expect(yield* eventsOf(org.id)).toEqual(["invite.declined", "invite.declined"]);
+  });
+
+  it("marks an existing user verified; a membership it already has records no member.added", function* () {
+    const { org, organization, email, tokenHash } = yield* world;
+    const store = yield* InviteAnswerStore;
+    const users = yield* UserRepository;
+    const { id } = yield* users.findOrCreate({ email, firstName: null, lastName: "Lee" });
+    yield* (yield* MembershipRepository).addMany(id, [organization], "admin", false);
+    const state = (yield* store.read(tokenHash)) as AnswerState;
+    expect(state.user).toEqual({ id });
+    expect(yield* store.write(acceptAll(state, { id, email, firstName: "Ann", lastName: "X", existing: true }))).toBe(
+      true,
+    );
+    expect(yield* users.get(id)).toMatchObject({ firstName: "Ann", lastName: "Lee", emailVerified: true });
+    expect(yield* (yield* MembershipRepository).roleOf(organization, id)).toBe("admin");
+    expect(yield* eventsOf(org.id)).toEqual(["invite.accepted", "invite.accepted", "member.added"]);
+  });
+});

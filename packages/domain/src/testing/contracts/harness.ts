@@ -73,12 +73,6 @@ export interface AdapterSet {
   readonly layer: () => Layer.Layer<ContractPorts, unknown>;
 }
 
-/** Runs one effect over the ports of `adapters`, on a fresh layer. */
-export const runIn =
-  (adapters: AdapterSet) =>
-  <A, E>(self: Effect.Effect<A, E, ContractPorts>): Promise<A> =>
-    Effect.runPromise(self.pipe(Effect.provide(adapters.layer())) as Effect.Effect<A, unknown>);
-
 /** One case of a contract: a generator of effects over the ports, as `Effect.gen` runs it. */
 export type ContractCase = () => Generator<Effect.Effect<unknown, unknown, ContractPorts>, unknown, never>;
 
