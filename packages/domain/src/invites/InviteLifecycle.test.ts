@@ -7,7 +7,7 @@ import type { Target } from "../targets/Target.ts";
 import * as Tenancy from "../tenancy/Tenancy.ts";
 import * as InMemory from "../testing/InMemory.ts";
 import { organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
-import { inTestStore, refusal } from "../testing/support.ts";
+import { inTestStore, overtakenOnce as overtakenOnceOf, refusal } from "../testing/support.ts";
 import { InviteAnswerStore } from "./InviteAnswerStore.ts";
 import {
   acceptInvite,
@@ -24,24 +24,7 @@ import { createBulkInvite, createInvite } from "./Invites.ts";
 const latestToken = Effect.map(InMemory.snapshot, (s) => s.deliveries.at(-1)?.token as string);
 
 /** Runs `self` with `concurrent` run to completion right before its first accept write. */
-const overtakenOnce = <A, E, R, A2, E2, R2>(concurrent: Effect.Effect<A2, E2, R2>, self: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    const real = yield* InviteAnswerStore;
-    const context = yield* Effect.context<R2>();
-    let overtaken = false;
-    const store = InviteAnswerStore.of({
-      read: real.read,
-      write: (plan) =>
-        Effect.gen(function* () {
-          if (!overtaken) {
-            overtaken = true;
-            yield* Effect.orDie(Effect.provideContext(concurrent, context));
-          }
-          return yield* real.write(plan);
-        }),
-    });
-    return yield* Effect.provideService(self, InviteAnswerStore, store);
-  });
+const overtakenOnce = overtakenOnceOf(InviteAnswerStore);
 
 const world = Effect.gen(function* () {
   const org = yield* InMemory.seedOrganization({ name: "Acme" });

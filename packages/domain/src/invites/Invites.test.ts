@@ -5,7 +5,7 @@ import type { Principal } from "../access/Principal.ts";
 import { AlreadyMember, Forbidden, InvalidInput, NotFound, RepositoryError } from "../errors/Errors.ts";
 import * as InMemory from "../testing/InMemory.ts";
 import { globalKey, organizationKey, rootKey, userPrincipal } from "../testing/Principals.ts";
-import { inTestStore, MISSING, refusal } from "../testing/support.ts";
+import { inTestStore, MISSING, overtakenOnce as overtakenOnceOf, refusal } from "../testing/support.ts";
 import { DirectInviteStore } from "./DirectInviteStore.ts";
 import { EmailInviteStore } from "./EmailInviteStore.ts";
 import { DEFAULT_INVITE_TTL_MS, InviteSettings } from "./InviteSettings.ts";
@@ -36,24 +36,7 @@ const directInvite = (email: string, extra: Partial<CreateInviteInput>): CreateI
 });
 
 /** Runs `self` with `concurrent` run to completion right before its first direct-invite write. */
-const overtakenOnce = <A, E, R, A2, E2, R2>(concurrent: Effect.Effect<A2, E2, R2>, self: Effect.Effect<A, E, R>) =>
-  Effect.gen(function* () {
-    const real = yield* DirectInviteStore;
-    const context = yield* Effect.context<R2>();
-    let overtaken = false;
-    const store = DirectInviteStore.of({
-      read: real.read,
-      write: (plan) =>
-        Effect.gen(function* () {
-          if (!overtaken) {
-            overtaken = true;
-            yield* Effect.orDie(Effect.provideContext(concurrent, context));
-          }
-          return yield* real.write(plan);
-        }),
-    });
-    return yield* Effect.provideService(self, DirectInviteStore, store);
-  });
+const overtakenOnce = overtakenOnceOf(DirectInviteStore);
 
 describe("targetOf", () => {
   const org: Principal = organizationKey("org-1");

@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect";
+import { type Context, Effect, Layer } from "effect";
 import { expect } from "vitest";
 import type { Role } from "../access/Role.ts";
 import type { NewEvent } from "../events/Event.ts";
@@ -75,3 +75,25 @@ export const transactionsRecordedIn = (calls: string[], events: NewEvent[] = [])
       }),
     ),
   );
+
+/**
+ * Runs `self` with `concurrent` run to completion right before the first write of `store` (a port
+ * with one read and one write): that write finds the world changed since its read.
+ */
+export const overtakenOnce =
+  <I, S extends { readonly write: (plan: never) => Effect.Effect<unknown, unknown> }>(store: Context.Key<I, S>) =>
+  <A, E, R, A2, E2, R2>(concurrent: Effect.Effect<A2, E2, R2>, self: Effect.Effect<A, E, R>) =>
+    Effect.gen(function* () {
+      const real = yield* store;
+      const context = yield* Effect.context<R2>();
+      let overtaken = false;
+      const write = (plan: never) =>
+        Effect.gen(function* () {
+          if (!overtaken) {
+            overtaken = true;
+            yield* Effect.orDie(Effect.provideContext(concurrent, context));
+          }
+          return yield* real.write(plan);
+        });
+      return yield* Effect.provideService(self, store, Object.assign({}, real, { write }));
+    });
