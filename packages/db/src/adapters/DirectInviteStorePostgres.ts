@@ -4,23 +4,9 @@ import { sql } from "kysely";
 import { decodeRows, makeRun } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
-import {
-  HolderRoleRow,
-  heldRoles,
-  holderRolesJson,
-  inviteeMembershipsJson,
-  ResolvedRow,
-  resolvedJson,
-  resolvedTargets,
-  TargetRow,
-} from "./targetRows.ts";
+import { inviteRead, inviteReadColumns, inviteReadCtes, inviteReadFields, TargetRow } from "./targetRows.ts";
 
-const DirectStateRow = Schema.Struct({
-  resolved: Schema.Array(ResolvedRow),
-  holderRoles: Schema.Array(HolderRoleRow),
-  inviteeId: Schema.NullOr(Schema.String),
-  memberOf: Schema.Array(TargetRow),
-});
+const DirectStateRow = Schema.Struct({ ...inviteReadFields, inviteeId: Schema.NullOr(Schema.String) });
 
 const WrittenRow = Schema.Struct({ users: Schema.Number, added: Schema.Array(TargetRow) });
 
@@ -35,20 +21,11 @@ export const DirectInviteStorePostgres = Layer.effect(
       // serves, so the planner never walks every member of a large organization.
       read: (query) =>
         run((db) =>
-          sql`with resolved as (${resolvedTargets(query.targets)}),
-               invitee as (select id from users where email = ${query.email})
-             select ${resolvedJson} as "resolved", ${holderRolesJson(query.roleHolder)} as "holderRoles",
-               (select id from invitee) as "inviteeId", ${inviteeMembershipsJson(query.targets)} as "memberOf"`.execute(
-            db,
-          ),
+          sql`with ${inviteReadCtes(query)}
+              select ${inviteReadColumns(query)}, (select id from invitee) as "inviteeId"`.execute(db),
         ).pipe(
           Effect.flatMap((result) => decodeRows(DirectStateRow)(result.rows)),
-          Effect.map(([row]) => ({
-            resolved: row?.resolved ?? [],
-            holderRoles: heldRoles(row?.holderRoles ?? []),
-            invitee: row?.inviteeId ? { id: row.inviteeId } : null,
-            memberOf: row?.memberOf ?? [],
-          })),
+          Effect.map(([row]) => ({ ...inviteRead(row), invitee: row?.inviteeId ? { id: row.inviteeId } : null })),
         ),
       // One statement. A new user is inserted only if no user has the email (else nothing at all
       // is written: the plan is stale); memberships are added where missing, and each grant's

@@ -12,22 +12,10 @@ import { Database } from "../sql.ts";
 import { DeliveryJobs } from "./DeliveryJobs.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
 import { upsertPendingInvites } from "./inviteRows.ts";
-import {
-  HolderRoleRow,
-  heldRoles,
-  holderRolesJson,
-  inviteeMembershipsJson,
-  ResolvedRow,
-  resolvedJson,
-  resolvedTargets,
-  TargetRow,
-  targetKeys,
-} from "./targetRows.ts";
+import { inviteRead, inviteReadColumns, inviteReadCtes, inviteReadFields, targetKeys } from "./targetRows.ts";
 
 const EmailStateRow = Schema.Struct({
-  resolved: Schema.Array(ResolvedRow),
-  holderRoles: Schema.Array(HolderRoleRow),
-  memberOf: Schema.Array(TargetRow),
+  ...inviteReadFields,
   pending: Schema.Array(
     Schema.Struct({
       type: Schema.Literals(TARGET_TYPES),
@@ -73,17 +61,13 @@ export const EmailInviteStorePostgres = Layer.effect(
       // no index serves: the invites of an organization with many are never walked.
       read: (query) =>
         run((db) =>
-          sql`with resolved as (${resolvedTargets(query.targets)}),
-                   invitee as (select id from users where email = ${query.email}),
+          sql`with ${inviteReadCtes(query)},
                    pending as (
                      select i.id, i.target_type, i.target_id, i.delivery_id from invites i
                      where i.email = ${query.email} and i.status = 'pending'
                        and i.target_type || ':' || i.target_id = any(${targetKeys(query.targets)}::text[])
                      order by i.id for update of i)
-                 select
-                   ${resolvedJson} as "resolved",
-                   ${holderRolesJson(query.roleHolder)} as "holderRoles",
-                   ${inviteeMembershipsJson(query.targets)} as "memberOf",
+                 select ${inviteReadColumns(query)},
                    coalesce((select json_agg(json_build_object('type', p.target_type, 'id', p.target_id,
                        'inviteId', p.id, 'deliveryId', d.id, 'status', d.status, 'sentAt', d.sent_at))
                      from pending p join deliveries d on d.id = p.delivery_id), '[]') as "pending",
@@ -95,9 +79,7 @@ export const EmailInviteStorePostgres = Layer.effect(
         ).pipe(
           Effect.flatMap((result) => decodeRows(EmailStateRow)(result.rows)),
           Effect.map(([row]) => ({
-            resolved: row?.resolved ?? [],
-            holderRoles: heldRoles(row?.holderRoles ?? []),
-            memberOf: row?.memberOf ?? [],
+            ...inviteRead(row),
             pending: (row?.pending ?? []).map((p) => ({
               target: { type: p.type, id: p.id },
               inviteId: p.inviteId,

@@ -1,4 +1,4 @@
-import { type HeldRole, ROLES, TARGET_TYPES, type Target } from "@admit/domain";
+import { type HeldRole, type ResolvedTarget, ROLES, TARGET_TYPES, type Target } from "@admit/domain";
 import { Schema } from "effect";
 import { type RawBuilder, sql } from "kysely";
 import { ownerColumn, TARGET_TABLES } from "./targets.ts";
@@ -26,40 +26,65 @@ const TargetType = Schema.Literals(TARGET_TYPES);
 /** A target, as the reads' JSON columns give it. */
 export const TargetRow = Schema.Struct({ type: TargetType, id: Schema.String });
 
-/** A row of `resolvedTargets`, as `resolvedJson` gives it. */
-export const ResolvedRow = Schema.Struct({
+const ResolvedRow = Schema.Struct({
   type: TargetType,
   id: Schema.String,
   organizationId: Schema.NullOr(Schema.String),
 });
+const HolderRoleRow = Schema.Struct({ type: TargetType, id: Schema.String, role: Schema.Literals(ROLES) });
 
-/** A membership of the role holder, as `holderRolesJson` gives it. */
-export const HolderRoleRow = Schema.Struct({ type: TargetType, id: Schema.String, role: Schema.Literals(ROLES) });
-
-/** The rows of a `resolved` CTE (`resolvedTargets`), as a JSON array of `ResolvedRow`. */
-export const resolvedJson: RawBuilder<unknown> = sql`coalesce((select json_agg(json_build_object('type', r.type,
-  'id', r.id, 'organizationId', r.organization_id)) from resolved r), '[]')`;
+/** What an invite read (direct or email) is asked: the invitee's email, the targets, the role holder. */
+export interface InviteReadQuery {
+  readonly email: string;
+  readonly targets: ReadonlyArray<Target>;
+  readonly roleHolder: string | null;
+}
 
 /**
- * The memberships of `roleHolder` on the `resolved` targets and on their organizations, as a JSON
- * array of `HolderRoleRow` (empty without a role holder). Matched through the user's index and the
- * targets as "type:id" keys, which no index serves: a large organization's members are never walked.
+ * The CTEs an invite read starts with: `resolved`, the targets that exist (`resolvedTargets`), and
+ * `invitee`, the user with the email (if any).
  */
-export const holderRolesJson = (roleHolder: string | null): RawBuilder<unknown> =>
-  sql`coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id, 'role', m.role))
-    from memberships m where m.user_id = ${roleHolder}::uuid
-      and m.target_type || ':' || m.target_id in (
-        select type || ':' || id from resolved
-        union all select 'organization:' || organization_id from resolved where organization_id is not null)
-  ), '[]')`;
+export const inviteReadCtes = (query: InviteReadQuery): RawBuilder<unknown> =>
+  sql`resolved as (${resolvedTargets(query.targets)}),
+      invitee as (select id from users where email = ${query.email})`;
 
-/** The memberships of the user of an `invitee` CTE (`select id`) on `targets`, as a JSON array of `TargetRow`. */
-export const inviteeMembershipsJson = (targets: ReadonlyArray<Target>): RawBuilder<unknown> =>
-  sql`coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id))
-    from memberships m where m.user_id = (select id from invitee)
-      and m.target_type || ':' || m.target_id = any(${targetKeys(targets)}::text[])
-  ), '[]')`;
+/**
+ * The columns every invite read selects over `inviteReadCtes`, as JSON arrays: `resolved`;
+ * `holderRoles`, the role holder's memberships on those targets and their organizations (none
+ * without a role holder); `memberOf`, the targets where the invitee is a member. Memberships are
+ * matched through the user (memberships_user) and the targets as "type:id" keys, which no index
+ * serves, so the planner never walks every member of a large organization.
+ */
+export const inviteReadColumns = (query: InviteReadQuery): RawBuilder<unknown> =>
+  sql`coalesce((select json_agg(json_build_object('type', r.type, 'id', r.id,
+        'organizationId', r.organization_id)) from resolved r), '[]') as "resolved",
+      coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id, 'role', m.role))
+        from memberships m where m.user_id = ${query.roleHolder}::uuid
+          and m.target_type || ':' || m.target_id in (
+            select type || ':' || id from resolved
+            union all select 'organization:' || organization_id from resolved where organization_id is not null)
+      ), '[]') as "holderRoles",
+      coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id))
+        from memberships m where m.user_id = (select id from invitee)
+          and m.target_type || ':' || m.target_id = any(${targetKeys(query.targets)}::text[])
+      ), '[]') as "memberOf"`;
 
-/** `HolderRoleRow`s as the domain's held roles. */
-export const heldRoles = (rows: ReadonlyArray<typeof HolderRoleRow.Type>): ReadonlyArray<HeldRole> =>
-  rows.map((m) => ({ target: { type: m.type, id: m.id }, role: m.role }));
+/** The fields of `inviteReadColumns`, for the schema of a read's row. */
+export const inviteReadFields = {
+  resolved: Schema.Array(ResolvedRow),
+  holderRoles: Schema.Array(HolderRoleRow),
+  memberOf: Schema.Array(TargetRow),
+};
+
+/** The state `inviteReadColumns` gives, as the domain reads it. */
+export const inviteRead = (
+  row: Schema.Struct.Type<typeof inviteReadFields> | undefined,
+): {
+  resolved: ReadonlyArray<ResolvedTarget>;
+  holderRoles: ReadonlyArray<HeldRole>;
+  memberOf: ReadonlyArray<Target>;
+} => ({
+  resolved: row?.resolved ?? [],
+  holderRoles: (row?.holderRoles ?? []).map((m) => ({ target: { type: m.type, id: m.id }, role: m.role })),
+  memberOf: row?.memberOf ?? [],
+});
