@@ -3,13 +3,16 @@ import {
   type InviteRecord,
   InviteRepository,
   type InviterKind,
+  RepositoryError,
   type Role,
   type StoredInviteStatus,
   type TargetType,
 } from "@admit/domain";
 import { Effect, Layer } from "effect";
+import { decodeCursor } from "../cursor.ts";
+import { makeRun } from "../kysely.ts";
 import { Database, date, makeQuery, pgArray, type Row } from "../sql.ts";
-import { keyset, toPage } from "./paging.ts";
+import { LISTED_COLUMNS, listedPage } from "./invitePage.ts";
 
 export const SELECT = `select i.id, i.email, i.target_type as "targetType", i.target_id as "targetId",
   i.organization_id as "organizationId", i.role, i.status, i.expires_at as "expiresAt", i.created_at as "createdAt",
@@ -57,6 +60,7 @@ export const InviteRepositoryPostgres = Layer.effect(
   InviteRepository,
   Effect.gen(function* () {
     const query = makeQuery((yield* Database).orm);
+    const run = makeRun((yield* Database).orm);
     return InviteRepository.of({
       upsertPending: (invites) => {
         const col = <T extends string | Date | null>(f: (i: (typeof invites)[number]) => T) => pgArray(invites.map(f));
@@ -102,26 +106,35 @@ export const InviteRepositoryPostgres = Layer.effect(
           Effect.map(([row]) => (row ? record(row) : null)),
         ),
       list: (filter, page) => {
-        const where: string[] = [];
-        const params: unknown[] = [];
-        const add = (clause: string, ...values: unknown[]) => {
-          where.push(clause);
-          params.push(...values);
-        };
-        if (filter.organizationId !== undefined) add("i.organization_id = ?::uuid", filter.organizationId);
-        if (filter.websiteId !== undefined)
-          add("i.target_type = 'website' and i.target_id = ?::uuid", filter.websiteId);
-        if (filter.groupId !== undefined) add("i.target_type = 'group' and i.target_id = ?::uuid", filter.groupId);
-        if (filter.email !== undefined) add("i.email = ?", filter.email);
-        const now = filter.now.toISOString();
-        if (filter.status === "pending") add("i.status = 'pending' and i.expires_at > ?::timestamptz", now);
-        else if (filter.status === "expired") add("i.status = 'pending' and i.expires_at <= ?::timestamptz", now);
-        else if (filter.status !== undefined) add("i.status = ?", filter.status);
-        if (filter.deliveryStatus !== undefined) add("d.status = ?", filter.deliveryStatus);
-        const k = keyset(page, "i");
-        add(k.where, ...k.params);
-        return query(`${SELECT} where ${where.join(" and ")} ${k.order}`, params).pipe(
-          Effect.map((rows) => toPage(rows, page, record)),
+        const after = page.cursor === null ? null : decodeCursor(page.cursor);
+        return run((db) => {
+          let q = db
+            .selectFrom("invites as i")
+            .innerJoin("deliveries as d", "d.id", "i.delivery_id")
+            .select(LISTED_COLUMNS);
+          if (filter.organizationId !== undefined) q = q.where("i.organization_id", "=", filter.organizationId);
+          if (filter.websiteId !== undefined)
+            q = q.where("i.target_type", "=", "website").where("i.target_id", "=", filter.websiteId);
+          if (filter.groupId !== undefined)
+            q = q.where("i.target_type", "=", "group").where("i.target_id", "=", filter.groupId);
+          if (filter.email !== undefined) q = q.where("i.email", "=", filter.email);
+          if (filter.status === "pending")
+            q = q.where("i.status", "=", "pending").where("i.expires_at", ">", filter.now);
+          else if (filter.status === "expired")
+            q = q.where("i.status", "=", "pending").where("i.expires_at", "<=", filter.now);
+          else if (filter.status !== undefined) q = q.where("i.status", "=", filter.status);
+          if (filter.deliveryStatus !== undefined) q = q.where("d.status", "=", filter.deliveryStatus);
+          if (after !== null)
+            q = q.where((eb) => eb(eb.refTuple("i.created_at", "i.id"), "<", eb.tuple(after.createdAt, after.id)));
+          return q
+            .orderBy("i.created_at", "desc")
+            .orderBy("i.id", "desc")
+            .limit(page.limit + 1)
+            .execute();
+        }).pipe(
+          Effect.flatMap((rows) =>
+            Effect.try({ try: () => listedPage(rows, page), catch: (cause) => new RepositoryError({ cause }) }),
+          ),
         );
       },
       findByTokenHash: (hash, options) =>
