@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--profile] [--only a,b] [--concurrency N] [--seconds S] [--api-flags "--node-flag …"]`
+ * `pnpm bench [--quick] [--profile] [--only a,b] [--concurrency N] [--seconds S] [--api-flags="--node-flag …"]`
  *
  * Starts a throwaway PostgreSQL and the real API as a child process, built and started as
  * `pnpm start` does (apps/api's `build` and `start` scripts), drives it over keep-alive HTTP from
@@ -56,7 +56,7 @@ const settings = {
   /** The memory target is checked under this many connections (the heaviest list and create). */
   heavyConcurrency: 32,
   /** How long the API may take to give memory back once the load stops. */
-  settleMs: quick ? 3_000 : 15_000,
+  settleMs: quick ? 5_000 : 15_000,
   listSeed: quick ? 10_000 : 1_000_000,
   acceptPool: quick ? 2_000 : 40_000,
   /** Lists are also measured one request at a time: their latency without queueing. */
