@@ -31,7 +31,18 @@ export const makeHttp = (baseUrl: string, maxSockets: number) => {
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+          res.on("end", () => {
+            // Decoded only when read: a load loop reads the status of 1,000-row pages, and
+            // turning each into a string would spend the machine's CPU the API also needs.
+            let text: string | undefined;
+            resolve({
+              status: res.statusCode ?? 0,
+              get body() {
+                text ??= Buffer.concat(chunks).toString("utf8");
+                return text;
+              },
+            });
+          });
           res.on("error", reject);
         },
       );

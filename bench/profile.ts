@@ -2,8 +2,9 @@
  * `node bench/profile.ts <file.cpuprofile | directory>`: where a CPU profile's time went, as self
  * time per package (or workspace package, or V8 bucket such as GC and idle) and per function.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 
 interface ProfileNode {
   readonly id: number;
@@ -28,10 +29,46 @@ export const bucketOf = (url: string, functionName: string): string => {
   return url;
 };
 
+/**
+ * A bundle (the API as `pnpm start` runs it, built by tsdown) opens each module it inlined with a
+ * `// <path of the module>` line: a frame in it is put back in its module, and so in its package.
+ */
+const modulesOf = new Map<string, ReadonlyArray<{ readonly line: number; readonly path: string }>>();
+const MODULE_LINE = /^\/\/ ((?:\.\.\/)*[\w@.+-][^\s]*\.(?:[cm]?js|[cm]?ts))$/;
+const moduleAt = (url: string, lineNumber: number): string | null => {
+  if (!url.startsWith("file://") || !/\/dist\/[^/]+\.mjs$/.test(url)) return null;
+  let modules = modulesOf.get(url);
+  if (modules === undefined) {
+    const file = fileURLToPath(url);
+    const found: { line: number; path: string }[] = [];
+    if (existsSync(file))
+      readFileSync(file, "utf8")
+        .split("\n")
+        .forEach((text, line) => {
+          const path = MODULE_LINE.exec(text)?.[1];
+          if (path !== undefined) found.push({ line, path: resolve(dirname(file), "..", path) });
+        });
+    modules = found;
+    modulesOf.set(url, modules);
+  }
+  let at: string | null = null;
+  for (const m of modules) {
+    if (m.line > lineNumber) break;
+    at = m.path;
+  }
+  return at === null ? null : `file://${at}`;
+};
+
+/** The frame's own file: for a bundle, the module it came from. */
+const sourceOf = (frame: ProfileNode["callFrame"]) => moduleAt(frame.url, frame.lineNumber) ?? frame.url;
+
 const nameOf = (node: ProfileNode) => {
-  const { functionName, url, lineNumber } = node.callFrame;
+  const { functionName, lineNumber } = node.callFrame;
+  const url = sourceOf(node.callFrame);
+  // A frame put back in its module keeps the bundle's line, which says nothing of the module's.
+  const line = url === node.callFrame.url ? `:${lineNumber + 1}` : "";
   const where = url
-    ? `${url.replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, "").replace(/^file:\/\/.*?\/(apps|packages|bench)\//, "$1/")}:${lineNumber + 1}`
+    ? `${url.replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, "").replace(/^file:\/\/.*?\/(apps|packages|bench)\//, "$1/")}${line}`
     : "";
   return `${functionName || "(anonymous)"} ${where}`.trim();
 };
@@ -48,8 +85,7 @@ export const summarize = (profile: Profile, top = 25) => {
   for (const [id, us] of self) {
     const node = byId.get(id);
     if (!node) continue;
-    const { functionName, url } = node.callFrame;
-    const bucket = bucketOf(url, functionName);
+    const bucket = bucketOf(sourceOf(node.callFrame), node.callFrame.functionName);
     buckets.set(bucket, (buckets.get(bucket) ?? 0) + us);
     const fn = nameOf(node);
     functions.set(fn, (functions.get(fn) ?? 0) + us);

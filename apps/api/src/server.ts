@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { initOrm, type Orm, startCredentialCache } from "@admit/db";
 import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
 import { type EdgeReason, ErrorDetails, isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "./errors.ts";
 import { handlePostmarkHook } from "./hooks/postmark.ts";
@@ -15,6 +14,7 @@ import { openApiDocument } from "./rest/openapi.ts";
 import { appRouter } from "./router.ts";
 import { type AppRuntime, makeRuntime } from "./runtime.ts";
 import type { Context } from "./trpc.ts";
+import { answerTrpc, TRPC_PREFIX } from "./trpcHttp.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -311,19 +311,10 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       return sendTrpcError(res, "METHOD_NOT_SUPPORTED", "method_not_allowed", { allow: "GET, POST" });
     }
     const raw = await body(req);
-    const headers = new Headers();
-    for (const [name, value] of Object.entries(req.headers)) {
-      try {
-        if (typeof value === "string") headers.set(name, value);
-        else if (Array.isArray(value)) for (const v of value) headers.append(name, v);
-      } catch {
-        // A header the fetch API cannot represent is not one tRPC reads.
-      }
-    }
     const mutation =
       req.method === "POST"
         ? {
-            calls: url.pathname.slice("/trpc/".length).split(",").length,
+            calls: url.pathname.slice(TRPC_PREFIX.length).split(",").length,
             onDatabaseDown: (): HttpAnswer => {
               const { status, body } = trpcErrorBody("SERVICE_UNAVAILABLE", "database_unavailable");
               return {
@@ -334,28 +325,8 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
             },
           }
         : null;
-    const answer = await withKey(req, url, raw, context(req, res), mutation, async (ctx) => {
-      const request = new Request(url, { method: req.method ?? "GET", headers, body: raw?.length ? raw : undefined });
-      const response = await fetchRequestHandler({
-        endpoint: "/trpc",
-        req: request,
-        router: appRouter,
-        createContext: () => ctx,
-        responseMeta: ({ errors }) =>
-          errors.some((e) => e.code === "SERVICE_UNAVAILABLE")
-            ? { headers: new Headers({ "retry-after": String(RETRY_AFTER_SECONDS) }) }
-            : {},
-        onError: ({ error, path }) => {
-          if (error.code === "INTERNAL_SERVER_ERROR")
-            console.error(`[api] ${path ?? "?"} failed:`, error.cause ?? error);
-        },
-      });
-      const out: Record<string, string> = {};
-      response.headers.forEach((value, name) => {
-        if (name !== "content-length") out[name] = value;
-      });
-      return { status: response.status, headers: out, body: await response.text() };
-    });
+    const request = { method: req.method ?? "GET", url, headers: req.headers, body: raw };
+    const answer = await withKey(req, url, raw, context(req, res), mutation, (ctx) => answerTrpc(request, ctx));
     sendAnswer(res, answer);
   };
 
@@ -381,7 +352,7 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
       handle: page,
     },
     { match: (p) => p.startsWith("/v1/"), protocol: "rest", handle: rest },
-    { match: (p) => p.startsWith("/trpc/"), protocol: "trpc", handle: trpc },
+    { match: (p) => p.startsWith(TRPC_PREFIX), protocol: "trpc", handle: trpc },
     {
       match: (p) => p === "/hooks/postmark",
       protocol: "rest",

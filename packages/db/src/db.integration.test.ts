@@ -7,7 +7,6 @@ import { kyselyOf } from "./kysely.ts";
 import { layer } from "./layer.ts";
 import { initOrm, migrate, type Orm } from "./orm.ts";
 import { makeTokenSealer } from "./sealing.ts";
-import { makeQuery, pgArray } from "./sql.ts";
 
 let orm: Orm;
 beforeAll(async () => {
@@ -67,13 +66,6 @@ describe("transactions", () => {
 });
 
 describe("helpers", () => {
-  it("pgArray carries quotes, backslashes, commas and nulls intact", async () => {
-    const values = ['a"b', "c\\d", "e,f", "{g}", null, "NULL", " h "];
-    const query = makeQuery(orm);
-    const rows = await Effect.runPromise(query<{ v: (string | null)[] }>("select ?::text[] as v", [pgArray(values)]));
-    expect(rows[0]?.v).toEqual(values);
-  });
-
   it("hands a timestamptz over as a Date, as the Kysely types say; date and interval stay text", async () => {
     const db = kyselyOf(orm.em.fork());
     const { rows } = await sql<{

@@ -2,6 +2,7 @@ import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
 import pg, { type Pool, type PoolClient } from "pg";
 import { entities } from "./entities/index.ts";
+import { JsonDate, utcIso } from "./jsonDate.ts";
 import { migrations } from "./migrations/index.ts";
 import { installDeliveryQueue } from "./queue.ts";
 
@@ -42,11 +43,18 @@ export function initOrm(options: OrmOptions): Promise<Orm> {
 /**
  * pg's own type parsers, so that a `timestamptz` arrives as a `Date`, as the Kysely types inferred
  * from the entities say (MikroORM's pool keeps every date and time as text, for its entity
- * hydration, which nothing here uses). `date`, `timestamp` without time zone and `interval` stay
- * text, as MikroORM has them: pg would turn a date into local midnight.
+ * hydration, which nothing here uses). A `timestamptz` PostgreSQL sent in UTC becomes a `JsonDate`,
+ * which answers its JSON from that text (long lists serialize thousands of them); any other shape
+ * goes through pg's parser. `date`, `timestamp` without time zone and `interval` stay text, as
+ * MikroORM has them: pg would turn a date into local midnight.
  */
 const typeParsers = (): pg.TypeOverrides => {
   const types = new pg.TypeOverrides();
+  const timestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
+  types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (text: string) => {
+    const iso = utcIso(text);
+    return iso === null ? timestamptz(text) : new JsonDate(iso);
+  });
   for (const oid of [pg.types.builtins.DATE, pg.types.builtins.TIMESTAMP, pg.types.builtins.INTERVAL]) {
     types.setTypeParser(oid, (text: string) => text);
   }

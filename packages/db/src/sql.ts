@@ -22,8 +22,6 @@ export const CurrentEntityManager = Context.Reference<EntityManager | null>("@ad
   defaultValue: () => null,
 });
 
-export type Row = Record<string, unknown>;
-
 const commitHooks = new WeakMap<EntityManager, Array<() => Promise<void>>>();
 
 /**
@@ -49,21 +47,6 @@ export const committed = async (em: EntityManager): Promise<void> => {
 export const rolledBack = (em: EntityManager): void => {
   commitHooks.delete(em);
 };
-
-/**
- * Builds the adapters' query function: statements run on the current transaction when there is
- * one, otherwise on a fresh fork (autocommit). Placeholders are `?`; arrays go through `pgArray`.
- */
-export const makeQuery = (orm: Orm) =>
-  Effect.fnUntraced(function* <T extends Row = Row>(sql: string, params: ReadonlyArray<unknown> = []) {
-    const em = (yield* CurrentEntityManager) ?? orm.em.fork();
-    return yield* Effect.tryPromise({
-      try: (signal) => em.execute<T[]>(sql, params as unknown[], "all", { signal } as never),
-      catch: (cause) => new RepositoryError({ cause }),
-    });
-  });
-
-export type Query = ReturnType<typeof makeQuery>;
 
 /** Runs `self` in one transaction (joining the current one when already inside a transaction). */
 export const withTransaction =
@@ -97,17 +80,3 @@ export const withTransaction =
         }),
       );
     });
-
-/** A PostgreSQL array literal, so that one placeholder carries a whole column (`?::uuid[]`). */
-export const pgArray = (values: ReadonlyArray<string | number | boolean | Date | null>): string =>
-  `{${values
-    .map((v) => {
-      if (v === null) return "NULL";
-      const s = v instanceof Date ? v.toISOString() : String(v);
-      return `"${s.replace(/[\\"]/g, "\\$&")}"`;
-    })
-    .join(",")}}`;
-
-const toDate = (v: unknown): Date => (v instanceof Date ? v : new Date(String(v)));
-export const date = toDate;
-export const dateOrNull = (v: unknown): Date | null => (v === null || v === undefined ? null : toDate(v));

@@ -1,18 +1,11 @@
-import {
-  type DeliveryStatus,
-  type InviteRecord,
-  InviteRepository,
-  type InviterKind,
-  type Role,
-  type StoredInviteStatus,
-  type TargetType,
-} from "@admit/domain";
+import { type InviteRecord, InviteRepository, RepositoryError } from "@admit/domain";
 import { Effect, Layer } from "effect";
 import { type Selection, sql } from "kysely";
-import { compiler, type DB, hexBytes, makeRun, type Sql, uuids } from "../kysely.ts";
-import { Database, date, makeQuery, type Row } from "../sql.ts";
+import { decodeCursor } from "../cursor.ts";
+import { type DB, hexBytes, makeRun, type Sql, uuids } from "../kysely.ts";
+import { Database } from "../sql.ts";
+import { LISTED_COLUMNS, listedPage } from "./invitePage.ts";
 import { upsertPendingInvites } from "./inviteRows.ts";
-import { keyset, toPage } from "./paging.ts";
 
 /** The columns an `InviteRecord` is read from (`invites as i` joined to `deliveries as d`), under their property names. */
 export const INVITE_COLUMNS = [
@@ -71,51 +64,10 @@ export const inviteRecord = (r: InviteRow): InviteRecord => ({
   locale: r.locale,
 });
 
-/**
- * `selectInvites` as SQL text, and the mapping of its untyped rows, for the statements still
- * written as plain SQL (`list`); typed statements use `selectInvites` and `inviteRecord`.
- */
-export const SELECT = selectInvites(compiler).compile().sql;
-
-export const record = (r: Row): InviteRecord => ({
-  id: String(r.id),
-  email: String(r.email),
-  target: {
-    type: r.targetType as TargetType,
-    id: String(r.targetId),
-    organizationId: r.organizationId === null ? null : String(r.organizationId),
-  },
-  role: r.role as Role,
-  status: r.status as StoredInviteStatus,
-  expiresAt: date(r.expiresAt),
-  createdAt: date(r.createdAt),
-  inviter: {
-    kind: r.inviterKind as InviterKind,
-    id: r.inviterId === null ? null : String(r.inviterId),
-    name: String(r.inviterName ?? ""),
-  },
-  delivery: {
-    id: String(r.deliveryId),
-    status: r.deliveryStatus as DeliveryStatus,
-    lastError: r.lastError === null ? null : String(r.lastError),
-    bounce:
-      r.bounceType === null
-        ? null
-        : {
-            type: String(r.bounceType),
-            description: String(r.bounceDescription ?? ""),
-            permanent: Boolean(r.bouncePermanent),
-          },
-  },
-  redirectUrl: r.redirectUrl === null ? null : String(r.redirectUrl),
-  locale: r.locale === null ? null : String(r.locale),
-});
-
 export const InviteRepositoryPostgres = Layer.effect(
   InviteRepository,
   Effect.gen(function* () {
     const { orm } = yield* Database;
-    const query = makeQuery(orm);
     const run = makeRun(orm);
     return InviteRepository.of({
       upsertPending: (invites) =>
@@ -136,26 +88,35 @@ export const InviteRepositoryPostgres = Layer.effect(
           Effect.map((row) => (row ? inviteRecord(row) : null)),
         ),
       list: (filter, page) => {
-        const where: string[] = [];
-        const params: unknown[] = [];
-        const add = (clause: string, ...values: unknown[]) => {
-          where.push(clause);
-          params.push(...values);
-        };
-        if (filter.organizationId !== undefined) add("i.organization_id = ?::uuid", filter.organizationId);
-        if (filter.websiteId !== undefined)
-          add("i.target_type = 'website' and i.target_id = ?::uuid", filter.websiteId);
-        if (filter.groupId !== undefined) add("i.target_type = 'group' and i.target_id = ?::uuid", filter.groupId);
-        if (filter.email !== undefined) add("i.email = ?", filter.email);
-        const now = filter.now.toISOString();
-        if (filter.status === "pending") add("i.status = 'pending' and i.expires_at > ?::timestamptz", now);
-        else if (filter.status === "expired") add("i.status = 'pending' and i.expires_at <= ?::timestamptz", now);
-        else if (filter.status !== undefined) add("i.status = ?", filter.status);
-        if (filter.deliveryStatus !== undefined) add("d.status = ?", filter.deliveryStatus);
-        const k = keyset(page, "i");
-        add(k.where, ...k.params);
-        return query(`${SELECT} where ${where.join(" and ")} ${k.order}`, params).pipe(
-          Effect.map((rows) => toPage(rows, page, record)),
+        const after = page.cursor === null ? null : decodeCursor(page.cursor);
+        return run((db) => {
+          let q = db
+            .selectFrom("invites as i")
+            .innerJoin("deliveries as d", "d.id", "i.delivery_id")
+            .select(LISTED_COLUMNS);
+          if (filter.organizationId !== undefined) q = q.where("i.organization_id", "=", filter.organizationId);
+          if (filter.websiteId !== undefined)
+            q = q.where("i.target_type", "=", "website").where("i.target_id", "=", filter.websiteId);
+          if (filter.groupId !== undefined)
+            q = q.where("i.target_type", "=", "group").where("i.target_id", "=", filter.groupId);
+          if (filter.email !== undefined) q = q.where("i.email", "=", filter.email);
+          if (filter.status === "pending")
+            q = q.where("i.status", "=", "pending").where("i.expires_at", ">", filter.now);
+          else if (filter.status === "expired")
+            q = q.where("i.status", "=", "pending").where("i.expires_at", "<=", filter.now);
+          else if (filter.status !== undefined) q = q.where("i.status", "=", filter.status);
+          if (filter.deliveryStatus !== undefined) q = q.where("d.status", "=", filter.deliveryStatus);
+          if (after !== null)
+            q = q.where((eb) => eb(eb.refTuple("i.created_at", "i.id"), "<", eb.tuple(after.createdAt, after.id)));
+          return q
+            .orderBy("i.created_at", "desc")
+            .orderBy("i.id", "desc")
+            .limit(page.limit + 1)
+            .execute();
+        }).pipe(
+          Effect.flatMap((rows) =>
+            Effect.try({ try: () => listedPage(rows, page), catch: (cause) => new RepositoryError({ cause }) }),
+          ),
         );
       },
       findByTokenHash: (hash, options) =>

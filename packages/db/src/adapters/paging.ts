@@ -2,7 +2,6 @@ import type { Page, PageRequest } from "@admit/domain";
 import { type SelectQueryBuilder, sql } from "kysely";
 import { type CursorPosition, decodeCursor, encodeCursor } from "../cursor.ts";
 import type { DB } from "../kysely.ts";
-import { date, type Row } from "../sql.ts";
 
 /** The tables a keyset page can be read from: those with `created_at` and an `id`. */
 export type KeysetTable = {
@@ -30,25 +29,8 @@ export const keysetPage =
       .limit(page.limit + 1);
   };
 
-/**
- * The keyset condition and limit of the same page for a statement still written as text with `?`
- * placeholders: `where` is `true` on the first page.
- */
-export const keyset = (page: PageRequest, alias = "") => {
-  const col = (c: string) => (alias ? `${alias}.${c}` : c);
-  const after = page.cursor === null ? null : decodeCursor(page.cursor);
-  return {
-    where: after === null ? "true" : `(${col("created_at")}, ${col("id")}) < (?::timestamptz, ?::uuid)`,
-    params: after === null ? [] : [after.createdAt.toISOString(), after.id],
-    order: `order by ${col("created_at")} desc, ${col("id")} desc limit ${page.limit + 1}`,
-  };
-};
-
-/**
- * Cuts the extra row off and turns the last row into the next cursor. Typed rows carry
- * `createdAt` and `id`; untyped `Row`s are still accepted from statements written as text.
- */
-export const toPage = <R extends { readonly createdAt: Date; readonly id: string } | Row, T>(
+/** Cuts the extra row off and turns the last row into the next cursor. */
+export const toPage = <R extends { readonly createdAt: Date; readonly id: string }, T>(
   rows: ReadonlyArray<R>,
   page: PageRequest,
   map: (row: R) => T,
@@ -58,9 +40,7 @@ export const toPage = <R extends { readonly createdAt: Date; readonly id: string
   return {
     items: items.map(map),
     nextCursor:
-      rows.length > page.limit && last !== undefined
-        ? encodeCursor({ createdAt: date(last.createdAt), id: String(last.id) })
-        : null,
+      rows.length > page.limit && last !== undefined ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
   };
 };
 
