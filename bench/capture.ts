@@ -2,7 +2,7 @@
  * The baseline: the SQL the API sends for one request, captured at the `pg` driver, then replayed
  * with plain `pg` (one pool, no ORM, no HTTP) with fresh values each time.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { uuidv7 } from "@admit/db";
 import pg from "pg";
 
@@ -117,19 +117,32 @@ export const makeRewriter = (fixed: ReadonlySet<string>, mapped: ReadonlyMap<str
 
 export type Rewriter = ReturnType<typeof makeRewriter>;
 
+/**
+ * One statement as the API sends it: with parameters, a named prepared statement of its
+ * connection (packages/db/src/orm.ts), so the baseline is spared re-planning just as the API is.
+ */
+const send = (target: pg.Pool | pg.PoolClient, q: { text: string; values: unknown[] | undefined }) =>
+  q.values !== undefined && q.values.length > 0
+    ? target.query({
+        name: `r${createHash("sha1").update(q.text).digest("base64url")}`,
+        text: q.text,
+        values: q.values,
+      })
+    : target.query(q.text, q.values);
+
 /** Sends one captured request's statements again, in the same transactions, through `pool`. */
 export const replay = async (pool: pg.Pool, steps: ReadonlyArray<Step>, rewrite: Rewriter): Promise<void> => {
   for (const step of steps) {
     if (step.kind === "autocommit") {
       const q = rewrite(step.statement);
-      await pool.query(q.text, q.values as unknown[]);
+      await send(pool, { text: q.text, values: q.values as unknown[] | undefined });
       continue;
     }
     const client = await pool.connect();
     try {
       for (const s of step.statements) {
         const q = rewrite(s);
-        await client.query(q.text, q.values as unknown[]);
+        await send(client, { text: q.text, values: q.values as unknown[] | undefined });
       }
       client.release();
     } catch (error) {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
 import pg, { type Pool, type PoolClient } from "pg";
@@ -33,9 +34,12 @@ export function initOrm(options: OrmOptions): Promise<Orm> {
     schemaGenerator: { skipTables: [MIGRATIONS_TABLE], ignoreSchema: [QUEUE_SCHEMA] },
     driverOptions: {
       types: typeParsers(),
-      // Counted at the driver: every statement any pooled `pg` client sends, whether it came from
-      // the entity manager, Kysely or a transaction's begin/commit.
-      ...(onQuery ? { onPoolCreated: (pool: Pool) => countStatements(pool, onQuery) } : {}),
+      onPoolCreated: (pool: Pool) => {
+        prepareStatements(pool);
+        // Counted at the driver: every statement any pooled `pg` client sends, whether it came
+        // from the entity manager, Kysely or a transaction's begin/commit.
+        if (onQuery) countStatements(pool, onQuery);
+      },
     },
   });
 }
@@ -85,6 +89,34 @@ function countStatements(pool: Pool, onQuery: (sql: string) => void): void {
     (client as { query: unknown }).query = (...args: unknown[]) => {
       const [first] = args;
       onQuery(typeof first === "string" ? first : String((first as { text?: string } | null)?.text ?? ""));
+      return query(...args);
+    };
+  });
+}
+
+/**
+ * Every statement with parameters becomes a named prepared statement of its connection (named
+ * after its text), so PostgreSQL parses and plans each text once per connection instead of on
+ * every request: the write path's statements are large CTEs whose planning cost more than their
+ * execution. Statement texts are few and fixed (lists travel as one array parameter), so each
+ * connection keeps a bounded set. Same round trips: a first use sends Parse with the rest.
+ */
+function prepareStatements(pool: Pool): void {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (name === undefined) {
+      name = `a${createHash("sha1").update(text).digest("base64url")}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  pool.on("connect", (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as { query: unknown }).query = (...args: unknown[]) => {
+      const [text, values, callback] = args;
+      if (typeof text === "string" && Array.isArray(values) && values.length > 0 && typeof callback !== "function")
+        return query({ name: nameOf(text), text, values });
       return query(...args);
     };
   });

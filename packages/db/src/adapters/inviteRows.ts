@@ -45,7 +45,9 @@ export const upsertPendingInvites = (
     .onConflict((oc) =>
       oc
         .columns(["target_type", "target_id", "email"])
-        .where("status", "=", "pending")
+        // A literal, not a parameter: the arbiter index is inferred from this predicate when the
+        // statement is planned, which a prepared statement does before knowing its parameters.
+        .where("status", "=", sql.lit("pending"))
         .doUpdateSet((eb) => ({
           role: eb.ref("excluded.role"),
           delivery_id: eb.ref("excluded.delivery_id"),
