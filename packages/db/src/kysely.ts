@@ -2,15 +2,7 @@ import { RepositoryError } from "@admit/domain";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import type { InferKyselyDB } from "@mikro-orm/sql";
 import { Effect, Schema } from "effect";
-import {
-  DummyDriver,
-  Kysely,
-  PostgresAdapter,
-  PostgresIntrospector,
-  PostgresQueryCompiler,
-  type RawBuilder,
-  sql,
-} from "kysely";
+import { type Kysely, type RawBuilder, sql } from "kysely";
 import type { entities } from "./entities/index.ts";
 import type { Orm } from "./orm.ts";
 import { CurrentEntityManager } from "./sql.ts";
@@ -70,16 +62,3 @@ export const booleans = (values: ReadonlyArray<boolean>): RawBuilder<boolean[]> 
 
 /** A hash given in hex, as the `bytea` it is stored as (`decode(…, 'hex')`). */
 export const hexBytes = (hex: string): RawBuilder<Buffer> => sql`decode(${hex}, 'hex')`;
-
-/**
- * A Kysely that only compiles (it has no connection): for the text of a typed statement that code
- * still written as plain SQL builds on, so that text follows the entities too.
- */
-export const compiler: Sql = new Kysely<DB>({
-  dialect: {
-    createAdapter: () => new PostgresAdapter(),
-    createDriver: () => new DummyDriver(),
-    createIntrospector: (db) => new PostgresIntrospector(db),
-    createQueryCompiler: () => new PostgresQueryCompiler(),
-  },
-});

@@ -31,9 +31,6 @@ const OWNER_COLUMN: {
 /** The kinds of target that belong to no organization. */
 export const UNOWNED_TYPES: ReadonlyArray<TargetType> = TARGET_TYPES.filter((t) => TARGETS[t].owner === "none");
 
-/** The kinds of target that belong to no organization, as an SQL list (for statements written as text). */
-export const unownedTypes = (): string => UNOWNED_TYPES.map((t) => `'${t}'`).join(", ") || "null";
-
 /** The SQL naming a target row's organization, for a row of `type`'s table under `alias`. */
 export const ownerColumn = (type: TargetType, alias: string): string => {
   const column = OWNER_COLUMN[type];
