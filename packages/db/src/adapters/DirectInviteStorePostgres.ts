@@ -1,7 +1,7 @@
 import { DirectInviteStore, type DirectInviteWritten, type Target } from "@admit/domain";
 import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
-import { decodeRows, makeRun } from "../kysely.ts";
+import { compiledOnce, decodeRows, makeRun } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
 import { inviteRead, inviteReadColumns, inviteReadCtes, inviteReadFields, TargetRow } from "./targetRows.ts";
@@ -14,6 +14,7 @@ export const DirectInviteStorePostgres = Layer.effect(
   DirectInviteStore,
   Effect.gen(function* () {
     const run = makeRun((yield* Database).orm);
+    const compiled = compiledOnce();
     return DirectInviteStore.of({
       // One statement: the targets that exist, the role holder's memberships on them and their
       // organizations, the invitee and the invitee's memberships on them. Memberships are matched
@@ -36,60 +37,73 @@ export const DirectInviteStorePostgres = Layer.effect(
         const types = plan.grants.map((g) => g.target.type);
         const ids = plan.grants.map((g) => g.target.id);
         const events = eventRecordset(plan.grants.map((g) => ({ event: g.event, whenAdded: g.target })));
+        // Every value the statement takes as a parameter, for `compiledOnce`; what else decides
+        // its text is in the shape.
+        const named = user.existing && (user.firstName !== null || user.lastName !== null);
+        const values = [user.id, user.email, user.firstName, user.lastName, plan.role, types, ids, events, named];
         return run((db) =>
-          db
-            .with("usr", (db) =>
-              user.existing
-                ? db.selectNoFrom(sql<string>`${user.id}::uuid`.as("id"))
-                : db
-                    .insertInto("users")
-                    .values({ id: user.id, email: user.email, first_name: user.firstName, last_name: user.lastName })
-                    .onConflict((oc) => oc.column("email").doNothing())
-                    .returning("id"),
-            )
-            .with("added", (db) =>
+          db.executeQuery(
+            compiled(`direct.write:${user.existing}:${plan.requireGrant}`, values, () =>
               db
-                .insertInto("memberships")
-                .columns(["id", "user_id", "target_type", "target_id", "role", "sso"])
-                .expression(
-                  sql`select gen_random_uuid(), usr.id, t.type, t.id, ${plan.role}, false
+                .with("usr", (db) =>
+                  user.existing
+                    ? db.selectNoFrom(sql<string>`${user.id}::uuid`.as("id"))
+                    : db
+                        .insertInto("users")
+                        .values({
+                          id: user.id,
+                          email: user.email,
+                          first_name: user.firstName,
+                          last_name: user.lastName,
+                        })
+                        .onConflict((oc) => oc.column("email").doNothing())
+                        .returning("id"),
+                )
+                .with("added", (db) =>
+                  db
+                    .insertInto("memberships")
+                    .columns(["id", "user_id", "target_type", "target_id", "role", "sso"])
+                    .expression(
+                      sql`select gen_random_uuid(), usr.id, t.type, t.id, ${plan.role}, false
                       from usr, unnest(${types}::text[], ${ids}::uuid[]) as t(type, id)`,
+                    )
+                    .onConflict((oc) => oc.columns(["target_type", "target_id", "user_id"]).doNothing())
+                    .returning(["target_type", "target_id"]),
                 )
-                .onConflict((oc) => oc.columns(["target_type", "target_id", "user_id"]).doNothing())
-                .returning(["target_type", "target_id"]),
-            )
-            .with("named", (db) =>
-              db
-                .updateTable("users")
-                .set({
-                  first_name: sql`coalesce(users.first_name, ${user.firstName})`,
-                  last_name: sql`coalesce(users.last_name, ${user.lastName})`,
-                })
-                .where("id", "=", user.id)
-                .where(sql<boolean>`${user.existing && (user.firstName !== null || user.lastName !== null)}::boolean`)
-                .where((eb) =>
-                  plan.requireGrant ? eb.exists(eb.selectFrom("added").select("target_id")) : sql<boolean>`true`,
+                .with("named", (db) =>
+                  db
+                    .updateTable("users")
+                    .set({
+                      first_name: sql`coalesce(users.first_name, ${user.firstName})`,
+                      last_name: sql`coalesce(users.last_name, ${user.lastName})`,
+                    })
+                    .where("id", "=", user.id)
+                    .where(sql<boolean>`${named}::boolean`)
+                    .where((eb) =>
+                      plan.requireGrant ? eb.exists(eb.selectFrom("added").select("target_id")) : sql<boolean>`true`,
+                    )
+                    .returning("id"),
                 )
-                .returning("id"),
-            )
-            .with("recorded", (db) =>
-              db
-                .insertInto("events")
-                .columns(EVENT_INSERT_COLUMNS)
-                .expression(
-                  sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)}
+                .with("recorded", (db) =>
+                  db
+                    .insertInto("events")
+                    .columns(EVENT_INSERT_COLUMNS)
+                    .expression(
+                      sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)}
                       join added a on a.target_type = e.added_type and a.target_id = e.added_id`,
+                    )
+                    .returning("id"),
                 )
-                .returning("id"),
-            )
-            .selectNoFrom((eb) => [
-              eb.selectFrom("usr").select(sql<number>`count(*)::int`.as("n")).as("users"),
-              sql`coalesce((select json_agg(json_build_object('type', a.target_type, 'id', a.target_id)) from added a),
+                .selectNoFrom((eb) => [
+                  eb.selectFrom("usr").select(sql<number>`count(*)::int`.as("n")).as("users"),
+                  sql`coalesce((select json_agg(json_build_object('type', a.target_type, 'id', a.target_id)) from added a),
                   '[]')`.as("added"),
-            ])
-            .execute(),
+                ])
+                .compile(),
+            ),
+          ),
         ).pipe(
-          Effect.flatMap(decodeRows(WrittenRow)),
+          Effect.flatMap((result) => decodeRows(WrittenRow)(result.rows)),
           Effect.map(([row]): DirectInviteWritten => {
             const added: ReadonlyArray<Target> = row?.added ?? [];
             if ((row?.users ?? 0) === 0 || (plan.requireGrant && added.length === 0)) return { _tag: "Stale" };

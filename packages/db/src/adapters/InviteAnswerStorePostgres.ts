@@ -1,7 +1,7 @@
 import { type AnswerState, InviteAnswerStore, ROLES, TARGET_TYPES } from "@admit/domain";
 import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
-import { decodeRows, makeRun } from "../kysely.ts";
+import { compiledOnce, decodeRows, makeRun } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
 
@@ -45,6 +45,7 @@ export const InviteAnswerStorePostgres = Layer.effect(
   InviteAnswerStore,
   Effect.gen(function* () {
     const run = makeRun((yield* Database).orm);
+    const compiled = compiledOnce();
     return InviteAnswerStore.of({
       // One statement: the delivery holding the token, its invites (in the order they were
       // written, as the scan of invites_delivery finds them) with their row version
@@ -117,107 +118,130 @@ export const InviteAnswerStorePostgres = Layer.effect(
         const answers = JSON.stringify(plan.answers.map((a) => ({ id: a.id, version: a.version, status: a.status })));
         const ids = plan.answers.map((a) => a.id);
         const events = eventRecordset(plan.events);
+        const grantTypes = plan.grants.map((g) => g.target.type);
+        const grantIds = plan.grants.map((g) => g.target.id);
+        const grantRoles = plan.grants.map((g) => g.role);
+        const pending = "pending";
+        // Every value the statement takes as a parameter, for `compiledOnce`; the shape says
+        // which account branch it takes.
+        const values = [
+          answers,
+          ids,
+          plan.answers.length,
+          pending,
+          user?.id,
+          user?.email,
+          user?.firstName,
+          user?.lastName,
+          grantTypes,
+          grantIds,
+          grantRoles,
+          events,
+        ];
         return run((db) =>
-          db
-            .with(
-              "answer",
-              () =>
-                sql<{ id: string; version: string; status: string }>`(select * from
+          db.executeQuery(
+            compiled(`accept.write:${user === null ? "none" : user.existing}`, values, () =>
+              db
+                .with(
+                  "answer",
+                  () =>
+                    sql<{ id: string; version: string; status: string }>`(select * from
                 jsonb_to_recordset(${answers}::jsonb) as p(id uuid, version text, status text))`,
-            )
-            .with("locked", (db) =>
-              db
-                .selectFrom("invites")
-                .innerJoin("answer", "answer.id", "invites.id")
-                .select("invites.id")
-                // By primary key: the planner cannot size the recordset and would rather scan.
-                .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
-                .where("invites.status", "=", "pending")
-                .where((eb) => eb(sql<string>`invites.xmin::text`, "=", eb.ref("answer.version")))
-                // In id order, as every statement that locks several invites does: no deadlock.
-                .orderBy("invites.id")
-                .forUpdate("invites"),
-            )
-            .with("ok", (db) =>
-              db.selectFrom("locked").select(sql<boolean>`count(*) = ${plan.answers.length}`.as("ok")),
-            )
-            .with("usr", (db) =>
-              user === null
-                ? // Declining touches no account: one row (no user) when the invites are as read.
-                  db.selectFrom("ok").select(sql<string>`null::uuid`.as("id")).where("ok", "=", true)
-                : user.existing
-                  ? db
-                      .updateTable("users")
-                      .set({
-                        email_verified: true,
-                        first_name: sql`coalesce(users.first_name, ${user.firstName})`,
-                        last_name: sql`coalesce(users.last_name, ${user.lastName})`,
-                      })
-                      .where("id", "=", user.id)
-                      .where((eb) => eb.exists(eb.selectFrom("ok").select("ok").where("ok", "=", true)))
-                      .returning("id")
-                  : db
-                      .insertInto("users")
-                      .columns(["id", "email", "first_name", "last_name", "email_verified"])
-                      .expression((eb) =>
-                        eb
-                          .selectFrom("ok")
-                          .select([
-                            sql<string>`${user.id}::uuid`.as("id"),
-                            sql<string>`${user.email}`.as("email"),
-                            sql<string | null>`${user.firstName}::text`.as("first_name"),
-                            sql<string | null>`${user.lastName}::text`.as("last_name"),
-                            sql<boolean>`true`.as("email_verified"),
-                          ])
-                          .where("ok", "=", true),
-                      )
-                      .onConflict((oc) => oc.column("email").doNothing())
-                      .returning("id"),
-            )
-            .with("answered", (db) =>
-              db
-                .updateTable("invites")
-                .from("answer")
-                .set({
-                  status: sql`answer.status`,
-                  responded_at: sql`now()`,
-                  updated_at: sql`now()`,
-                  accepted_user_id: sql`case when answer.status = 'accepted' then (select id from usr) end`,
-                })
-                .whereRef("invites.id", "=", "answer.id")
-                .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
-                .where((eb) => eb.exists(eb.selectFrom("usr").select("id")))
-                .returning("invites.id"),
-            )
-            .with("added", (db) =>
-              db
-                .insertInto("memberships")
-                .columns(["id", "user_id", "target_type", "target_id", "role", "sso"])
-                .expression(
-                  sql`select gen_random_uuid(), usr.id, g.type, g.id, g.role, false
-                      from usr, unnest(${plan.grants.map((g) => g.target.type)}::text[],
-                        ${plan.grants.map((g) => g.target.id)}::uuid[],
-                        ${plan.grants.map((g) => g.role)}::text[]) as g(type, id, role)`,
                 )
-                .onConflict((oc) => oc.columns(["target_type", "target_id", "user_id"]).doNothing())
-                .returning(["target_type", "target_id"]),
-            )
-            .with("recorded", (db) =>
-              db
-                .insertInto("events")
-                .columns(EVENT_INSERT_COLUMNS)
-                .expression(
-                  sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)}
+                .with("locked", (db) =>
+                  db
+                    .selectFrom("invites")
+                    .innerJoin("answer", "answer.id", "invites.id")
+                    .select("invites.id")
+                    // By primary key: the planner cannot size the recordset and would rather scan.
+                    .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
+                    .where("invites.status", "=", pending)
+                    .where((eb) => eb(sql<string>`invites.xmin::text`, "=", eb.ref("answer.version")))
+                    // In id order, as every statement that locks several invites does: no deadlock.
+                    .orderBy("invites.id")
+                    .forUpdate("invites"),
+                )
+                .with("ok", (db) =>
+                  db.selectFrom("locked").select(sql<boolean>`count(*) = ${plan.answers.length}`.as("ok")),
+                )
+                .with("usr", (db) =>
+                  user === null
+                    ? // Declining touches no account: one row (no user) when the invites are as read.
+                      db.selectFrom("ok").select(sql<string>`null::uuid`.as("id")).where("ok", "=", true)
+                    : user.existing
+                      ? db
+                          .updateTable("users")
+                          .set({
+                            email_verified: true,
+                            first_name: sql`coalesce(users.first_name, ${user.firstName})`,
+                            last_name: sql`coalesce(users.last_name, ${user.lastName})`,
+                          })
+                          .where("id", "=", user.id)
+                          .where((eb) => eb.exists(eb.selectFrom("ok").select("ok").where("ok", "=", true)))
+                          .returning("id")
+                      : db
+                          .insertInto("users")
+                          .columns(["id", "email", "first_name", "last_name", "email_verified"])
+                          .expression((eb) =>
+                            eb
+                              .selectFrom("ok")
+                              .select([
+                                sql<string>`${user.id}::uuid`.as("id"),
+                                sql<string>`${user.email}`.as("email"),
+                                sql<string | null>`${user.firstName}::text`.as("first_name"),
+                                sql<string | null>`${user.lastName}::text`.as("last_name"),
+                                sql<boolean>`true`.as("email_verified"),
+                              ])
+                              .where("ok", "=", true),
+                          )
+                          .onConflict((oc) => oc.column("email").doNothing())
+                          .returning("id"),
+                )
+                .with("answered", (db) =>
+                  db
+                    .updateTable("invites")
+                    .from("answer")
+                    .set({
+                      status: sql`answer.status`,
+                      responded_at: sql`now()`,
+                      updated_at: sql`now()`,
+                      accepted_user_id: sql`case when answer.status = 'accepted' then (select id from usr) end`,
+                    })
+                    .whereRef("invites.id", "=", "answer.id")
+                    .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
+                    .where((eb) => eb.exists(eb.selectFrom("usr").select("id")))
+                    .returning("invites.id"),
+                )
+                .with("added", (db) =>
+                  db
+                    .insertInto("memberships")
+                    .columns(["id", "user_id", "target_type", "target_id", "role", "sso"])
+                    .expression(
+                      sql`select gen_random_uuid(), usr.id, g.type, g.id, g.role, false
+                      from usr, unnest(${grantTypes}::text[], ${grantIds}::uuid[],
+                        ${grantRoles}::text[]) as g(type, id, role)`,
+                    )
+                    .onConflict((oc) => oc.columns(["target_type", "target_id", "user_id"]).doNothing())
+                    .returning(["target_type", "target_id"]),
+                )
+                .with("recorded", (db) =>
+                  db
+                    .insertInto("events")
+                    .columns(EVENT_INSERT_COLUMNS)
+                    .expression(
+                      sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)}
                       where exists (select 1 from usr) and (e.added_type is null or exists (
                         select 1 from added a where a.target_type = e.added_type and a.target_id = e.added_id))`,
+                    )
+                    .returning("id"),
                 )
-                .returning("id"),
-            )
-            .selectFrom("usr")
-            .select(sql<number>`count(*)::int`.as("users"))
-            .execute(),
+                .selectFrom("usr")
+                .select(sql<number>`count(*)::int`.as("users"))
+                .compile(),
+            ),
+          ),
         ).pipe(
-          Effect.flatMap(decodeRows(WrittenRow)),
+          Effect.flatMap((result) => decodeRows(WrittenRow)(result.rows)),
           Effect.map(([row]) => (row?.users ?? 0) > 0),
         );
       },
