@@ -40,23 +40,40 @@ const t = initTRPC
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** Every procedure starts here: a mutation whose Idempotency-Key was refused stops before its input is read. */
+/** A mutation whose Idempotency-Key was refused stops before its input is read. */
+const refuseKeyed = (ctx: Context, type: string) => {
+  if (type === "mutation" && ctx.idempotencyRefusal) throw ctx.idempotencyRefusal.toTRPCError();
+};
+
+/** The principal of the request, or a tRPC error. */
+const authenticated = (ctx: Context): Promise<Principal> => runEffect(ctx, authenticate(ctx.secret));
+
+// Each procedure below has one middleware of its own: tRPC copies its options, and the context,
+// at every middleware a call goes through (a tenth of the allocation of an invite, when these
+// were three middlewares stacked). A middleware hands `next` only what it adds to the context.
+
+/** Every procedure starts here or below. */
 export const publicProcedure = t.procedure.meta({ access: "public" }).use(({ ctx, type, next }) => {
   const context = ctx as Context;
-  if (type === "mutation" && context.idempotencyRefusal) throw context.idempotencyRefusal.toTRPCError();
+  refuseKeyed(context, type);
   return next({ ctx: context });
 });
 
 /** Authenticated by an API key (global or organization), the root key, or a user token. */
-export const principalProcedure = publicProcedure.meta({ access: "principal" }).use(async ({ ctx, next }) => {
-  const principal: Principal = await runEffect(ctx, authenticate(ctx.secret));
-  return next({ ctx: { ...ctx, principal } });
+export const principalProcedure = t.procedure.meta({ access: "principal" }).use(async ({ ctx, type, next }) => {
+  const context = ctx as Context;
+  refuseKeyed(context, type);
+  const principal = await authenticated(context);
+  return next({ ctx: { ...context, principal } });
 });
 
 /** Authenticated by an API key or the root key: user tokens are refused. */
-export const keyProcedure = principalProcedure.meta({ access: "key" }).use(({ ctx, next }) => {
-  if (ctx.principal.kind === "user") {
+export const keyProcedure = t.procedure.meta({ access: "key" }).use(async ({ ctx, type, next }) => {
+  const context = ctx as Context;
+  refuseKeyed(context, type);
+  const principal = await authenticated(context);
+  if (principal.kind === "user") {
     throw reasonError("api_key_required");
   }
-  return next({ ctx: { ...ctx, principal: ctx.principal } });
+  return next({ ctx: { ...context, principal } });
 });

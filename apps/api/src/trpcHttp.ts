@@ -129,7 +129,8 @@ export const answerTrpc = async (request: TrpcRequest, ctx: Context): Promise<Ht
     return {
       status: 200,
       headers: JSON_HEADERS,
-      body: JSON.stringify(transformTRPCResponse(config, { result: { data } })),
+      // What `transformTRPCResponse` answers for a result, without its copies of the envelope.
+      body: JSON.stringify({ result: { data: config.transformer.output.serialize(data) } }),
     };
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause);
