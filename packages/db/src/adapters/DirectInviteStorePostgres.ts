@@ -4,7 +4,15 @@ import { sql } from "kysely";
 import { compiledOnce, decodeRows, makeRun } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
-import { inviteRead, inviteReadColumns, inviteReadCtes, inviteReadFields, TargetRow } from "./targetRows.ts";
+import {
+  inviteRead,
+  inviteReadColumns,
+  inviteReadCtes,
+  inviteReadFields,
+  inviteReadLists,
+  inviteReadValues,
+  TargetRow,
+} from "./targetRows.ts";
 
 const DirectStateRow = Schema.Struct({ ...inviteReadFields, inviteeId: Schema.NullOr(Schema.String) });
 
@@ -20,14 +28,20 @@ export const DirectInviteStorePostgres = Layer.effect(
       // organizations, the invitee and the invitee's memberships on them. Memberships are matched
       // through the user (memberships_user) and the targets as "type:id" keys, which no index
       // serves, so the planner never walks every member of a large organization.
-      read: (query) =>
-        run((db) =>
-          sql`with ${inviteReadCtes(query)}
-              select ${inviteReadColumns(query)}, (select id from invitee) as "inviteeId"`.execute(db),
+      read: (query) => {
+        const lists = inviteReadLists(query);
+        return run((db) =>
+          db.executeQuery(
+            compiled("direct.read", inviteReadValues(query, lists), () =>
+              sql`with ${inviteReadCtes(query, lists)}
+                  select ${inviteReadColumns(query, lists)}, (select id from invitee) as "inviteeId"`.compile(db),
+            ),
+          ),
         ).pipe(
           Effect.flatMap((result) => decodeRows(DirectStateRow)(result.rows)),
           Effect.map(([row]) => ({ ...inviteRead(row), invitee: row?.inviteeId ? { id: row.inviteeId } : null })),
-        ),
+        );
+      },
       // One statement. A new user is inserted only if no user has the email (else nothing at all
       // is written: the plan is stale); memberships are added where missing, and each grant's
       // event is written exactly when its membership was added; an existing user's missing names

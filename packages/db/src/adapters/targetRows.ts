@@ -7,16 +7,23 @@ import { ownerColumn, TARGET_TABLES } from "./targets.ts";
  * The targets among `targets` that exist, as rows `(type, id, organization_id)`: one select per
  * kind of target (from the table of targets), joined by `union all`.
  */
-export const resolvedTargets = (targets: ReadonlyArray<Target>): RawBuilder<unknown> =>
+export const resolvedTargets = (
+  targets: ReadonlyArray<Target>,
+  idsByType: ReadonlyArray<ReadonlyArray<string>> = targetIdsByType(targets),
+): RawBuilder<unknown> =>
   sql.join(
     TARGET_TYPES.map(
-      (type) =>
+      (type, i) =>
         sql`select ${type}::text as type, t.id, ${sql.raw(ownerColumn(type, "t"))} as organization_id
             from ${sql.table(TARGET_TABLES[type])} t
-            where t.id = any(${targets.filter((x) => x.type === type).map((x) => x.id)}::uuid[])`,
+            where t.id = any(${idsByType[i]}::uuid[])`,
     ),
     sql` union all `,
   );
+
+/** The ids of `targets` of each kind, in the order of `TARGET_TYPES`. */
+export const targetIdsByType = (targets: ReadonlyArray<Target>): ReadonlyArray<ReadonlyArray<string>> =>
+  TARGET_TYPES.map((type) => targets.filter((x) => x.type === type).map((x) => x.id));
 
 /** Targets as `type:id` keys, the form the membership lookups match on. */
 export const targetKeys = (targets: ReadonlyArray<Target>): string[] => targets.map((t) => `${t.type}:${t.id}`);
@@ -40,12 +47,35 @@ export interface InviteReadQuery {
   readonly roleHolder: string | null;
 }
 
+/** The lists an invite read sends as parameters, made once so that a caller can name them (`compiledOnce`). */
+export interface InviteReadLists {
+  readonly idsByType: ReadonlyArray<ReadonlyArray<string>>;
+  readonly keys: ReadonlyArray<string>;
+}
+
+export const inviteReadLists = (query: InviteReadQuery): InviteReadLists => ({
+  idsByType: targetIdsByType(query.targets),
+  keys: targetKeys(query.targets),
+});
+
+/** Every value an invite read takes as a parameter, for `compiledOnce`. */
+export const inviteReadValues = (query: InviteReadQuery, lists: InviteReadLists): ReadonlyArray<unknown> => [
+  ...TARGET_TYPES,
+  ...lists.idsByType,
+  query.email,
+  query.roleHolder,
+  lists.keys,
+];
+
 /**
  * The CTEs an invite read starts with: `resolved`, the targets that exist (`resolvedTargets`), and
  * `invitee`, the user with the email (if any).
  */
-export const inviteReadCtes = (query: InviteReadQuery): RawBuilder<unknown> =>
-  sql`resolved as (${resolvedTargets(query.targets)}),
+export const inviteReadCtes = (
+  query: InviteReadQuery,
+  lists: InviteReadLists = inviteReadLists(query),
+): RawBuilder<unknown> =>
+  sql`resolved as (${resolvedTargets(query.targets, lists.idsByType)}),
       invitee as (select id from users where email = ${query.email})`;
 
 /**
@@ -55,7 +85,10 @@ export const inviteReadCtes = (query: InviteReadQuery): RawBuilder<unknown> =>
  * matched through the user (memberships_user) and the targets as "type:id" keys, which no index
  * serves, so the planner never walks every member of a large organization.
  */
-export const inviteReadColumns = (query: InviteReadQuery): RawBuilder<unknown> =>
+export const inviteReadColumns = (
+  query: InviteReadQuery,
+  lists: InviteReadLists = inviteReadLists(query),
+): RawBuilder<unknown> =>
   sql`coalesce((select json_agg(json_build_object('type', r.type, 'id', r.id,
         'organizationId', r.organization_id)) from resolved r), '[]') as "resolved",
       coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id, 'role', m.role))
@@ -66,7 +99,7 @@ export const inviteReadColumns = (query: InviteReadQuery): RawBuilder<unknown> =
       ), '[]') as "holderRoles",
       coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id))
         from memberships m where m.user_id = (select id from invitee)
-          and m.target_type || ':' || m.target_id = any(${targetKeys(query.targets)}::text[])
+          and m.target_type || ':' || m.target_id = any(${lists.keys}::text[])
       ), '[]') as "memberOf"`;
 
 /** The fields of `inviteReadColumns`, for the schema of a read's row. */
