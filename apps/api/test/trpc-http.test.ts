@@ -56,7 +56,19 @@ describe("tRPC over node:http", () => {
   it("answers as tRPC's fetch adapter does: results, every kind of error, headers", async () => {
     const tenant = await makeTenant(h);
     const key = tenant.key.secret;
+    // Pages with rows in them: strings that need escaping, nulls and not, every target kind.
+    const odd = await makeTenant(h, 'Odd "q" \\ é 😀\t</script>');
+    await odd.client.invites.create.mutate({ email: uniqueEmail("plain") });
+    await odd.client.invites.create.mutate({ email: uniqueEmail("mail"), firstName: "Zoë", locale: "de" });
+    await odd.client.invites.create.mutate({ type: "website", websiteId: odd.website.id, email: uniqueEmail("site") });
+    const firstPage = await odd.client.invites.list.query({ limit: 2 });
+    expect(firstPage.items.map((i) => i.invitedBy.name)).toEqual([odd.key.name, odd.key.name]);
+    expect(firstPage.nextCursor).not.toBeNull();
     const cases: Case[] = [
+      query("invites.list", { limit: 2 }, odd.key.secret),
+      query("invites.list", { limit: 1000 }, odd.key.secret),
+      query("invites.list", { limit: 2, cursor: firstPage.nextCursor }, odd.key.secret),
+      query("invites.list", { status: "pending", websiteId: odd.website.id }, odd.key.secret),
       query("invites.list", { limit: 2 }, key),
       query("invites.list", undefined, key),
       query("invites.list", { limit: 0 }, key),
@@ -82,8 +94,11 @@ describe("tRPC over node:http", () => {
       const direct = await send(c, false);
       const adapter = await send(c, true);
       // A mutation that succeeded twice wrote two rows: their ids and times differ, nothing else may.
+      // Queries write nothing: their answers must be the same bytes.
       const mask = (text: string) =>
-        text.replace(/"[0-9a-f-]{36}"/g, '"…"').replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"…"');
+        c.method === "GET"
+          ? text
+          : text.replace(/"[0-9a-f-]{36}"/g, '"…"').replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, '"…"');
       const direct_ = { ...seen(direct), body: mask(direct.text) };
       const adapter_ = { ...seen(adapter), body: mask(adapter.text) };
       expect(direct_, c.name).toEqual(adapter_);
