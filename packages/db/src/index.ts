@@ -13,6 +13,7 @@ export {
   commitIdempotentAnswer,
   deleteExpiredIdempotencyKeys,
   type IdempotencyClaim,
+  IdempotencyKeyNotClaimed,
   type StoredAnswer,
 } from "./idempotency.ts";
 export { layer } from "./layer.ts";
