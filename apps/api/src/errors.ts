@@ -1,4 +1,4 @@
-import { IdempotencyKeyNotClaimed } from "@admit/db";
+import { notClaimed } from "@admit/db";
 import { type DomainError, REASONS, type Reason } from "@admit/domain";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { TRPCError } from "@trpc/server";
@@ -201,8 +201,8 @@ export const toTRPCError = (error: DomainError): TRPCError => {
     case "RepositoryError":
       if (isDatabaseUnavailable(error.cause)) return databaseUnavailable(error.cause);
       // A keyed request that lost its key at its first statement: the answer is dropped (see idempotency.ts).
-      if (error.cause instanceof IdempotencyKeyNotClaimed) {
-        return new TRPCError({ code: "CONFLICT", message: error.cause.message, cause: error.cause });
+      if (notClaimed(error.cause)) {
+        return new TRPCError({ code: "CONFLICT", message: "Idempotency-Key held by another request" });
       }
       return new TRPCError({
         code,

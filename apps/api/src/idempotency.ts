@@ -5,6 +5,7 @@ import {
   claimIdempotencyKey,
   commitIdempotentAnswer,
   type IdempotencyClaim,
+  notClaimed,
   type Orm,
   rolledBack,
   type StoredAnswer,
@@ -157,7 +158,11 @@ export const runIdempotent = async (
       const answer = await produce({ transaction: transaction.em });
       // A request that ran no statement has not sent its claim yet.
       await transaction.flush().catch(() => {});
-      claim = await claimed;
+      claim = await claimed.catch((error: unknown): IdempotencyClaim => {
+        // A lock the key's holder has: that request is still running.
+        if (notClaimed(error)) return { _tag: "InProgress" };
+        throw error;
+      });
       if (claim._tag === "Claimed") {
         if (answer.status >= 400) return answer;
         await commitIdempotentAnswer(transaction, request.scope, request.key, {

@@ -81,20 +81,29 @@ describe("a held transaction", () => {
     }
   });
 
-  it("a string that fails after its PREPARE drops the connection; a rollback before anything was sent sends nothing", async () => {
+  it("after a string with a PREPARE fails, pg knows whether the statement is prepared; a rollback before anything was sent sends nothing", async () => {
     const fresh = await initOrm({ databaseUrl: inject("databaseUrl"), poolSize: 1 });
     try {
       const pool = (await fresh.em.getConnection().getNativeClient()) as Pool;
-      const tx = await begin(fresh);
-      tx.defer(["select 1/0"]);
-      await expect(sql`select ${1}::int as one`.execute(kyselyOf(tx.em))).rejects.toThrow(/division by zero/);
-      await tx.rollback();
-      expect(pool.totalCount).toBe(0);
+      const one = (em: Parameters<typeof kyselyOf>[0], value: unknown) =>
+        sql<{ one: number }>`select ${value}::int as one`.execute(kyselyOf(em)).then((r) => r.rows[0]?.one);
+      // Failed before its PREPARE ran.
+      const before = await begin(fresh);
+      before.defer(["select 1/0"]);
+      await expect(one(before.em, 1)).rejects.toThrow(/division by zero/);
+      await before.rollback();
+      expect(await one(fresh.em.fork(), 1)).toBe(1);
+      // Failed after it: its own execution.
+      const text = (em: Parameters<typeof kyselyOf>[0], value: unknown) =>
+        sql<{ two: number }>`select ${value}::int + 1 as two`.execute(kyselyOf(em)).then((r) => r.rows[0]?.two);
+      const after = await begin(fresh);
+      after.defer(["select 1"]);
+      await expect(text(after.em, "x")).rejects.toThrow(/invalid input syntax/);
+      await after.rollback();
+      expect(await text(fresh.em.fork(), 1)).toBe(2);
       const idle = await begin(fresh);
       await idle.rollback();
-      expect(
-        (await sql<{ one: number }>`select ${1}::int as one`.execute(kyselyOf(fresh.em.fork()))).rows[0]?.one,
-      ).toBe(1);
+      expect(pool.totalCount).toBe(1);
     } finally {
       await fresh.close(true);
     }

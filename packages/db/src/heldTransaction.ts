@@ -111,19 +111,21 @@ const preparedOn = (client: PoolClient): { parsed: Record<string, string>; submi
  * in the same simple-protocol string, after `PREPARE name AS …` if the connection has not
  * prepared it yet. SQL-level PREPARE and the protocol's named statements share one namespace per
  * connection, so the name is recorded where pg records the ones it parsed, and pg never parses it
- * again. A string that fails after its PREPARE leaves pg's record unsure, so its connection is
- * dropped rather than pooled.
+ * again. When a string with a PREPARE fails, the ROLLBACK that follows also reads whether the
+ * statement is prepared (`pg_prepared_statements`), in the same round trip.
  */
 export const begin = async (orm: Orm): Promise<HeldTransaction> => {
   const pool = (await orm.em.getConnection().getNativeClient()) as Pool;
   const client = await pool.connect();
   let open = false;
   let ended = false;
-  let broken = false;
+  /** A PREPARE sent in a string that failed: whether it took effect is read with the rollback. */
+  let unsure: { name: string; text: string } | undefined;
   let waiting: string[] = ["begin"];
   let waiters: Waiter[] = [{ count: 1, resolve: () => {}, reject: () => {} }];
 
   // Back to the pool, rolled back if still open; dropped if even that fails (the connection broke).
+  // The rollback also reads whether a PREPARE of a failed string took effect, for pg's record.
   const release = async () => {
     heldOn.delete(client);
     for (const w of waiters) w.reject(new Error("the transaction ended before its statements were sent"));
@@ -131,15 +133,22 @@ export const begin = async (orm: Orm): Promise<HeldTransaction> => {
     waiting = [];
     if (open) {
       open = false;
+      const check = unsure;
+      unsure = undefined;
       try {
-        await client.query("rollback");
+        if (check === undefined) await client.query("rollback");
+        else {
+          const results = (await client.query(
+            `rollback; select 1 from pg_prepared_statements where name = ${escapeLiteral(check.name)}`,
+          )) as unknown as QueryResult[];
+          if ((results[1]?.rows.length ?? 0) > 0) preparedOn(client).parsed[check.name] = check.text;
+        }
       } catch (error) {
         client.release(error instanceof Error ? error : new Error(String(error)));
         return;
       }
     }
-    if (broken) client.release(new Error("a prepared statement of this connection is unaccounted for"));
-    else client.release();
+    client.release();
   };
 
   /** Sends what waits, then `tail`; answers the results of `tail`. */
@@ -154,7 +163,7 @@ export const begin = async (orm: Orm): Promise<HeldTransaction> => {
       const result = (await client.query([...sent, ...tail].join(";\n"))) as QueryResult | QueryResult[];
       results = Array.isArray(result) ? result : [result];
     } catch (error) {
-      if (prepared !== undefined) broken = true;
+      if (prepared !== undefined) unsure = prepared;
       for (const w of told) w.reject(error);
       throw error;
     }

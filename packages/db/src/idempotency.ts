@@ -32,6 +32,18 @@ export class IdempotencyKeyNotClaimed extends Error {
   }
 }
 
+/**
+ * Whether a keyed request stopped because its key was not claimed: the statement its claim
+ * travelled with failed (`IdempotencyKeyNotClaimed`), or a lock it waited for did (only an
+ * unclaimed request has a lock timeout).
+ */
+export const notClaimed = (error: unknown): boolean =>
+  error instanceof IdempotencyKeyNotClaimed ||
+  (typeof error === "object" && error !== null && (error as { code?: unknown }).code === LOCK_NOT_AVAILABLE);
+
+/** PostgreSQL's SQLSTATE for a lock wait that timed out. */
+const LOCK_NOT_AVAILABLE = "55P03";
+
 /** A committed answer as the claim's second statement reads it (decoded, not cast). */
 const StoredRow = Schema.Struct({
   request_hash: Schema.Uint8Array,
@@ -55,7 +67,8 @@ const Headers = Schema.Record(Schema.String, Schema.String);
  * snapshot) reads a committed answer, to tell it from a request still running when nothing was
  * inserted. When nothing was claimed, the statement the claim travelled with fails with
  * `IdempotencyKeyNotClaimed` (its own work, done in the same string, is rolled back unseen), and
- * the caller rolls back.
+ * the caller rolls back; a lock it would wait for (one the key's holder has) fails it at once,
+ * and the claim then fails with that error (see `notClaimed`): the request is still running.
  */
 export const claimIdempotencyKey = async (
   orm: Orm,
@@ -78,6 +91,10 @@ export const claimIdempotencyKey = async (
        returning 1 as claimed`,
       `select request_hash, status_code, response_headers, response_body from idempotency_keys
        where scope = ${s} and key = ${k} and expires_at > now() and status_code > 0`,
+      // Unclaimed, the request must not wait on a lock of the one that holds the key (the
+      // recipient's, an invite's row): a wait fails at once, and the request stops there.
+      `select set_config('lock_timeout', '1ms', true) where not exists (
+         select 1 from idempotency_keys where scope = ${s} and key = ${k} and status_code = 0)`,
     ],
     (rows) => ((rows[0]?.length ?? 0) > 0 ? undefined : new IdempotencyKeyNotClaimed()),
   );

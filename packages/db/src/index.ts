@@ -14,6 +14,7 @@ export {
   deleteExpiredIdempotencyKeys,
   type IdempotencyClaim,
   IdempotencyKeyNotClaimed,
+  notClaimed,
   type StoredAnswer,
 } from "./idempotency.ts";
 export { layer } from "./layer.ts";
