@@ -14,6 +14,15 @@ export interface Statement {
 }
 
 let recording: Statement[] | null = null;
+/**
+ * The texts of the statements the API prepared, by quoted name: through the protocol (a named
+ * query) or with PREPARE in a string that runs it at once (`prepare "a…" as …;\nexecute "a…"(…)`,
+ * packages/db/src/heldTransaction.ts). Kept whether or not a request is being recorded: a
+ * recorded request may only EXECUTE what an earlier one prepared on its connection.
+ */
+const preparedTexts = new Map<string, string>();
+const PREPARE = /(?:^|;\n)prepare ("[^"]+") as ([\s\S]*?)(?=;\nexecute \1\()/g;
+const EXECUTE = /(?:^|\n)execute ("[^"]+")\(/g;
 const connectionIds = new WeakMap<object, number>();
 let nextConnection = 0;
 const originalQuery = pg.Client.prototype.query;
@@ -24,6 +33,13 @@ const originalQuery = pg.Client.prototype.query;
  */
 export const installCapture = () => {
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const [query] = args as [unknown];
+    if (typeof query === "string" && query.includes('prepare "')) {
+      for (const [, name, text] of query.matchAll(PREPARE)) preparedTexts.set(name as string, text as string);
+    } else if (query !== null && typeof query === "object") {
+      const { name, text } = query as { name?: unknown; text?: unknown };
+      if (typeof name === "string" && typeof text === "string") preparedTexts.set(`"${name}"`, text);
+    }
     if (recording !== null) {
       let id = connectionIds.get(this);
       if (id === undefined) {
@@ -130,6 +146,35 @@ const send = (target: pg.Pool | pg.PoolClient, q: { text: string; values: unknow
       })
     : target.query(q.text, q.values);
 
+/** The API's prepared statements each replaying connection has prepared (as the API's connections had). */
+const preparedOn = new WeakMap<object, Set<string>>();
+
+/**
+ * A string that EXECUTEs the API's prepared statements, made to run on `client`: each one PREPAREd
+ * first in the same string if this connection has not prepared it yet (and only then).
+ */
+const sendExecuting = async (client: pg.PoolClient, text: string) => {
+  let prepared = preparedOn.get(client);
+  if (prepared === undefined) {
+    prepared = new Set();
+    preparedOn.set(client, prepared);
+  }
+  const bare = text.replace(PREPARE, "").replace(/^;\n/, "");
+  const missing = [...new Set([...bare.matchAll(EXECUTE)].map(([, name]) => name as string))].filter(
+    (name) => !prepared.has(name),
+  );
+  const prepares = missing.map((name) => {
+    const body = preparedTexts.get(name);
+    if (body === undefined) throw new Error(`the API's prepared statement ${name} was never seen`);
+    return `prepare ${name} as ${body};\n`;
+  });
+  // Right before the first EXECUTE, as the API does.
+  const at = bare.startsWith("execute ") ? 0 : bare.search(EXECUTE) + 1;
+  const result = await client.query(bare.slice(0, at) + prepares.join("") + bare.slice(at));
+  for (const name of missing) prepared.add(name);
+  return result;
+};
+
 /** Sends one captured request's statements again, in the same transactions, through `pool`. */
 export const replay = async (pool: pg.Pool, steps: ReadonlyArray<Step>, rewrite: Rewriter): Promise<void> => {
   for (const step of steps) {
@@ -142,7 +187,8 @@ export const replay = async (pool: pg.Pool, steps: ReadonlyArray<Step>, rewrite:
     try {
       for (const s of step.statements) {
         const q = rewrite(s);
-        await send(client, { text: q.text, values: q.values as unknown[] | undefined });
+        if (q.values === undefined && q.text.includes('execute "')) await sendExecuting(client, q.text);
+        else await send(client, { text: q.text, values: q.values as unknown[] | undefined });
       }
       client.release();
     } catch (error) {

@@ -1,3 +1,4 @@
+import { notClaimed } from "@admit/db";
 import { type DomainError, REASONS, type Reason } from "@admit/domain";
 import type { TRPC_ERROR_CODE_KEY } from "@trpc/server";
 import { TRPCError } from "@trpc/server";
@@ -199,6 +200,10 @@ export const toTRPCError = (error: DomainError): TRPCError => {
       return reasonError("already_member");
     case "RepositoryError":
       if (isDatabaseUnavailable(error.cause)) return databaseUnavailable(error.cause);
+      // A keyed request that lost its key at its first statement: the answer is dropped (see idempotency.ts).
+      if (notClaimed(error.cause)) {
+        return new TRPCError({ code: "CONFLICT", message: "Idempotency-Key held by another request" });
+      }
       return new TRPCError({
         code,
         message: "Internal server error",

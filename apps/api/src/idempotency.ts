@@ -4,6 +4,8 @@ import {
   committed as afterCommitted,
   claimIdempotencyKey,
   commitIdempotentAnswer,
+  type IdempotencyClaim,
+  notClaimed,
   type Orm,
   rolledBack,
   type StoredAnswer,
@@ -14,8 +16,8 @@ import { ErrorDetails } from "./errors.ts";
 
 /**
  * `Idempotency-Key` on mutations. A keyed request runs in one database transaction that the use
- * case joins: the key is claimed in the round trip that begins it, the answer is stored in the one
- * that commits it, so the change and its stored answer commit (or vanish) together. A retry with the same key, principal and request
+ * case joins: the key is claimed in the round trip that begins it (with the use case's first
+ * statement), the answer is stored in the one that commits it, so the change and its stored answer commit (or vanish) together. A retry with the same key, principal and request
  * gets the stored answer again (`Idempotent-Replayed: true`); with another request,
  * `idempotency_key_reused`; while the first still runs, it waits up to `WAIT_MS`, then
  * `idempotency_request_in_progress`. Answers of 400 and above are not stored: the transaction rolls
@@ -141,12 +143,27 @@ export const runIdempotent = async (
 ): Promise<HttpAnswer> => {
   const deadline = Date.now() + WAIT_MS;
   for (let attempt = 0; ; attempt++) {
-    const claim = await claimIdempotencyKey(orm, request.scope, request.key, request.requestHash, IDEMPOTENCY_TTL_MS);
-    if (claim._tag === "Claimed") {
-      const { transaction } = claim;
-      let committed = false;
-      try {
-        const answer = await produce({ transaction: transaction.em });
+    // The claim travels with the request's first statement: the request runs at once, and stops
+    // at that statement when the key is not claimed (its answer is then dropped).
+    const { transaction, claim: claimed } = await claimIdempotencyKey(
+      orm,
+      request.scope,
+      request.key,
+      request.requestHash,
+      IDEMPOTENCY_TTL_MS,
+    );
+    let claim: IdempotencyClaim;
+    let committed = false;
+    try {
+      const answer = await produce({ transaction: transaction.em });
+      // A request that ran no statement has not sent its claim yet.
+      await transaction.flush().catch(() => {});
+      claim = await claimed.catch((error: unknown): IdempotencyClaim => {
+        // A lock the key's holder has: that request is still running.
+        if (notClaimed(error)) return { _tag: "InProgress" };
+        throw error;
+      });
+      if (claim._tag === "Claimed") {
         if (answer.status >= 400) return answer;
         await commitIdempotentAnswer(transaction, request.scope, request.key, {
           status: answer.status,
@@ -158,11 +175,11 @@ export const runIdempotent = async (
         // credential is dropped by every process) is done before the answer goes out.
         await afterCommitted(transaction.em);
         return answer;
-      } finally {
-        if (!committed) {
-          rolledBack(transaction.em);
-          await transaction.rollback().catch(() => {});
-        }
+      }
+    } finally {
+      if (!committed) {
+        rolledBack(transaction.em);
+        await transaction.rollback().catch(() => {});
       }
     }
     if (claim._tag === "Replay") return replayed(claim.answer);

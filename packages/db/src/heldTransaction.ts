@@ -1,32 +1,63 @@
+/// <reference path="./pg-utils.d.ts" />
 import { RepositoryError } from "@admit/domain";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Effect, Exit } from "effect";
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
-import { escapeLiteral, type Pool, type PoolClient, type QueryResult } from "pg";
+import { escapeIdentifier, escapeLiteral, type Pool, type PoolClient, type QueryResult } from "pg";
+import pgUtils from "pg/lib/utils.js";
 import type { DB } from "./kysely.ts";
-import type { Orm } from "./orm.ts";
+import { type Orm, statementName } from "./orm.ts";
 import { CurrentEntityManager, committed, rolledBack } from "./sql.ts";
 
 /** The rows of each statement of a string sent at once. */
 export type StatementRows = ReadonlyArray<ReadonlyArray<Record<string, unknown>>>;
 
 /**
- * A transaction on a connection held here rather than by the ORM, so that its first and last
- * statements travel with BEGIN and COMMIT: PostgreSQL's simple query protocol runs several
- * statements sent as one string, in one round trip, and answers each one's rows. Such statements
- * carry no parameters (their values are inlined as literals, see `literal`). In between, `em` runs
- * the adapters' statements on the same connection, as any transaction's entity manager does.
+ * A transaction on a connection held here rather than by the ORM, whose round trips carry more
+ * than one statement: PostgreSQL's simple query protocol runs several statements sent as one
+ * string, in one round trip, and answers each one's rows. BEGIN and the statements `defer`red
+ * travel with the transaction's next statement: the first statement of the use case (run by the
+ * adapters through `em`, as on any transaction's entity manager) goes in the same string as
+ * `EXECUTE` of its prepared statement (see `begin`); the last one travels with COMMIT (`commit`).
+ * So a transaction whose use case reads once and writes once takes three round trips, whatever
+ * was deferred.
  */
 export interface HeldTransaction {
   readonly em: EntityManager;
-  /** `last` (if any), then COMMIT, in one round trip; answers `last`'s rows. */
+  /**
+   * `statements` (one statement each, without parameters: values inlined, see `literal`) travel
+   * with the transaction's next round trip; answers the rows of each once sent (rejected if the
+   * round trip fails or the transaction ends first). `refuse` may turn their rows into the
+   * failure of the statement they travelled with: the use case stops, the transaction stays open
+   * for the caller to roll back.
+   */
+  defer(statements: ReadonlyArray<string>, refuse?: (rows: StatementRows) => Error | undefined): Promise<StatementRows>;
+  /** Whether statements wait to travel with the next one (BEGIN, until the first round trip). */
+  readonly deferring: boolean;
+  /** Sends what waits, alone, if anything does. */
+  flush(): Promise<void>;
+  /** `last` (if any), then COMMIT, in one round trip (after what waits); answers `last`'s rows. */
   commit(last?: string): Promise<StatementRows>;
-  /** ROLLBACK; the connection goes back to the pool (or is dropped if it broke). */
+  /** ROLLBACK (none if nothing was sent); the connection goes back to the pool (or is dropped). */
   rollback(): Promise<void>;
 }
 
-const rowsOf = (result: QueryResult | QueryResult[]): StatementRows =>
-  (Array.isArray(result) ? result : [result]).map((r) => r.rows ?? []);
+interface Waiter {
+  readonly count: number;
+  readonly resolve: (rows: StatementRows) => void;
+  readonly reject: (error: unknown) => void;
+  readonly refuse?: ((rows: StatementRows) => Error | undefined) | undefined;
+}
+
+type Query = (text: string, values?: ReadonlyArray<unknown>) => Promise<QueryResult>;
+
+/** The statement runner of the transaction held on a connection, if one is. */
+const heldOn = new WeakMap<PoolClient, Query>();
+/** The transaction of an entity manager handed out by `begin`. */
+const heldOf = new WeakMap<EntityManager, HeldTransaction>();
+
+/** The held transaction `em` belongs to, if it is one. */
+export const heldTransactionOf = (em: EntityManager): HeldTransaction | undefined => heldOf.get(em);
 
 /** One Kysely per pooled connection, whose "pool" is that connection alone (reused, never released by Kysely). */
 const kyselyOf = new WeakMap<PoolClient, Kysely<DB>>();
@@ -35,7 +66,10 @@ const kyselyOn = (client: PoolClient, pool: Pool): Kysely<DB> => {
   let kysely = kyselyOf.get(client);
   if (kysely === undefined) {
     const connection: PostgresPoolClient = {
-      query: client.query.bind(client) as PostgresPoolClient["query"],
+      query: ((text: string, values?: ReadonlyArray<unknown>) => {
+        const held = heldOn.get(client);
+        return held === undefined ? client.query(text, values as unknown[]) : held(text, values);
+      }) as unknown as PostgresPoolClient["query"],
       release: () => {},
     };
     const single = {
@@ -51,20 +85,64 @@ const kyselyOn = (client: PoolClient, pool: Pool): Kysely<DB> => {
   return kysely;
 };
 
+/** A parameter inlined as a literal: pg's own conversion to text, quoted by its own `escapeLiteral`. */
+const inlined = (value: unknown): string => {
+  const text = pgUtils.prepareValue(value);
+  if (text === null) return "null";
+  return escapeLiteral(Buffer.isBuffer(text) ? `\\x${text.toString("hex")}` : text);
+};
+
+/** What pg knows of the statements prepared on its connection (protocol-level, by name). */
+const preparedOn = (client: PoolClient): { parsed: Record<string, string>; submitted: Record<string, string> } => {
+  const connection = (
+    client as unknown as {
+      connection: { parsedStatements: Record<string, string>; submittedNamedStatements: Record<string, string> };
+    }
+  ).connection;
+  return { parsed: connection.parsedStatements, submitted: connection.submittedNamedStatements };
+};
+
 /**
- * Opens a transaction whose BEGIN carries `first` (statements without parameters) in the same
- * round trip; answers the transaction and the rows of each statement of `first`.
+ * Opens a transaction on a connection of the pool, sending nothing yet: BEGIN travels with the
+ * transaction's first statement.
+ *
+ * A statement with parameters is a named prepared statement of its connection (see
+ * `prepareStatements` in orm.ts); one that travels with others goes as `EXECUTE name(literal, …)`
+ * in the same simple-protocol string, after `PREPARE name AS …` if the connection has not
+ * prepared it yet. SQL-level PREPARE and the protocol's named statements share one namespace per
+ * connection, so the name is recorded where pg records the ones it parsed, and pg never parses it
+ * again. When a string with a PREPARE fails, the ROLLBACK that follows also reads whether the
+ * statement is prepared (`pg_prepared_statements`), in the same round trip.
  */
-export const beginWith = async (orm: Orm, first: string): Promise<{ tx: HeldTransaction; rows: StatementRows }> => {
+export const begin = async (orm: Orm): Promise<HeldTransaction> => {
   const pool = (await orm.em.getConnection().getNativeClient()) as Pool;
   const client = await pool.connect();
   let open = false;
+  let ended = false;
+  /** A PREPARE sent in a string that failed: whether it took effect is read with the rollback. */
+  let unsure: { name: string; text: string } | undefined;
+  let waiting: string[] = ["begin"];
+  let waiters: Waiter[] = [{ count: 1, resolve: () => {}, reject: () => {} }];
+
   // Back to the pool, rolled back if still open; dropped if even that fails (the connection broke).
+  // The rollback also reads whether a PREPARE of a failed string took effect, for pg's record.
   const release = async () => {
+    heldOn.delete(client);
+    for (const w of waiters) w.reject(new Error("the transaction ended before its statements were sent"));
+    waiters = [];
+    waiting = [];
     if (open) {
       open = false;
+      const check = unsure;
+      unsure = undefined;
       try {
-        await client.query("rollback");
+        if (check === undefined) await client.query("rollback");
+        else {
+          const results = (await client.query(
+            `rollback; select 1 from pg_prepared_statements where name = ${escapeLiteral(check.name)}`,
+          )) as unknown as QueryResult[];
+          if ((results[1]?.rows.length ?? 0) > 0) preparedOn(client).parsed[check.name] = check.text;
+        }
       } catch (error) {
         client.release(error instanceof Error ? error : new Error(String(error)));
         return;
@@ -72,29 +150,87 @@ export const beginWith = async (orm: Orm, first: string): Promise<{ tx: HeldTran
     }
     client.release();
   };
-  let rows: StatementRows;
-  try {
-    open = true;
-    rows = rowsOf(await client.query(`begin; ${first}`)).slice(1);
-  } catch (error) {
-    await release();
-    throw error;
-  }
+
+  /** Sends what waits, then `tail`; answers the results of `tail`. */
+  const send = async (tail: ReadonlyArray<string>, prepared?: { name: string; text: string }) => {
+    const sent = waiting;
+    const told = waiters;
+    waiting = [];
+    waiters = [];
+    if (sent[0] === "begin") open = true;
+    let results: QueryResult[];
+    try {
+      const result = (await client.query([...sent, ...tail].join(";\n"))) as QueryResult | QueryResult[];
+      results = Array.isArray(result) ? result : [result];
+    } catch (error) {
+      if (prepared !== undefined) unsure = prepared;
+      for (const w of told) w.reject(error);
+      throw error;
+    }
+    if (prepared !== undefined) preparedOn(client).parsed[prepared.name] = prepared.text;
+    let at = 0;
+    let refusal: Error | undefined;
+    for (const w of told) {
+      const rows = results.slice(at, at + w.count).map((r) => r.rows ?? []);
+      at += w.count;
+      w.resolve(rows);
+      refusal ??= w.refuse?.(rows);
+    }
+    if (refusal !== undefined) throw refusal;
+    return results.slice(at);
+  };
+
+  const query: Query = async (text, values) => {
+    if (ended) throw new Error("the transaction has ended");
+    if (waiting.length === 0) return client.query(text, values as unknown[]);
+    if (values === undefined || values.length === 0) return (await send([text])).at(-1) as QueryResult;
+    const name = statementName(text);
+    const { parsed, submitted } = preparedOn(client);
+    const known = parsed[name] ?? submitted[name];
+    if (known !== undefined && known !== text) throw new Error(`prepared statement ${name} has another text`);
+    const execute = `execute ${escapeIdentifier(name)}(${values.map(inlined).join(", ")})`;
+    const results =
+      known === undefined
+        ? await send([`prepare ${escapeIdentifier(name)} as ${text}`, execute], { name, text })
+        : await send([execute]);
+    return results.at(-1) as QueryResult;
+  };
+  heldOn.set(client, query);
+
   const em = orm.em.fork();
   em.setTransactionContext(kyselyOn(client, pool) as never);
-  let ended = false;
   const tx: HeldTransaction = {
     em,
+    get deferring() {
+      return waiting.length > 0;
+    },
+    defer: (statements, refuse) => {
+      if (ended) return Promise.reject(new Error("the transaction has ended"));
+      const rows = new Promise<StatementRows>((resolve, reject) => {
+        waiters.push({ count: statements.length, resolve, reject, refuse });
+      });
+      waiting.push(...statements);
+      // Whoever waits for the rows sees a failure; nobody has to.
+      rows.catch(() => {});
+      return rows;
+    },
+    flush: async () => {
+      if (ended) throw new Error("the transaction has ended");
+      if (waiting.length > 0) await send([]);
+    },
     commit: async (last) => {
       if (ended) throw new Error("the transaction has ended");
-      ended = true;
       try {
-        const result = rowsOf(await client.query(last === undefined ? "commit" : `${last}; commit`));
+        // What may refuse goes first, alone: a refusal must come before COMMIT, not with it.
+        if (waiters.some((w) => w.refuse !== undefined)) await send([]);
+        ended = true;
+        const results = await send(last === undefined ? ["commit"] : [last, "commit"]);
         open = false;
         await release();
-        return last === undefined ? [] : result.slice(0, -1);
+        return last === undefined ? [] : [results[0]?.rows ?? []];
       } catch (error) {
         // A failed statement leaves the transaction aborted (the COMMIT after it never ran).
+        ended = true;
         await release();
         throw error;
       }
@@ -105,7 +241,8 @@ export const beginWith = async (orm: Orm, first: string): Promise<{ tx: HeldTran
       await release();
     },
   };
-  return { tx, rows };
+  heldOf.set(em, tx);
+  return tx;
 };
 
 /** A value inlined into a statement sent without parameters (strings quoted by the driver's own `escapeLiteral`). */
@@ -126,8 +263,9 @@ export const lockOf = (name: string): string => `pg_advisory_xact_lock(hashtexte
 
 /**
  * Runs `self` in a transaction that first takes the advisory lock on `name`, held until it ends.
- * A new transaction sends BEGIN and the lock in one round trip; inside a transaction already, the
- * lock is one statement of it. Commit hooks run as with `withTransaction`.
+ * BEGIN and the lock travel with the transaction's first statement (whose snapshot, taken after
+ * the lock, sees what the lock's previous holder committed); inside a transaction already, the
+ * lock travels with its next statement, or is one statement of it once it has begun. Commit hooks run as with `withTransaction`.
  */
 export const withLockedTransaction =
   (orm: Orm, name: string) =>
@@ -136,6 +274,12 @@ export const withLockedTransaction =
       const lock = `select ${lockOf(name)}`;
       const current = yield* CurrentEntityManager;
       if (current !== null) {
+        const held = heldTransactionOf(current);
+        // Not yet begun (a keyed request's transaction): the lock travels with the first statement.
+        if (held?.deferring) {
+          held.defer([lock]);
+          return yield* self;
+        }
         yield* Effect.tryPromise({
           try: () => current.execute(lock),
           catch: (cause) => new RepositoryError({ cause }),
@@ -144,10 +288,11 @@ export const withLockedTransaction =
       }
       return yield* Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
-          const { tx } = yield* Effect.tryPromise({
-            try: () => beginWith(orm, lock),
+          const tx = yield* Effect.tryPromise({
+            try: () => begin(orm),
             catch: (cause) => new RepositoryError({ cause }),
           });
+          tx.defer([lock]);
           const exit = yield* Effect.exit(restore(Effect.provideService(self, CurrentEntityManager, tx.em)));
           if (Exit.isSuccess(exit)) {
             yield* Effect.tryPromise({ try: () => tx.commit(), catch: (cause) => new RepositoryError({ cause }) }).pipe(

@@ -13,6 +13,8 @@ export {
   commitIdempotentAnswer,
   deleteExpiredIdempotencyKeys,
   type IdempotencyClaim,
+  IdempotencyKeyNotClaimed,
+  notClaimed,
   type StoredAnswer,
 } from "./idempotency.ts";
 export { layer } from "./layer.ts";

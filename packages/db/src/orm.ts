@@ -5,7 +5,7 @@ import pg, { type Pool, type PoolClient } from "pg";
 import { entities } from "./entities/index.ts";
 import { JsonDate, utcIso } from "./jsonDate.ts";
 import { migrations } from "./migrations/index.ts";
-import { installDeliveryQueue } from "./queue.ts";
+import { installDeliveryQueue, QUEUE_SCHEMA } from "./queue.ts";
 
 export interface OrmOptions {
   readonly databaseUrl: string;
@@ -17,8 +17,6 @@ export interface OrmOptions {
 export type Orm = MikroORM;
 
 export const MIGRATIONS_TABLE = "admit_migrations";
-/** pg-boss keeps its tables in its own schema. */
-const QUEUE_SCHEMA = "pgboss";
 
 export function initOrm(options: OrmOptions): Promise<Orm> {
   const { onQuery } = options;
@@ -102,22 +100,28 @@ function countStatements(pool: Pool, onQuery: (sql: string) => void): void {
  * connection keeps a bounded set. Same round trips: a first use sends Parse with the rest.
  */
 function prepareStatements(pool: Pool): void {
-  const names = new Map<string, string>();
-  const nameOf = (text: string) => {
-    let name = names.get(text);
-    if (name === undefined) {
-      name = `a${createHash("sha1").update(text).digest("base64url")}`;
-      names.set(text, name);
-    }
-    return name;
-  };
   pool.on("connect", (client) => {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     (client as { query: unknown }).query = (...args: unknown[]) => {
       const [text, values, callback] = args;
       if (typeof text === "string" && Array.isArray(values) && values.length > 0 && typeof callback !== "function")
-        return query({ name: nameOf(text), text, values });
+        return query({ name: statementName(text), text, values });
       return query(...args);
     };
   });
 }
+
+const statementNames = new Map<string, string>();
+
+/**
+ * The name of a statement's text as a prepared statement of any connection (PREPARE and the
+ * protocol's Parse share one namespace per connection, see heldTransaction.ts).
+ */
+export const statementName = (text: string): string => {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `a${createHash("sha1").update(text).digest("base64url")}`;
+    statementNames.set(text, name);
+  }
+  return name;
+};

@@ -1,5 +1,9 @@
 import type { EntityManager } from "@mikro-orm/postgresql";
-import { fromKysely, type KyselyTransactionLike, PgBoss, type Queue } from "pg-boss";
+import { type RawBuilder, sql } from "kysely";
+import { fromKysely, type KyselyTransactionLike, PgBoss, type Queue, type QueueResult } from "pg-boss";
+// pg-boss's own statement builders, the ones its `send` runs (the package exports no map, so its
+// modules are reachable by path).
+import { insertJobs, notifyChannelSql } from "pg-boss/dist/plans.js";
 import type { Orm } from "./orm.ts";
 import { WEBHOOK_QUEUE } from "./webhooks/outbox.ts";
 
@@ -19,6 +23,9 @@ export const IDEMPOTENCY_CLEANUP_QUEUE = "idempotency-cleanup";
 export const IDEMPOTENCY_CLEANUP_CRON = "*/15 * * * *";
 /** A scheduled job, every minute: records `invite.expired` for invites past their expiry. */
 export const INVITE_EXPIRY_QUEUE = "invite-expiry";
+
+/** pg-boss's schema (its default, which every process here uses). */
+export const QUEUE_SCHEMA = "pgboss";
 
 export interface DeliveryJob {
   readonly deliveryId: string;
@@ -132,6 +139,7 @@ export async function installDeliveryQueue(
 export async function startDeliveryProducer(orm: Orm): Promise<PgBoss> {
   const boss = new PgBoss({
     connectionString: orm.config.get("clientUrl"),
+    schema: QUEUE_SCHEMA,
     max: 2,
     migrate: false,
     supervise: false,
@@ -157,4 +165,55 @@ export async function sendDeliveryJob(
     db: fromKysely(trx as unknown as KyselyTransactionLike),
     ...(startAfter ? { startAfter } : {}),
   });
+}
+
+/**
+ * A delivery's job as two parts of a caller's statement (data-modifying CTEs, so the job is written
+ * by the statement that writes the delivery, in the same round trip): `insert`, pg-boss's own
+ * `INSERT … SELECT … FROM json_to_recordset(…) JOIN queue` (what `send` runs, `RETURNING id`), and
+ * `notify`, when the queue wakes its workers, a `SELECT pg_notify(…)` over the CTE named `job`
+ * holding `insert` (the NOTIFY is transactional: it is sent on commit). A job not before
+ * `startAfter` is left to the workers' polling, as pg-boss does.
+ */
+export interface DeliveryJobInsert<S> {
+  readonly insert: S;
+  readonly notify: S | null;
+}
+
+/** The queue (its table and notify setting), looked up once per producer through pg-boss. */
+const queues = new WeakMap<PgBoss, Promise<QueueResult>>();
+
+const deliveryQueue = (boss: PgBoss): Promise<QueueResult> => {
+  let queue = queues.get(boss);
+  if (queue === undefined) {
+    queue = boss.getQueue(DELIVERY_QUEUE).then((found) => {
+      if (found === null) throw new Error(`queue ${DELIVERY_QUEUE} does not exist`);
+      return found;
+    });
+    queue.catch(() => queues.delete(boss));
+    queues.set(boss, queue);
+  }
+  return queue;
+};
+
+export async function deliveryJobInsert(
+  boss: PgBoss,
+  deliveryId: string,
+  startAfter?: Date,
+): Promise<DeliveryJobInsert<RawBuilder<unknown>>> {
+  const { table, notify } = await deliveryQueue(boss);
+  const text = insertJobs(QUEUE_SCHEMA, { table, name: DELIVERY_QUEUE, returnId: true, notify: false });
+  const [before, after, ...rest] = text.split("$1");
+  if (before === undefined || after === undefined || rest.length > 0) {
+    throw new Error("pg-boss's job insert no longer takes its jobs as its only parameter");
+  }
+  const job: DeliveryJob = { deliveryId };
+  const jobs = JSON.stringify([{ data: job, ...(startAfter ? { startAfter: startAfter.toISOString() } : {}) }]);
+  return {
+    insert: sql`${sql.raw(before)}${jobs}${sql.raw(after)}`,
+    notify:
+      notify && startAfter === undefined
+        ? sql`select pg_notify(${sql.raw(notifyChannelSql(QUEUE_SCHEMA))}, ${DELIVERY_QUEUE}) from job limit 1`
+        : null,
+  };
 }

@@ -104,4 +104,68 @@ describe("EmailInviteStore on PostgreSQL", () => {
       ]);
     expect(window?.used).toBe(1);
   });
+
+  it("a new delivery's job is written by the write statement, and only if its transaction commits", async () => {
+    const jobsOf = (deliveryId: string) =>
+      count("select 1 from pgboss.job where name = 'invite-delivery' and data->>'deliveryId' = ?", [deliveryId]);
+    const plan = (email: string) =>
+      Effect.gen(function* () {
+        const ids = yield* IdGenerator;
+        const tokens = yield* TokenGenerator;
+        const org = yield* (yield* TenancyRepository).createOrganization({ id: yield* ids.next, name: "Acme" });
+        const target: ResolvedTarget = { type: "organization", id: org.id, organizationId: org.id };
+        const token = yield* tokens.next("inv");
+        const deliveryId = yield* ids.next;
+        const invite = {
+          id: yield* ids.next,
+          email,
+          target,
+          role: "read" as const,
+          deliveryId,
+          inviter: { kind: "root" as const, id: null, name: "Root" },
+          firstName: null,
+          lastName: null,
+          expiresAt: new Date(Date.now() + 86_400_000),
+          redirectUrl: null,
+          locale: null,
+        };
+        return {
+          deliveryId,
+          write: {
+            delivery: {
+              _tag: "New" as const,
+              delivery: {
+                id: deliveryId,
+                email,
+                token: token.token,
+                tokenHash: token.hash,
+                inviterName: "Root",
+                kind: "invite" as const,
+              },
+            },
+            invites: [invite],
+            events: [],
+            quota: { organizationIds: [org.id], now: new Date(), windowMs: 3_600_000 },
+          },
+        };
+      });
+    const [kept, refused] = await run(
+      Effect.gen(function* () {
+        const store = yield* EmailInviteStore;
+        const transactor = yield* Transactor;
+        const kept = yield* plan(`job.kept.${Date.now()}@example.com`);
+        yield* transactor.withTransaction(store.write(kept.write));
+        const refused = yield* plan(`job.refused.${Date.now()}@example.com`);
+        // Refused after the write (as a quota refusal is): the transaction rolls back.
+        const outcome = yield* Effect.exit(
+          transactor.withTransaction(Effect.andThen(store.write(refused.write), Effect.fail("refused" as const))),
+        );
+        expect(outcome._tag).toBe("Failure");
+        return [kept.deliveryId, refused.deliveryId];
+      }),
+    );
+    expect(await jobsOf(kept)).toBe(1);
+    expect(await count("select 1 from deliveries where id = ?", [refused])).toBe(0);
+    expect(await jobsOf(refused)).toBe(0);
+  });
 });

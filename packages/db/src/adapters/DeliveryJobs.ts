@@ -1,16 +1,24 @@
 import { RepositoryError } from "@admit/domain";
 import { Context, Effect, Layer } from "effect";
+import type { RawBuilder } from "kysely";
 import type { PgBoss } from "pg-boss";
-import { sendDeliveryJob, startDeliveryProducer } from "../queue.ts";
+import { type DeliveryJobInsert, deliveryJobInsert, sendDeliveryJob, startDeliveryProducer } from "../queue.ts";
 import { CurrentEntityManager, Database } from "../sql.ts";
 
 /**
- * Queues a delivery's job on the connection of the current transaction (it exists exactly when the
- * transaction that writes the delivery commits), through pg-boss's own `send`: one statement.
+ * Queues a delivery's job in the current transaction (it exists exactly when the transaction that
+ * writes the delivery commits): `send` through pg-boss's own `send`, one statement; `insert` as
+ * pg-boss's own insert, to run as part of a statement of the caller (see `deliveryJobInsert`).
  */
 export class DeliveryJobs extends Context.Service<
   DeliveryJobs,
-  { send(deliveryId: string, startAfter?: Date): Effect.Effect<void, RepositoryError> }
+  {
+    send(deliveryId: string, startAfter?: Date): Effect.Effect<void, RepositoryError>;
+    insert(
+      deliveryId: string,
+      startAfter?: Date,
+    ): Effect.Effect<DeliveryJobInsert<RawBuilder<unknown>>, RepositoryError>;
+  }
 >()("@admit/db/DeliveryJobs") {}
 
 /**
@@ -39,6 +47,13 @@ export const DeliveryJobsPgBoss = Layer.effect(
       }),
     );
     return DeliveryJobs.of({
+      insert: (deliveryId, startAfter) =>
+        Effect.flatMap(queue, (boss) =>
+          Effect.tryPromise({
+            try: () => deliveryJobInsert(boss, deliveryId, startAfter),
+            catch: (cause) => new RepositoryError({ cause }),
+          }),
+        ),
       send: (deliveryId, startAfter) =>
         Effect.gen(function* () {
           const em = yield* CurrentEntityManager;

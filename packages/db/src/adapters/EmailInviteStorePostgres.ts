@@ -6,7 +6,7 @@ import {
   TARGET_TYPES,
 } from "@admit/domain";
 import { Effect, Layer, Schema } from "effect";
-import { sql } from "kysely";
+import { type RawBuilder, sql } from "kysely";
 import { decodeRows, makeRun } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { DeliveryJobs } from "./DeliveryJobs.ts";
@@ -43,6 +43,12 @@ const WrittenRow = Schema.Struct({
     }),
   ),
 });
+
+/**
+ * A statement written as text (pg-boss's) as a CTE: Kysely compiles a raw node as is, so the
+ * parentheses are written here; its rows are read by raw SQL only, so it has no columns for Kysely.
+ */
+const rawCte = (statement: RawBuilder<unknown>) => (() => sql`(${statement})`) as never;
 
 export const EmailInviteStorePostgres = Layer.effect(
   EmailInviteStore,
@@ -98,129 +104,140 @@ export const EmailInviteStorePostgres = Layer.effect(
       write: (plan) => {
         const { delivery: planned, invites, quota } = plan;
         const events = eventRecordset(plan.events.map((event) => ({ event })));
-        // A new delivery's job goes first (in the same transaction: it exists only if the write
-        // commits), so that the statement that counts the quota, whose window row stays locked
-        // until the transaction ends, is the last before COMMIT: the organization's other emails
-        // wait one round trip for it, not two.
-        const job = planned._tag === "New" ? jobs.send(planned.delivery.id, planned.delivery.startAfter) : Effect.void;
-        const write = run((db) =>
-          db
-            .with("dlv", (db) => {
-              switch (planned._tag) {
-                case "New": {
-                  const d = planned.delivery;
-                  return db
-                    .insertInto("deliveries")
-                    .values({
-                      id: d.id,
-                      email: d.email,
-                      token_hash: sql`decode(${d.tokenHash}, 'hex')`,
-                      token_sealed: sealer.seal(d.token),
-                      inviter_name: d.inviterName,
-                      kind: d.kind,
-                    })
-                    .returning("id");
+        // A new delivery's job is part of the statement (pg-boss's own insert, and its NOTIFY when
+        // the queue has one): it exists only if the write commits, at no round trip of its own.
+        const job =
+          planned._tag === "New"
+            ? jobs.insert(planned.delivery.id, planned.delivery.startAfter)
+            : Effect.succeed({ insert: null, notify: null });
+        const write = ({
+          insert,
+          notify,
+        }: {
+          insert: RawBuilder<unknown> | null;
+          notify: RawBuilder<unknown> | null;
+        }) =>
+          run((db) =>
+            db
+              .with("dlv", (db) => {
+                switch (planned._tag) {
+                  case "New": {
+                    const d = planned.delivery;
+                    return db
+                      .insertInto("deliveries")
+                      .values({
+                        id: d.id,
+                        email: d.email,
+                        token_hash: sql`decode(${d.tokenHash}, 'hex')`,
+                        token_sealed: sealer.seal(d.token),
+                        inviter_name: d.inviterName,
+                        kind: d.kind,
+                      })
+                      .returning("id");
+                  }
+                  case "Renew":
+                    return db
+                      .updateTable("deliveries")
+                      .from(
+                        db
+                          .selectFrom("deliveries")
+                          .select(["id", "token_hash", "email", "inviter_name"])
+                          .where("id", "=", planned.id)
+                          .where("status", "=", "queued")
+                          .forUpdate()
+                          .as("cur"),
+                      )
+                      .set({
+                        token_hash: sql`decode(${planned.token.hash}, 'hex')`,
+                        token_sealed: sealer.seal(planned.token.token),
+                      })
+                      .whereRef("deliveries.id", "=", "cur.id")
+                      .returning([
+                        "deliveries.id",
+                        "cur.token_hash as old_hash",
+                        "cur.email as old_email",
+                        "cur.inviter_name as old_inviter",
+                      ]);
+                  case "Reuse":
+                    return db.selectNoFrom(sql<string>`${planned.id}::uuid`.as("id"));
                 }
-                case "Renew":
-                  return db
-                    .updateTable("deliveries")
-                    .from(
-                      db
-                        .selectFrom("deliveries")
-                        .select(["id", "token_hash", "email", "inviter_name"])
-                        .where("id", "=", planned.id)
-                        .where("status", "=", "queued")
-                        .forUpdate()
-                        .as("cur"),
-                    )
-                    .set({
-                      token_hash: sql`decode(${planned.token.hash}, 'hex')`,
-                      token_sealed: sealer.seal(planned.token.token),
-                    })
-                    .whereRef("deliveries.id", "=", "cur.id")
-                    .returning([
-                      "deliveries.id",
-                      "cur.token_hash as old_hash",
-                      "cur.email as old_email",
-                      "cur.inviter_name as old_inviter",
-                    ]);
-                case "Reuse":
-                  return db.selectNoFrom(sql<string>`${planned.id}::uuid`.as("id"));
-              }
-            })
-            .with("closed", (db) =>
-              db
-                .insertInto("deliveries")
-                .columns(["id", "email", "token_hash", "status", "last_error", "inviter_name", "kind"])
-                .expression(
-                  planned._tag === "Renew"
-                    ? sql`select gen_random_uuid(), old_email, old_hash, 'failed', 'superseded', old_inviter, 'invite'
+              })
+              .with("closed", (db) =>
+                db
+                  .insertInto("deliveries")
+                  .columns(["id", "email", "token_hash", "status", "last_error", "inviter_name", "kind"])
+                  .expression(
+                    planned._tag === "Renew"
+                      ? sql`select gen_random_uuid(), old_email, old_hash, 'failed', 'superseded', old_inviter, 'invite'
                           from dlv`
-                    : sql`select null::uuid, null, null::bytea, null, null, null, null where false`,
-                )
-                .returning("id"),
-            )
-            .with("inv", (db) => upsertPendingInvites(db, invites, sql`exists (select 1 from dlv)`).returning("id"))
-            .with("recorded", (db) =>
-              db
-                .insertInto("events")
-                .columns(EVENT_INSERT_COLUMNS)
-                .expression(
-                  sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)} where exists (select 1 from dlv)`,
-                )
-                .returning("id"),
-            )
-            .with("orgs", (db) =>
-              db
-                .selectFrom("organizations")
-                .select(["id", "email_invites_per_hour"])
-                .where("id", "=", sql<string>`any(${quota.organizationIds}::uuid[])`),
-            )
-            .with("counted", (db) =>
-              db
-                .insertInto("email_quota_windows")
-                .columns(["organization_id", "window_started_at", "used"])
-                .expression(
-                  sql`select id, ${quota.now.toISOString()}::timestamptz, 1 from orgs
+                      : sql`select null::uuid, null, null::bytea, null, null, null, null where false`,
+                  )
+                  .returning("id"),
+              )
+              .with("job", rawCte(insert ?? sql`select null::uuid as id where false`))
+              .with("job_notified", rawCte(notify ?? sql`select null where false`))
+              .with("inv", (db) => upsertPendingInvites(db, invites, sql`exists (select 1 from dlv)`).returning("id"))
+              .with("recorded", (db) =>
+                db
+                  .insertInto("events")
+                  .columns(EVENT_INSERT_COLUMNS)
+                  .expression(
+                    sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)} where exists (select 1 from dlv)`,
+                  )
+                  .returning("id"),
+              )
+              .with("orgs", (db) =>
+                db
+                  .selectFrom("organizations")
+                  .select(["id", "email_invites_per_hour"])
+                  .where("id", "=", sql<string>`any(${quota.organizationIds}::uuid[])`),
+              )
+              .with("counted", (db) =>
+                db
+                  .insertInto("email_quota_windows")
+                  .columns(["organization_id", "window_started_at", "used"])
+                  .expression(
+                    sql`select id, ${quota.now.toISOString()}::timestamptz, 1 from orgs
                       where exists (select 1 from dlv) order by id`,
-                )
-                .onConflict((oc) =>
-                  oc.column("organization_id").doUpdateSet({
-                    window_started_at: sql`case when email_quota_windows.window_started_at
+                  )
+                  .onConflict((oc) =>
+                    oc.column("organization_id").doUpdateSet({
+                      window_started_at: sql`case when email_quota_windows.window_started_at
                       <= excluded.window_started_at - ${`${quota.windowMs} milliseconds`}::interval
                       then excluded.window_started_at else email_quota_windows.window_started_at end`,
-                    used: sql`case when email_quota_windows.window_started_at
+                      used: sql`case when email_quota_windows.window_started_at
                       <= excluded.window_started_at - ${`${quota.windowMs} milliseconds`}::interval
                       then 1 else email_quota_windows.used + 1 end`,
-                  }),
-                )
-                .returning(["organization_id", "used", "window_started_at"]),
-            )
-            .selectNoFrom([
-              sql<number>`(select count(*)::int from dlv)`.as("delivered"),
-              sql`coalesce((select json_agg(id) from inv), '[]')`.as("inviteIds"),
-              sql`coalesce((select json_agg(json_build_object('organizationId', c.organization_id, 'used', c.used,
+                    }),
+                  )
+                  .returning(["organization_id", "used", "window_started_at"]),
+              )
+              .selectNoFrom([
+                sql<number>`(select count(*)::int from dlv)`.as("delivered"),
+                sql<number>`(select count(*)::int from job) + (select count(*)::int from job_notified)`.as("queued"),
+                sql`coalesce((select json_agg(id) from inv), '[]')`.as("inviteIds"),
+                sql`coalesce((select json_agg(json_build_object('organizationId', c.organization_id, 'used', c.used,
                   'windowStartedAt', c.window_started_at, 'limitOverride', o.email_invites_per_hour)
                   order by c.organization_id) from counted c join orgs o on o.id = c.organization_id), '[]')`.as(
-                "usage",
-              ),
-            ])
-            .execute(),
-        ).pipe(
-          Effect.flatMap(decodeRows(WrittenRow)),
-          Effect.flatMap(([row]): Effect.Effect<EmailInviteWritten, RepositoryError> => {
-            if (row === undefined || row.delivered === 0) return Effect.succeed({ _tag: "Stale" });
-            // The pending invites were read locked: each one replaced keeps the id it was planned with.
-            const ids = new Set(invites.map((i) => i.id));
-            if (row.inviteIds.length !== invites.length || row.inviteIds.some((id) => !ids.has(id))) {
-              return Effect.fail(
-                new RepositoryError({ cause: new Error("invites: a pending invite moved meanwhile") }),
-              );
-            }
-            return Effect.succeed({ _tag: "Written", usage: row.usage });
-          }),
-        );
-        return Effect.andThen(job, write);
+                  "usage",
+                ),
+              ])
+              .execute(),
+          ).pipe(
+            Effect.flatMap(decodeRows(WrittenRow)),
+            Effect.flatMap(([row]): Effect.Effect<EmailInviteWritten, RepositoryError> => {
+              if (row === undefined || row.delivered === 0) return Effect.succeed({ _tag: "Stale" });
+              // The pending invites were read locked: each one replaced keeps the id it was planned with.
+              const ids = new Set(invites.map((i) => i.id));
+              if (row.inviteIds.length !== invites.length || row.inviteIds.some((id) => !ids.has(id))) {
+                return Effect.fail(
+                  new RepositoryError({ cause: new Error("invites: a pending invite moved meanwhile") }),
+                );
+              }
+              return Effect.succeed({ _tag: "Written", usage: row.usage });
+            }),
+          );
+        return Effect.flatMap(job, write);
       },
     });
   }),

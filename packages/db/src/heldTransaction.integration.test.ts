@@ -1,0 +1,111 @@
+import { sql } from "kysely";
+import type { Pool } from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { begin } from "./heldTransaction.ts";
+import { kyselyOf } from "./kysely.ts";
+import { initOrm, type Orm } from "./orm.ts";
+
+let orm: Orm;
+const sent: string[] = [];
+beforeAll(async () => {
+  // One connection, so that every transaction below reuses the statements prepared on it.
+  orm = await initOrm({ databaseUrl: inject("databaseUrl"), poolSize: 1, onQuery: (text) => sent.push(text) });
+});
+afterAll(() => orm.close());
+
+const values = {
+  text: 'it\'s \\ "quoted"',
+  int: 42,
+  list: ["a", "b,c", 'd"e'],
+  bytes: Buffer.from([0, 1, 254, 255]),
+  nothing: null,
+  json: { a: [1, "x"] },
+  when: new Date("2026-01-02T03:04:05.678Z"),
+};
+
+/** A statement with parameters of several kinds, answered back as text. */
+const echo = (em: Parameters<typeof kyselyOf>[0]) =>
+  sql<Record<string, string | null>>`select ${values.text}::text as text, ${values.int}::int::text as int,
+    ${values.list}::text[]::text as list, encode(${values.bytes}::bytea, 'hex') as bytes,
+    ${values.nothing}::text as nothing, (${JSON.stringify(values.json)}::jsonb)::text as json,
+    to_char(${values.when}::timestamptz at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') as when`
+    .execute(kyselyOf(em))
+    .then((r) => r.rows[0]);
+
+describe("a held transaction", () => {
+  it("sends BEGIN and what was deferred with its first statement, inlined as EXECUTE of the prepared statement, and the same values come back", async () => {
+    const expected = await echo(orm.em.fork());
+    expect(expected).toEqual({
+      text: values.text,
+      int: "42",
+      list: '{a,"b,c","d\\"e"}',
+      bytes: "0001feff",
+      nothing: null,
+      json: '{"a": [1, "x"]}',
+      when: "2026-01-02 03:04:05.678",
+    });
+    // Prepared by the statement above through the protocol; here as EXECUTE, then through the protocol again.
+    for (const round of [1, 2]) {
+      sent.length = 0;
+      const tx = await begin(orm);
+      const deferred = tx.defer(["select 7 as seven"]);
+      expect(await echo(tx.em)).toEqual(expected);
+      expect(await deferred).toEqual([[{ seven: 7 }]]);
+      expect(await echo(tx.em)).toEqual(expected);
+      await tx.commit();
+      expect(sent.length, `round ${round}`).toBe(3);
+      expect(sent[0]).toMatch(/^begin;\nselect 7 as seven;\nexecute "a[\w-]+"\(/);
+    }
+  });
+
+  it("prepares a statement its connection has not prepared yet with PREPARE, and pg does not parse it again", async () => {
+    const fresh = await initOrm({
+      databaseUrl: inject("databaseUrl"),
+      poolSize: 1,
+      onQuery: (text) => sent.push(text),
+    });
+    try {
+      sent.length = 0;
+      const tx = await begin(fresh);
+      tx.defer(["select 1"]);
+      const expected = { text: values.text };
+      const statement = (em: Parameters<typeof kyselyOf>[0]) =>
+        sql<{ text: string }>`select ${values.text}::text as text`.execute(kyselyOf(em)).then((r) => r.rows[0]);
+      expect(await statement(tx.em)).toEqual(expected);
+      await tx.commit();
+      expect(sent[0]).toMatch(/;\nprepare "a[\w-]+" as select \$1::text as text;\nexecute "a[\w-]+"\( ?E?'/);
+      // Through the protocol now: a second Parse of the name would fail ("already exists").
+      expect(await statement(fresh.em.fork())).toEqual(expected);
+    } finally {
+      await fresh.close(true);
+    }
+  });
+
+  it("after a string with a PREPARE fails, pg knows whether the statement is prepared; a rollback before anything was sent sends nothing", async () => {
+    const fresh = await initOrm({ databaseUrl: inject("databaseUrl"), poolSize: 1 });
+    try {
+      const pool = (await fresh.em.getConnection().getNativeClient()) as Pool;
+      const one = (em: Parameters<typeof kyselyOf>[0], value: unknown) =>
+        sql<{ one: number }>`select ${value}::int as one`.execute(kyselyOf(em)).then((r) => r.rows[0]?.one);
+      // Failed before its PREPARE ran.
+      const before = await begin(fresh);
+      before.defer(["select 1/0"]);
+      await expect(one(before.em, 1)).rejects.toThrow(/division by zero/);
+      await before.rollback();
+      expect(await one(fresh.em.fork(), 1)).toBe(1);
+      // Failed after it: its own execution.
+      const text = (em: Parameters<typeof kyselyOf>[0], value: unknown) =>
+        sql<{ two: number }>`select ${value}::int + 1 as two`.execute(kyselyOf(em)).then((r) => r.rows[0]?.two);
+      const after = await begin(fresh);
+      after.defer(["select 1"]);
+      await expect(text(after.em, "x")).rejects.toThrow(/invalid input syntax/);
+      await after.rollback();
+      expect(await text(fresh.em.fork(), 1)).toBe(2);
+      const idle = await begin(fresh);
+      await idle.rollback();
+      expect(pool.totalCount).toBe(1);
+    } finally {
+      await fresh.close(true);
+    }
+  });
+});
