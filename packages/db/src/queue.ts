@@ -178,6 +178,10 @@ export async function sendDeliveryJob(
 export interface DeliveryJobInsert<S> {
   readonly insert: S;
   readonly notify: S | null;
+  /** What decides the text of `insert` and `notify` (the queue's table, whether it notifies). */
+  readonly shape: string;
+  /** Every value `insert` and `notify` send as parameters, as the very values they hold (see `compiledOnce`). */
+  readonly values: ReadonlyArray<unknown>;
 }
 
 /** The queue (its table and notify setting), looked up once per producer through pg-boss. */
@@ -196,24 +200,43 @@ const deliveryQueue = (boss: PgBoss): Promise<QueueResult> => {
   return queue;
 };
 
+/** pg-boss's job insert of a queue's table, split around its one parameter (built once per table). */
+const insertTexts = new Map<string, { before: RawBuilder<unknown>; after: RawBuilder<unknown> }>();
+
+const insertText = (table: string) => {
+  let text = insertTexts.get(table);
+  if (text === undefined) {
+    const [before, after, ...rest] = insertJobs(QUEUE_SCHEMA, {
+      table,
+      name: DELIVERY_QUEUE,
+      returnId: true,
+      notify: false,
+    }).split("$1");
+    if (before === undefined || after === undefined || rest.length > 0) {
+      throw new Error("pg-boss's job insert no longer takes its jobs as its only parameter");
+    }
+    text = { before: sql.raw(before), after: sql.raw(after) };
+    insertTexts.set(table, text);
+  }
+  return text;
+};
+
+const NOTIFY_CHANNEL = sql.raw(notifyChannelSql(QUEUE_SCHEMA));
+
 export async function deliveryJobInsert(
   boss: PgBoss,
   deliveryId: string,
   startAfter?: Date,
 ): Promise<DeliveryJobInsert<RawBuilder<unknown>>> {
   const { table, notify } = await deliveryQueue(boss);
-  const text = insertJobs(QUEUE_SCHEMA, { table, name: DELIVERY_QUEUE, returnId: true, notify: false });
-  const [before, after, ...rest] = text.split("$1");
-  if (before === undefined || after === undefined || rest.length > 0) {
-    throw new Error("pg-boss's job insert no longer takes its jobs as its only parameter");
-  }
+  const { before, after } = insertText(table);
   const job: DeliveryJob = { deliveryId };
   const jobs = JSON.stringify([{ data: job, ...(startAfter ? { startAfter: startAfter.toISOString() } : {}) }]);
+  const notifies = notify && startAfter === undefined;
   return {
-    insert: sql`${sql.raw(before)}${jobs}${sql.raw(after)}`,
-    notify:
-      notify && startAfter === undefined
-        ? sql`select pg_notify(${sql.raw(notifyChannelSql(QUEUE_SCHEMA))}, ${DELIVERY_QUEUE}) from job limit 1`
-        : null,
+    insert: sql`${before}${jobs}${after}`,
+    notify: notifies ? sql`select pg_notify(${NOTIFY_CHANNEL}, ${DELIVERY_QUEUE}) from job limit 1` : null,
+    shape: `${table}:${notifies}`,
+    values: notifies ? [jobs, DELIVERY_QUEUE] : [jobs],
   };
 }

@@ -7,12 +7,19 @@ import {
 } from "@admit/domain";
 import { Effect, Layer, Schema } from "effect";
 import { type RawBuilder, sql } from "kysely";
-import { decodeRows, makeRun } from "../kysely.ts";
+import { compiledOnce, decodeRows, makeRun } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { DeliveryJobs } from "./DeliveryJobs.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
-import { upsertPendingInvites } from "./inviteRows.ts";
-import { inviteRead, inviteReadColumns, inviteReadCtes, inviteReadFields, targetKeys } from "./targetRows.ts";
+import { pendingInviteColumns, upsertPendingInvites } from "./inviteRows.ts";
+import {
+  inviteRead,
+  inviteReadColumns,
+  inviteReadCtes,
+  inviteReadFields,
+  inviteReadLists,
+  inviteReadValues,
+} from "./targetRows.ts";
 
 const EmailStateRow = Schema.Struct({
   ...inviteReadFields,
@@ -50,12 +57,26 @@ const WrittenRow = Schema.Struct({
  */
 const rawCte = (statement: RawBuilder<unknown>) => (() => sql`(${statement})`) as never;
 
+/** The job's part of a write (`DeliveryJobs.insert`), or none when no delivery is queued. */
+interface JobParts {
+  readonly insert: RawBuilder<unknown> | null;
+  readonly notify: RawBuilder<unknown> | null;
+  readonly shape: string;
+  readonly values: ReadonlyArray<unknown>;
+}
+
+/** The status a delivery to renew must still have (a parameter of the renewal). */
+const QUEUED = "queued";
+
+const NO_JOB: JobParts = { insert: null, notify: null, shape: "none", values: [] };
+
 export const EmailInviteStorePostgres = Layer.effect(
   EmailInviteStore,
   Effect.gen(function* () {
     const { orm, sealer } = yield* Database;
     const run = makeRun(orm);
     const jobs = yield* DeliveryJobs;
+    const compiled = compiledOnce();
     return EmailInviteStore.of({
       // One statement, in the transaction serialized on the recipient (whose lock, taken before
       // this statement began, makes its snapshot see what the lock's previous holder committed):
@@ -65,22 +86,27 @@ export const EmailInviteStorePostgres = Layer.effect(
       // organizations' redirect origins. Invites and memberships are matched through the
       // recipient (an index on the email, or on the user) and the targets as "type:id" keys, which
       // no index serves: the invites of an organization with many are never walked.
-      read: (query) =>
-        run((db) =>
-          sql`with ${inviteReadCtes(query)},
+      read: (query) => {
+        const lists = inviteReadLists(query);
+        return run((db) =>
+          db.executeQuery(
+            compiled("email.read", inviteReadValues(query, lists), () =>
+              sql`with ${inviteReadCtes(query, lists)},
                    pending as (
                      select i.id, i.target_type, i.target_id, i.delivery_id from invites i
                      where i.email = ${query.email} and i.status = 'pending'
-                       and i.target_type || ':' || i.target_id = any(${targetKeys(query.targets)}::text[])
+                       and i.target_type || ':' || i.target_id = any(${lists.keys}::text[])
                      order by i.id for update of i)
-                 select ${inviteReadColumns(query)},
+                 select ${inviteReadColumns(query, lists)},
                    coalesce((select json_agg(json_build_object('type', p.target_type, 'id', p.target_id,
                        'inviteId', p.id, 'deliveryId', d.id, 'status', d.status, 'sentAt', d.sent_at))
                      from pending p join deliveries d on d.id = p.delivery_id), '[]') as "pending",
                    coalesce((select json_agg(json_build_object('id', o.id,
                        'allowedRedirectOrigins', o.allowed_redirect_origins))
-                     from organizations o where o.id in (select organization_id from resolved)), '[]') as "organizations"`.execute(
-            db,
+                     from organizations o where o.id in (select organization_id from resolved)), '[]') as "organizations"`.compile(
+                db,
+              ),
+            ),
           ),
         ).pipe(
           Effect.flatMap((result) => decodeRows(EmailStateRow)(result.rows)),
@@ -93,7 +119,8 @@ export const EmailInviteStorePostgres = Layer.effect(
             })),
             organizations: row?.organizations ?? [],
           })),
-        ),
+        );
+      },
       // The new delivery's job, then one statement. The delivery first: a new one is inserted; a
       // queued one to renew is locked (waiting for a worker sending it) and, only if still queued,
       // gets the new token while its old token's hash moves to a closed row that no invite points
@@ -106,125 +133,152 @@ export const EmailInviteStorePostgres = Layer.effect(
         const events = eventRecordset(plan.events.map((event) => ({ event })));
         // A new delivery's job is part of the statement (pg-boss's own insert, and its NOTIFY when
         // the queue has one): it exists only if the write commits, at no round trip of its own.
-        const job =
+        const job: Effect.Effect<JobParts, RepositoryError> =
           planned._tag === "New"
             ? jobs.insert(planned.delivery.id, planned.delivery.startAfter)
-            : Effect.succeed({ insert: null, notify: null });
-        const write = ({
-          insert,
-          notify,
-        }: {
-          insert: RawBuilder<unknown> | null;
-          notify: RawBuilder<unknown> | null;
-        }) =>
-          run((db) =>
-            db
-              .with("dlv", (db) => {
-                switch (planned._tag) {
-                  case "New": {
-                    const d = planned.delivery;
-                    return db
+            : Effect.succeed(NO_JOB);
+        // Every value the statement takes as a parameter, for `compiledOnce` (the token sealed once,
+        // here); the shape says which delivery branch it takes and what the job's part is.
+        const sealed =
+          planned._tag === "New"
+            ? sealer.seal(planned.delivery.token)
+            : planned._tag === "Renew"
+              ? sealer.seal(planned.token.token)
+              : null;
+        const deliveryValues =
+          planned._tag === "New"
+            ? [
+                planned.delivery.id,
+                planned.delivery.email,
+                planned.delivery.tokenHash,
+                sealed,
+                planned.delivery.inviterName,
+                planned.delivery.kind,
+              ]
+            : planned._tag === "Renew"
+              ? [planned.id, QUEUED, planned.token.hash, sealed]
+              : [planned.id];
+        const columns = pendingInviteColumns(invites);
+        const now = quota.now.toISOString();
+        const window = `${quota.windowMs} milliseconds`;
+        const write = ({ insert, notify, shape, values: jobValues }: JobParts) => {
+          const values = [...deliveryValues, ...jobValues, ...columns, events, quota.organizationIds, now, window];
+          return run((db) =>
+            db.executeQuery(
+              compiled(`email.write:${planned._tag}:${shape}`, values, () =>
+                db
+                  .with("dlv", (db) => {
+                    switch (planned._tag) {
+                      case "New": {
+                        const d = planned.delivery;
+                        return db
+                          .insertInto("deliveries")
+                          .values({
+                            id: d.id,
+                            email: d.email,
+                            token_hash: sql`decode(${d.tokenHash}, 'hex')`,
+                            token_sealed: sealed,
+                            inviter_name: d.inviterName,
+                            kind: d.kind,
+                          })
+                          .returning("id");
+                      }
+                      case "Renew":
+                        return db
+                          .updateTable("deliveries")
+                          .from(
+                            db
+                              .selectFrom("deliveries")
+                              .select(["id", "token_hash", "email", "inviter_name"])
+                              .where("id", "=", planned.id)
+                              .where("status", "=", QUEUED)
+                              .forUpdate()
+                              .as("cur"),
+                          )
+                          .set({
+                            token_hash: sql`decode(${planned.token.hash}, 'hex')`,
+                            token_sealed: sealed,
+                          })
+                          .whereRef("deliveries.id", "=", "cur.id")
+                          .returning([
+                            "deliveries.id",
+                            "cur.token_hash as old_hash",
+                            "cur.email as old_email",
+                            "cur.inviter_name as old_inviter",
+                          ]);
+                      case "Reuse":
+                        return db.selectNoFrom(sql<string>`${planned.id}::uuid`.as("id"));
+                    }
+                  })
+                  .with("closed", (db) =>
+                    db
                       .insertInto("deliveries")
-                      .values({
-                        id: d.id,
-                        email: d.email,
-                        token_hash: sql`decode(${d.tokenHash}, 'hex')`,
-                        token_sealed: sealer.seal(d.token),
-                        inviter_name: d.inviterName,
-                        kind: d.kind,
-                      })
-                      .returning("id");
-                  }
-                  case "Renew":
-                    return db
-                      .updateTable("deliveries")
-                      .from(
-                        db
-                          .selectFrom("deliveries")
-                          .select(["id", "token_hash", "email", "inviter_name"])
-                          .where("id", "=", planned.id)
-                          .where("status", "=", "queued")
-                          .forUpdate()
-                          .as("cur"),
-                      )
-                      .set({
-                        token_hash: sql`decode(${planned.token.hash}, 'hex')`,
-                        token_sealed: sealer.seal(planned.token.token),
-                      })
-                      .whereRef("deliveries.id", "=", "cur.id")
-                      .returning([
-                        "deliveries.id",
-                        "cur.token_hash as old_hash",
-                        "cur.email as old_email",
-                        "cur.inviter_name as old_inviter",
-                      ]);
-                  case "Reuse":
-                    return db.selectNoFrom(sql<string>`${planned.id}::uuid`.as("id"));
-                }
-              })
-              .with("closed", (db) =>
-                db
-                  .insertInto("deliveries")
-                  .columns(["id", "email", "token_hash", "status", "last_error", "inviter_name", "kind"])
-                  .expression(
-                    planned._tag === "Renew"
-                      ? sql`select gen_random_uuid(), old_email, old_hash, 'failed', 'superseded', old_inviter, 'invite'
+                      .columns(["id", "email", "token_hash", "status", "last_error", "inviter_name", "kind"])
+                      .expression(
+                        planned._tag === "Renew"
+                          ? sql`select gen_random_uuid(), old_email, old_hash, 'failed', 'superseded', old_inviter, 'invite'
                           from dlv`
-                      : sql`select null::uuid, null, null::bytea, null, null, null, null where false`,
+                          : sql`select null::uuid, null, null::bytea, null, null, null, null where false`,
+                      )
+                      .returning("id"),
                   )
-                  .returning("id"),
-              )
-              .with("job", rawCte(insert ?? sql`select null::uuid as id where false`))
-              .with("job_notified", rawCte(notify ?? sql`select null where false`))
-              .with("inv", (db) => upsertPendingInvites(db, invites, sql`exists (select 1 from dlv)`).returning("id"))
-              .with("recorded", (db) =>
-                db
-                  .insertInto("events")
-                  .columns(EVENT_INSERT_COLUMNS)
-                  .expression(
-                    sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)} where exists (select 1 from dlv)`,
+                  .with("job", rawCte(insert ?? sql`select null::uuid as id where false`))
+                  .with("job_notified", rawCte(notify ?? sql`select null where false`))
+                  .with("inv", (db) =>
+                    upsertPendingInvites(db, invites, sql`exists (select 1 from dlv)`, columns).returning("id"),
                   )
-                  .returning("id"),
-              )
-              .with("orgs", (db) =>
-                db
-                  .selectFrom("organizations")
-                  .select(["id", "email_invites_per_hour"])
-                  .where("id", "=", sql<string>`any(${quota.organizationIds}::uuid[])`),
-              )
-              .with("counted", (db) =>
-                db
-                  .insertInto("email_quota_windows")
-                  .columns(["organization_id", "window_started_at", "used"])
-                  .expression(
-                    sql`select id, ${quota.now.toISOString()}::timestamptz, 1 from orgs
+                  .with("recorded", (db) =>
+                    db
+                      .insertInto("events")
+                      .columns(EVENT_INSERT_COLUMNS)
+                      .expression(
+                        sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)} where exists (select 1 from dlv)`,
+                      )
+                      .returning("id"),
+                  )
+                  .with("orgs", (db) =>
+                    db
+                      .selectFrom("organizations")
+                      .select(["id", "email_invites_per_hour"])
+                      .where("id", "=", sql<string>`any(${quota.organizationIds}::uuid[])`),
+                  )
+                  .with("counted", (db) =>
+                    db
+                      .insertInto("email_quota_windows")
+                      .columns(["organization_id", "window_started_at", "used"])
+                      .expression(
+                        sql`select id, ${now}::timestamptz, 1 from orgs
                       where exists (select 1 from dlv) order by id`,
-                  )
-                  .onConflict((oc) =>
-                    oc.column("organization_id").doUpdateSet({
-                      window_started_at: sql`case when email_quota_windows.window_started_at
-                      <= excluded.window_started_at - ${`${quota.windowMs} milliseconds`}::interval
+                      )
+                      .onConflict((oc) =>
+                        oc.column("organization_id").doUpdateSet({
+                          window_started_at: sql`case when email_quota_windows.window_started_at
+                      <= excluded.window_started_at - ${window}::interval
                       then excluded.window_started_at else email_quota_windows.window_started_at end`,
-                      used: sql`case when email_quota_windows.window_started_at
-                      <= excluded.window_started_at - ${`${quota.windowMs} milliseconds`}::interval
+                          used: sql`case when email_quota_windows.window_started_at
+                      <= excluded.window_started_at - ${window}::interval
                       then 1 else email_quota_windows.used + 1 end`,
-                    }),
+                        }),
+                      )
+                      .returning(["organization_id", "used", "window_started_at"]),
                   )
-                  .returning(["organization_id", "used", "window_started_at"]),
-              )
-              .selectNoFrom([
-                sql<number>`(select count(*)::int from dlv)`.as("delivered"),
-                sql<number>`(select count(*)::int from job) + (select count(*)::int from job_notified)`.as("queued"),
-                sql`coalesce((select json_agg(id) from inv), '[]')`.as("inviteIds"),
-                sql`coalesce((select json_agg(json_build_object('organizationId', c.organization_id, 'used', c.used,
+                  .selectNoFrom([
+                    sql<number>`(select count(*)::int from dlv)`.as("delivered"),
+                    sql<number>`(select count(*)::int from job) + (select count(*)::int from job_notified)`.as(
+                      "queued",
+                    ),
+                    sql`coalesce((select json_agg(id) from inv), '[]')`.as("inviteIds"),
+                    sql`coalesce((select json_agg(json_build_object('organizationId', c.organization_id, 'used', c.used,
                   'windowStartedAt', c.window_started_at, 'limitOverride', o.email_invites_per_hour)
                   order by c.organization_id) from counted c join orgs o on o.id = c.organization_id), '[]')`.as(
-                  "usage",
-                ),
-              ])
-              .execute(),
+                      "usage",
+                    ),
+                  ])
+                  .compile(),
+              ),
+            ),
           ).pipe(
-            Effect.flatMap(decodeRows(WrittenRow)),
+            Effect.flatMap((result) => decodeRows(WrittenRow)(result.rows)),
             Effect.flatMap(([row]): Effect.Effect<EmailInviteWritten, RepositoryError> => {
               if (row === undefined || row.delivered === 0) return Effect.succeed({ _tag: "Stale" });
               // The pending invites were read locked: each one replaced keeps the id it was planned with.
@@ -237,6 +291,7 @@ export const EmailInviteStorePostgres = Layer.effect(
               return Effect.succeed({ _tag: "Written", usage: row.usage });
             }),
           );
+        };
         return Effect.flatMap(job, write);
       },
     });

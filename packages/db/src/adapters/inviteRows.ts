@@ -2,18 +2,57 @@ import type { NewInvite } from "@admit/domain";
 import { type QueryCreator, type RawBuilder, sql } from "kysely";
 import type { DB } from "../kysely.ts";
 
+/** The columns of `invites`, one array each, in the order `upsertPendingInvites` sends them. */
+export const pendingInviteColumns = (invites: ReadonlyArray<NewInvite>): ReadonlyArray<ReadonlyArray<unknown>> => {
+  const col = <T>(f: (i: NewInvite) => T) => invites.map(f);
+  return [
+    col((i) => i.id),
+    col((i) => i.email),
+    col((i) => i.target.type),
+    col((i) => i.target.id),
+    col((i) => i.target.organizationId),
+    col((i) => i.role),
+    col((i) => i.deliveryId),
+    col((i) => i.inviter.kind),
+    col((i) => i.inviter.id),
+    col((i) => i.firstName),
+    col((i) => i.lastName),
+    col((i) => i.expiresAt.toISOString()),
+    col((i) => i.redirectUrl),
+    col((i) => i.locale),
+  ];
+};
+
 /**
  * Inserts `invites` as pending, as one `unnest` of their columns: an invite to a target where the
  * recipient has a pending invite replaces that one in place (it keeps its id and status, and
  * takes the new role, delivery, inviter, names, expiry, redirect and locale). With `when`, the
- * rows are inserted only while that condition holds. Callers add `returning`.
+ * rows are inserted only while that condition holds. Callers add `returning`. The columns are
+ * `pendingInviteColumns(invites)`, or the very arrays a caller made with it (so that it can name
+ * them as parameters, see `compiledOnce`).
  */
 export const upsertPendingInvites = (
   db: QueryCreator<DB>,
   invites: ReadonlyArray<NewInvite>,
   when?: RawBuilder<unknown>,
+  columns: ReadonlyArray<ReadonlyArray<unknown>> = pendingInviteColumns(invites),
 ) => {
-  const col = <T>(f: (i: NewInvite) => T) => invites.map(f);
+  const [
+    id,
+    email,
+    type,
+    targetId,
+    organizationId,
+    role,
+    deliveryId,
+    inviterKind,
+    inviterId,
+    first,
+    last,
+    expires,
+    redirect,
+    locale,
+  ] = columns;
   return db
     .insertInto("invites")
     .columns([
@@ -33,13 +72,13 @@ export const upsertPendingInvites = (
       "locale",
     ])
     .expression(
-      sql`select * from unnest(${col((i) => i.id)}::uuid[], ${col((i) => i.email)}::text[],
-            ${col((i) => i.target.type)}::text[], ${col((i) => i.target.id)}::uuid[],
-            ${col((i) => i.target.organizationId)}::uuid[], ${col((i) => i.role)}::text[],
-            ${col((i) => i.deliveryId)}::uuid[], ${col((i) => i.inviter.kind)}::text[],
-            ${col((i) => i.inviter.id)}::uuid[], ${col((i) => i.firstName)}::text[],
-            ${col((i) => i.lastName)}::text[], ${col((i) => i.expiresAt.toISOString())}::timestamptz[],
-            ${col((i) => i.redirectUrl)}::text[], ${col((i) => i.locale)}::text[])
+      sql`select * from unnest(${id}::uuid[], ${email}::text[],
+            ${type}::text[], ${targetId}::uuid[],
+            ${organizationId}::uuid[], ${role}::text[],
+            ${deliveryId}::uuid[], ${inviterKind}::text[],
+            ${inviterId}::uuid[], ${first}::text[],
+            ${last}::text[], ${expires}::timestamptz[],
+            ${redirect}::text[], ${locale}::text[])
           ${when === undefined ? sql`` : sql`where ${when}`}`,
     )
     .onConflict((oc) =>
