@@ -26,6 +26,21 @@ const count = async (sql: string, params: unknown[]) =>
     (await orm.em.fork().execute<Array<{ n: number }>>(`select count(*)::int as n from (${sql}) x`, params))[0]?.n,
   );
 
+/** A pending invite by email to `target`, as the rules plan one (inviter: the root key). */
+const pendingInvite = (id: string, deliveryId: string, email: string, target: ResolvedTarget) => ({
+  id,
+  email,
+  target,
+  role: "read" as const,
+  deliveryId,
+  inviter: { kind: "root" as const, id: null, name: "Root" },
+  firstName: null,
+  lastName: null,
+  expiresAt: new Date(Date.now() + 86_400_000),
+  redirectUrl: null,
+  locale: null,
+});
+
 describe("EmailInviteStore on PostgreSQL", () => {
   it("a renewal whose delivery a worker sent between the read and the write writes nothing", async () => {
     const email = `renew.${Date.now()}@example.com`;
@@ -37,19 +52,7 @@ describe("EmailInviteStore on PostgreSQL", () => {
         const transactor = yield* Transactor;
         const org = yield* (yield* TenancyRepository).createOrganization({ id: yield* ids.next, name: "Acme" });
         const target: ResolvedTarget = { type: "organization", id: org.id, organizationId: org.id };
-        const invite = (id: string, deliveryId: string) => ({
-          id,
-          email,
-          target,
-          role: "read" as const,
-          deliveryId,
-          inviter: { kind: "root" as const, id: null, name: "Root" },
-          firstName: null,
-          lastName: null,
-          expiresAt: new Date(Date.now() + 86_400_000),
-          redirectUrl: null,
-          locale: null,
-        });
+        const invite = (id: string, deliveryId: string) => pendingInvite(id, deliveryId, email, target);
         const quota = { organizationIds: [org.id], now: new Date(), windowMs: 3_600_000 };
         const first = yield* tokens.next("inv");
         const deliveryId = yield* ids.next;
@@ -116,19 +119,7 @@ describe("EmailInviteStore on PostgreSQL", () => {
         const target: ResolvedTarget = { type: "organization", id: org.id, organizationId: org.id };
         const token = yield* tokens.next("inv");
         const deliveryId = yield* ids.next;
-        const invite = {
-          id: yield* ids.next,
-          email,
-          target,
-          role: "read" as const,
-          deliveryId,
-          inviter: { kind: "root" as const, id: null, name: "Root" },
-          firstName: null,
-          lastName: null,
-          expiresAt: new Date(Date.now() + 86_400_000),
-          redirectUrl: null,
-          locale: null,
-        };
+        const invite = pendingInvite(yield* ids.next, deliveryId, email, target);
         return {
           deliveryId,
           write: {
