@@ -76,7 +76,8 @@ type Step =
   | { readonly kind: "transaction"; readonly statements: Statement[] };
 
 const isBegin = (s: Statement) => /^\s*begin\b/i.test(s.text);
-const isEnd = (s: Statement) => /^\s*(commit|rollback)\b/i.test(s.text);
+/** COMMIT or ROLLBACK, alone or ending a string (the API's last statement can travel with COMMIT). */
+const isEnd = (s: Statement) => /(?:^|;\n)\s*(commit|rollback)\s*$/i.test(s.text);
 
 export const stepsOf = (statements: ReadonlyArray<Statement>): Step[] => {
   const steps: Step[] = [];

@@ -58,6 +58,43 @@ describe("a held transaction", () => {
     }
   });
 
+  it("sends the statement marked last with COMMIT, in one round trip; a failed one commits nothing", async () => {
+    const em = orm.em.fork();
+    await em.execute("create table if not exists held_last (n int primary key)");
+    const insert = (txEm: Parameters<typeof kyselyOf>[0], n: unknown) =>
+      sql<{ n: number }>`insert into held_last (n) values (${n}::int) returning n`
+        .execute(kyselyOf(txEm))
+        .then((r) => r.rows[0]?.n);
+    const stored = async () =>
+      (await em.execute<Array<{ n: number }>>("select n from held_last order by n")).map((r) => r.n);
+    // Not begun for it: nothing changes.
+    const plain = await begin(orm);
+    expect(plain.commitWithNext()).toBe(false);
+    await plain.rollback();
+
+    sent.length = 0;
+    const tx = await begin(orm, { commitWithLast: true });
+    expect(await insert(tx.em, 1)).toBe(1);
+    expect(tx.commitWithNext()).toBe(true);
+    expect(await insert(tx.em, 2)).toBe(2);
+    expect(sent.length).toBe(2);
+    expect(sent[1]).toMatch(/^execute "a[\w-]+"\('2'\);\ncommit$/);
+    // Ended: its commit sends nothing, and it runs nothing more.
+    expect(await tx.commit()).toEqual([]);
+    await expect(insert(tx.em, 3)).rejects.toThrow(/ended/);
+    expect(sent.length).toBe(2);
+    expect(await stored()).toEqual([1, 2]);
+
+    // The last statement fails (a duplicate key): COMMIT does not run, the rollback undoes the first.
+    const failing = await begin(orm, { commitWithLast: true });
+    expect(await insert(failing.em, 4)).toBe(4);
+    failing.commitWithNext();
+    await expect(insert(failing.em, 1)).rejects.toThrow(/duplicate key/);
+    await failing.rollback();
+    expect(await stored()).toEqual([1, 2]);
+    await em.execute("drop table held_last");
+  });
+
   it("prepares a statement its connection has not prepared yet with PREPARE, and pg does not parse it again", async () => {
     const fresh = await initOrm({
       databaseUrl: inject("databaseUrl"),

@@ -36,6 +36,12 @@ export interface HeldTransaction {
   readonly deferring: boolean;
   /** Sends what waits, alone, if anything does. */
   flush(): Promise<void>;
+  /**
+   * Makes the next statement the transaction's last: it travels with COMMIT, in one round trip,
+   * and the transaction ends with it (`commit` then does nothing). Answers false, changing
+   * nothing, when the transaction was not begun for that (`BeginOptions.commitWithLast`).
+   */
+  commitWithNext(): boolean;
   /** `last` (if any), then COMMIT, in one round trip (after what waits); answers `last`'s rows. */
   commit(last?: string): Promise<StatementRows>;
   /** ROLLBACK (none if nothing was sent); the connection goes back to the pool (or is dropped). */
@@ -68,7 +74,8 @@ const kyselyOn = (client: PoolClient, pool: Pool): Kysely<DB> => {
     const connection: PostgresPoolClient = {
       query: ((text: string, values?: ReadonlyArray<unknown>) => {
         const held = heldOn.get(client);
-        return held === undefined ? client.query(text, values as unknown[]) : held(text, values);
+        // Ended: the connection may be another transaction's by now.
+        return held === undefined ? Promise.reject(new Error("the transaction has ended")) : held(text, values);
       }) as unknown as PostgresPoolClient["query"],
       release: () => {},
     };
@@ -102,6 +109,14 @@ const preparedOn = (client: PoolClient): { parsed: Record<string, string>; submi
   return { parsed: connection.parsedStatements, submitted: connection.submittedNamedStatements };
 };
 
+export interface BeginOptions {
+  /**
+   * Whether the use case's last statement may carry COMMIT (`commitWithNext`): only for a
+   * transaction whose COMMIT carries nothing of its own (a keyed request's answer does).
+   */
+  readonly commitWithLast?: boolean;
+}
+
 /**
  * Opens a transaction on a connection of the pool, sending nothing yet: BEGIN travels with the
  * transaction's first statement.
@@ -114,13 +129,17 @@ const preparedOn = (client: PoolClient): { parsed: Record<string, string>; submi
  * again. When a string with a PREPARE fails, the ROLLBACK that follows also reads whether the
  * statement is prepared (`pg_prepared_statements`), in the same round trip.
  */
-export const begin = async (orm: Orm): Promise<HeldTransaction> => {
+export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldTransaction> => {
   const pool = (await orm.em.getConnection().getNativeClient()) as Pool;
   const client = await pool.connect();
   let open = false;
   let ended = false;
+  /** The next statement carries COMMIT (`commitWithNext`). */
+  let commitNext = false;
   /** A PREPARE sent in a string that failed: whether it took effect is read with the rollback. */
   let unsure: { name: string; text: string } | undefined;
+  /** The transaction ended with its last statement (`commitWithNext`). */
+  let committedEarly = false;
   let waiting: string[] = ["begin"];
   let waiters: Waiter[] = [{ count: 1, resolve: () => {}, reject: () => {} }];
 
@@ -182,18 +201,30 @@ export const begin = async (orm: Orm): Promise<HeldTransaction> => {
 
   const query: Query = async (text, values) => {
     if (ended) throw new Error("the transaction has ended");
-    if (waiting.length === 0) return client.query(text, values as unknown[]);
-    if (values === undefined || values.length === 0) return (await send([text])).at(-1) as QueryResult;
-    const name = statementName(text);
-    const { parsed, submitted } = preparedOn(client);
-    const known = parsed[name] ?? submitted[name];
-    if (known !== undefined && known !== text) throw new Error(`prepared statement ${name} has another text`);
-    const execute = `execute ${escapeIdentifier(name)}(${values.map(inlined).join(", ")})`;
-    const results =
-      known === undefined
-        ? await send([`prepare ${escapeIdentifier(name)} as ${text}`, execute], { name, text })
-        : await send([execute]);
-    return results.at(-1) as QueryResult;
+    const last = commitNext;
+    commitNext = false;
+    if (waiting.length === 0 && !last) return client.query(text, values as unknown[]);
+    const commit = last ? ["commit"] : [];
+    let results: QueryResult[];
+    if (values === undefined || values.length === 0) results = await send([text, ...commit]);
+    else {
+      const name = statementName(text);
+      const { parsed, submitted } = preparedOn(client);
+      const known = parsed[name] ?? submitted[name];
+      if (known !== undefined && known !== text) throw new Error(`prepared statement ${name} has another text`);
+      const execute = `execute ${escapeIdentifier(name)}(${values.map(inlined).join(", ")})`;
+      results =
+        known === undefined
+          ? await send([`prepare ${escapeIdentifier(name)} as ${text}`, execute, ...commit], { name, text })
+          : await send([execute, ...commit]);
+    }
+    if (!last) return results.at(-1) as QueryResult;
+    // Committed: the connection goes back to the pool now.
+    ended = true;
+    open = false;
+    committedEarly = true;
+    await release();
+    return results.at(-2) as QueryResult;
   };
   heldOn.set(client, query);
 
@@ -218,7 +249,13 @@ export const begin = async (orm: Orm): Promise<HeldTransaction> => {
       if (ended) throw new Error("the transaction has ended");
       if (waiting.length > 0) await send([]);
     },
+    commitWithNext: () => {
+      if (ended || options.commitWithLast !== true) return false;
+      commitNext = true;
+      return true;
+    },
     commit: async (last) => {
+      if (committedEarly && last === undefined) return [];
       if (ended) throw new Error("the transaction has ended");
       try {
         // What may refuse goes first, alone: a refusal must come before COMMIT, not with it.
@@ -289,7 +326,7 @@ export const withLockedTransaction =
       return yield* Effect.uninterruptibleMask((restore) =>
         Effect.gen(function* () {
           const tx = yield* Effect.tryPromise({
-            try: () => begin(orm),
+            try: () => begin(orm, { commitWithLast: true }),
             catch: (cause) => new RepositoryError({ cause }),
           });
           tx.defer([lock]);

@@ -53,7 +53,7 @@ describe("EmailInviteStore on PostgreSQL", () => {
         const org = yield* (yield* TenancyRepository).createOrganization({ id: yield* ids.next, name: "Acme" });
         const target: ResolvedTarget = { type: "organization", id: org.id, organizationId: org.id };
         const invite = (id: string, deliveryId: string) => pendingInvite(id, deliveryId, email, target);
-        const quota = { organizationIds: [org.id], now: new Date(), windowMs: 3_600_000 };
+        const quota = { organizationIds: [org.id], now: new Date(), windowMs: 3_600_000, limit: 500 };
         const first = yield* tokens.next("inv");
         const deliveryId = yield* ids.next;
         const inviteId = yield* ids.next;
@@ -111,7 +111,7 @@ describe("EmailInviteStore on PostgreSQL", () => {
   it("a new delivery's job is written by the write statement, and only if its transaction commits", async () => {
     const jobsOf = (deliveryId: string) =>
       count("select 1 from pgboss.job where name = 'invite-delivery' and data->>'deliveryId' = ?", [deliveryId]);
-    const plan = (email: string) =>
+    const plan = (email: string, limit = 500) =>
       Effect.gen(function* () {
         const ids = yield* IdGenerator;
         const tokens = yield* TokenGenerator;
@@ -136,27 +136,36 @@ describe("EmailInviteStore on PostgreSQL", () => {
             },
             invites: [invite],
             events: [],
-            quota: { organizationIds: [org.id], now: new Date(), windowMs: 3_600_000 },
+            quota: { organizationIds: [org.id], now: new Date(), windowMs: 3_600_000, limit },
           },
         };
       });
-    const [kept, refused] = await run(
+    const [kept, failed, refused] = await run(
       Effect.gen(function* () {
         const store = yield* EmailInviteStore;
         const transactor = yield* Transactor;
         const kept = yield* plan(`job.kept.${Date.now()}@example.com`);
         yield* transactor.withTransaction(store.write(kept.write));
-        const refused = yield* plan(`job.refused.${Date.now()}@example.com`);
-        // Refused after the write (as a quota refusal is): the transaction rolls back.
+        const failed = yield* plan(`job.failed.${Date.now()}@example.com`);
+        // A transaction that fails after the write rolls back.
         const outcome = yield* Effect.exit(
-          transactor.withTransaction(Effect.andThen(store.write(refused.write), Effect.fail("refused" as const))),
+          transactor.withTransaction(Effect.andThen(store.write(failed.write), Effect.fail("failed" as const))),
         );
         expect(outcome._tag).toBe("Failure");
-        return [kept.deliveryId, refused.deliveryId];
+        // Past the quota (no email allowed) the write fails whole, in a transaction that would
+        // commit with it (serialized, as an email invite's is).
+        const refused = yield* plan(`job.refused.${Date.now()}@example.com`, 0);
+        const written = yield* transactor.withTransaction(store.write(refused.write), {
+          serializeOn: `test:${refused.deliveryId}`,
+        });
+        expect(written).toMatchObject({ _tag: "OverQuota", usage: [{ used: 1 }] });
+        return [kept.deliveryId, failed.deliveryId, refused.deliveryId];
       }),
     );
     expect(await jobsOf(kept)).toBe(1);
-    expect(await count("select 1 from deliveries where id = ?", [refused])).toBe(0);
-    expect(await jobsOf(refused)).toBe(0);
+    for (const id of [failed, refused]) {
+      expect(await count("select 1 from deliveries where id = ?", [id])).toBe(0);
+      expect(await jobsOf(id)).toBe(0);
+    }
   });
 });

@@ -5,10 +5,12 @@ import {
   RepositoryError,
   TARGET_TYPES,
 } from "@admit/domain";
+import type { EntityManager } from "@mikro-orm/postgresql";
 import { Effect, Layer, Schema } from "effect";
 import { type RawBuilder, sql } from "kysely";
+import { heldTransactionOf } from "../heldTransaction.ts";
 import { compiledOnce, decodeRows, makeRun } from "../kysely.ts";
-import { Database } from "../sql.ts";
+import { CurrentEntityManager, Database } from "../sql.ts";
 import { DeliveryJobs } from "./DeliveryJobs.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
 import { pendingInviteColumns, upsertPendingInvites } from "./inviteRows.ts";
@@ -38,18 +40,26 @@ const EmailStateRow = Schema.Struct({
   ),
 });
 
-const WrittenRow = Schema.Struct({
-  delivered: Schema.Number,
-  inviteIds: Schema.Array(Schema.String),
-  usage: Schema.Array(
-    Schema.Struct({
-      organizationId: Schema.String,
-      used: Schema.Number,
-      windowStartedAt: Schema.DateFromString,
-      limitOverride: Schema.NullOr(Schema.Number),
-    }),
-  ),
-});
+const Usage = Schema.Array(
+  Schema.Struct({
+    organizationId: Schema.String,
+    used: Schema.Number,
+    windowStartedAt: Schema.DateFromString,
+    limitOverride: Schema.NullOr(Schema.Number),
+  }),
+);
+const decodeUsage = Schema.decodeUnknownEffect(Schema.fromJsonString(Usage));
+
+const WrittenRow = Schema.Struct({ delivered: Schema.Number });
+
+/** The reason the write fails with past the quota (`admit_refuse`): its detail is the usage, as JSON. */
+const OVER_QUOTA = "email_quota_exceeded";
+
+/** The usage a write past the quota failed with, if that is why it failed. */
+const overQuotaDetail = (error: unknown): string | undefined => {
+  const e = error as { code?: unknown; message?: unknown; detail?: unknown } | null;
+  return e?.code === "P0001" && e.message === OVER_QUOTA && typeof e.detail === "string" ? e.detail : undefined;
+};
 
 /**
  * A statement written as text (pg-boss's) as a CTE: Kysely compiles a raw node as is, so the
@@ -161,138 +171,170 @@ export const EmailInviteStorePostgres = Layer.effect(
         const columns = pendingInviteColumns(invites);
         const now = quota.now.toISOString();
         const window = `${quota.windowMs} milliseconds`;
-        const write = ({ insert, notify, shape, values: jobValues }: JobParts) => {
-          const values = [...deliveryValues, ...jobValues, ...columns, events, quota.organizationIds, now, window];
-          return run((db) =>
-            db.executeQuery(
-              compiled(`email.write:${planned._tag}:${shape}`, values, () =>
-                db
-                  .with("dlv", (db) => {
-                    switch (planned._tag) {
-                      case "New": {
-                        const d = planned.delivery;
-                        return db
-                          .insertInto("deliveries")
-                          .values({
-                            id: d.id,
-                            email: d.email,
-                            token_hash: sql`decode(${d.tokenHash}, 'hex')`,
-                            token_sealed: sealed,
-                            inviter_name: d.inviterName,
-                            kind: d.kind,
-                          })
-                          .returning("id");
+        const write = ({ insert, notify, shape, values: jobValues }: JobParts, em: EntityManager | null) => {
+          const values = [
+            ...deliveryValues,
+            ...jobValues,
+            ...columns,
+            events,
+            quota.organizationIds,
+            now,
+            window,
+            quota.limit,
+          ];
+          return run((db) => {
+            // A new or reused delivery cannot be stale: the write is the transaction's last
+            // statement, and COMMIT travels with it when the transaction allows it. The quota's
+            // row is then held for no round trip.
+            if (planned._tag !== "Renew" && em !== null) heldTransactionOf(em)?.commitWithNext();
+            return db
+              .executeQuery(
+                compiled(`email.write:${planned._tag}:${shape}`, values, () =>
+                  db
+                    .with("dlv", (db) => {
+                      switch (planned._tag) {
+                        case "New": {
+                          const d = planned.delivery;
+                          return db
+                            .insertInto("deliveries")
+                            .values({
+                              id: d.id,
+                              email: d.email,
+                              token_hash: sql`decode(${d.tokenHash}, 'hex')`,
+                              token_sealed: sealed,
+                              inviter_name: d.inviterName,
+                              kind: d.kind,
+                            })
+                            .returning("id");
+                        }
+                        case "Renew":
+                          return db
+                            .updateTable("deliveries")
+                            .from(
+                              db
+                                .selectFrom("deliveries")
+                                .select(["id", "token_hash", "email", "inviter_name"])
+                                .where("id", "=", planned.id)
+                                .where("status", "=", QUEUED)
+                                .forUpdate()
+                                .as("cur"),
+                            )
+                            .set({
+                              token_hash: sql`decode(${planned.token.hash}, 'hex')`,
+                              token_sealed: sealed,
+                            })
+                            .whereRef("deliveries.id", "=", "cur.id")
+                            .returning([
+                              "deliveries.id",
+                              "cur.token_hash as old_hash",
+                              "cur.email as old_email",
+                              "cur.inviter_name as old_inviter",
+                            ]);
+                        case "Reuse":
+                          return db.selectNoFrom(sql<string>`${planned.id}::uuid`.as("id"));
                       }
-                      case "Renew":
-                        return db
-                          .updateTable("deliveries")
-                          .from(
-                            db
-                              .selectFrom("deliveries")
-                              .select(["id", "token_hash", "email", "inviter_name"])
-                              .where("id", "=", planned.id)
-                              .where("status", "=", QUEUED)
-                              .forUpdate()
-                              .as("cur"),
-                          )
-                          .set({
-                            token_hash: sql`decode(${planned.token.hash}, 'hex')`,
-                            token_sealed: sealed,
-                          })
-                          .whereRef("deliveries.id", "=", "cur.id")
-                          .returning([
-                            "deliveries.id",
-                            "cur.token_hash as old_hash",
-                            "cur.email as old_email",
-                            "cur.inviter_name as old_inviter",
-                          ]);
-                      case "Reuse":
-                        return db.selectNoFrom(sql<string>`${planned.id}::uuid`.as("id"));
-                    }
-                  })
-                  .with("closed", (db) =>
-                    db
-                      .insertInto("deliveries")
-                      .columns(["id", "email", "token_hash", "status", "last_error", "inviter_name", "kind"])
-                      .expression(
-                        planned._tag === "Renew"
-                          ? sql`select gen_random_uuid(), old_email, old_hash, 'failed', 'superseded', old_inviter, 'invite'
+                    })
+                    .with("closed", (db) =>
+                      db
+                        .insertInto("deliveries")
+                        .columns(["id", "email", "token_hash", "status", "last_error", "inviter_name", "kind"])
+                        .expression(
+                          planned._tag === "Renew"
+                            ? sql`select gen_random_uuid(), old_email, old_hash, 'failed', 'superseded', old_inviter, 'invite'
                           from dlv`
-                          : sql`select null::uuid, null, null::bytea, null, null, null, null where false`,
-                      )
-                      .returning("id"),
-                  )
-                  .with("job", rawCte(insert ?? sql`select null::uuid as id where false`))
-                  .with("job_notified", rawCte(notify ?? sql`select null where false`))
-                  .with("inv", (db) =>
-                    upsertPendingInvites(db, invites, sql`exists (select 1 from dlv)`, columns).returning("id"),
-                  )
-                  .with("recorded", (db) =>
-                    db
-                      .insertInto("events")
-                      .columns(EVENT_INSERT_COLUMNS)
-                      .expression(
-                        sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)} where exists (select 1 from dlv)`,
-                      )
-                      .returning("id"),
-                  )
-                  .with("orgs", (db) =>
-                    db
-                      .selectFrom("organizations")
-                      .select(["id", "email_invites_per_hour"])
-                      .where("id", "=", sql<string>`any(${quota.organizationIds}::uuid[])`),
-                  )
-                  .with("counted", (db) =>
-                    db
-                      .insertInto("email_quota_windows")
-                      .columns(["organization_id", "window_started_at", "used"])
-                      .expression(
-                        sql`select id, ${now}::timestamptz, 1 from orgs
+                            : sql`select null::uuid, null, null::bytea, null, null, null, null where false`,
+                        )
+                        .returning("id"),
+                    )
+                    .with("job", rawCte(insert ?? sql`select null::uuid as id where false`))
+                    .with("job_notified", rawCte(notify ?? sql`select null where false`))
+                    .with("inv", (db) =>
+                      upsertPendingInvites(db, invites, sql`exists (select 1 from dlv)`, columns).returning("id"),
+                    )
+                    .with("recorded", (db) =>
+                      db
+                        .insertInto("events")
+                        .columns(EVENT_INSERT_COLUMNS)
+                        .expression(
+                          sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)} where exists (select 1 from dlv)`,
+                        )
+                        .returning("id"),
+                    )
+                    .with("orgs", (db) =>
+                      db
+                        .selectFrom("organizations")
+                        .select(["id", "email_invites_per_hour"])
+                        .where("id", "=", sql<string>`any(${quota.organizationIds}::uuid[])`),
+                    )
+                    .with("counted", (db) =>
+                      db
+                        .insertInto("email_quota_windows")
+                        .columns(["organization_id", "window_started_at", "used"])
+                        .expression(
+                          sql`select id, ${now}::timestamptz, 1 from orgs
                       where exists (select 1 from dlv) order by id`,
-                      )
-                      .onConflict((oc) =>
-                        oc.column("organization_id").doUpdateSet({
-                          window_started_at: sql`case when email_quota_windows.window_started_at
+                        )
+                        .onConflict((oc) =>
+                          oc.column("organization_id").doUpdateSet({
+                            window_started_at: sql`case when email_quota_windows.window_started_at
                       <= excluded.window_started_at - ${window}::interval
                       then excluded.window_started_at else email_quota_windows.window_started_at end`,
-                          used: sql`case when email_quota_windows.window_started_at
+                            used: sql`case when email_quota_windows.window_started_at
                       <= excluded.window_started_at - ${window}::interval
                       then 1 else email_quota_windows.used + 1 end`,
-                        }),
-                      )
-                      .returning(["organization_id", "used", "window_started_at"]),
+                          }),
+                        )
+                        .returning(["organization_id", "used", "window_started_at"]),
+                    )
+                    .with("quota", (db) =>
+                      db.selectNoFrom([
+                        sql<string>`coalesce((select json_agg(json_build_object('organizationId', c.organization_id,
+                    'used', c.used, 'windowStartedAt', c.window_started_at, 'limitOverride', o.email_invites_per_hour)
+                    order by c.organization_id) from counted c join orgs o on o.id = c.organization_id), '[]')::text`.as(
+                          "usage",
+                        ),
+                        sql<boolean>`exists (select 1 from counted c join orgs o on o.id = c.organization_id
+                    where c.used > coalesce(o.email_invites_per_hour, ${quota.limit}::int))`.as("over"),
+                      ]),
+                    )
+                    .selectFrom("quota")
+                    .select([
+                      sql<number>`(select count(*)::int from dlv)`.as("delivered"),
+                      sql<number>`(select count(*)::int from job) + (select count(*)::int from job_notified)`.as(
+                        "queued",
+                      ),
+                      // Past a limit the statement fails whole: nothing it wrote stays. So it does if a
+                      // pending invite it replaces was not the one read (they were read locked: never).
+                      sql<number>`case when quota.over then admit_refuse(${sql.lit(OVER_QUOTA)}, quota.usage)
+                      when exists (select 1 from dlv) and ((select count(*) from inv) <> cardinality(${columns[0]}::uuid[])
+                        or exists (select 1 from inv where id <> all(${columns[0]}::uuid[])))
+                      then admit_refuse('invites_moved', 'a pending invite moved meanwhile') end`.as("refused"),
+                    ])
+                    .compile(),
+                ),
+              )
+              .then(
+                (result) => ({ result }),
+                (error: unknown) => {
+                  const overQuota = overQuotaDetail(error);
+                  if (overQuota === undefined) throw error;
+                  return { overQuota };
+                },
+              );
+          }).pipe(
+            Effect.flatMap((answer) =>
+              "overQuota" in answer
+                ? decodeUsage(answer.overQuota).pipe(
+                    Effect.mapError((cause) => new RepositoryError({ cause })),
+                    Effect.map((usage): EmailInviteWritten => ({ _tag: "OverQuota", usage })),
                   )
-                  .selectNoFrom([
-                    sql<number>`(select count(*)::int from dlv)`.as("delivered"),
-                    sql<number>`(select count(*)::int from job) + (select count(*)::int from job_notified)`.as(
-                      "queued",
-                    ),
-                    sql`coalesce((select json_agg(id) from inv), '[]')`.as("inviteIds"),
-                    sql`coalesce((select json_agg(json_build_object('organizationId', c.organization_id, 'used', c.used,
-                  'windowStartedAt', c.window_started_at, 'limitOverride', o.email_invites_per_hour)
-                  order by c.organization_id) from counted c join orgs o on o.id = c.organization_id), '[]')`.as(
-                      "usage",
-                    ),
-                  ])
-                  .compile(),
-              ),
+                : decodeRows(WrittenRow)(answer.result.rows).pipe(Effect.flatMap(written)),
             ),
-          ).pipe(
-            Effect.flatMap((result) => decodeRows(WrittenRow)(result.rows)),
-            Effect.flatMap(([row]): Effect.Effect<EmailInviteWritten, RepositoryError> => {
-              if (row === undefined || row.delivered === 0) return Effect.succeed({ _tag: "Stale" });
-              // The pending invites were read locked: each one replaced keeps the id it was planned with.
-              const ids = new Set(invites.map((i) => i.id));
-              if (row.inviteIds.length !== invites.length || row.inviteIds.some((id) => !ids.has(id))) {
-                return Effect.fail(
-                  new RepositoryError({ cause: new Error("invites: a pending invite moved meanwhile") }),
-                );
-              }
-              return Effect.succeed({ _tag: "Written", usage: row.usage });
-            }),
           );
         };
-        return Effect.flatMap(job, write);
+        const written = ([row]: ReadonlyArray<typeof WrittenRow.Type>): Effect.Effect<EmailInviteWritten> =>
+          Effect.succeed(row === undefined || row.delivered === 0 ? { _tag: "Stale" } : { _tag: "Written" });
+        return Effect.flatMap(Effect.all([job, CurrentEntityManager]), ([parts, em]) => write(parts, em));
       },
     });
   }),

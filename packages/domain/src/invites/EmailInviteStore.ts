@@ -57,15 +57,29 @@ export interface EmailInvitePlan {
   /** Pending invites to create, or to replace in place (a pending invite's own id). */
   readonly invites: ReadonlyArray<NewInvite>;
   readonly events: ReadonlyArray<NewEvent>;
-  /** The organizations whose hourly email count this email adds one to. */
-  readonly quota: { readonly organizationIds: ReadonlyArray<string>; readonly now: Date; readonly windowMs: number };
+  /**
+   * The organizations whose hourly email count this email adds one to, and the hourly limit of
+   * those without one of their own: an email that would take any of them past its limit is not
+   * counted, nor is anything else written (`OverQuota`).
+   */
+  readonly quota: {
+    readonly organizationIds: ReadonlyArray<string>;
+    readonly now: Date;
+    readonly windowMs: number;
+    readonly limit: number;
+  };
 }
 
 export type EmailInviteWritten =
-  /** Written; each organization's email count in its window, this email counted. */
-  | { readonly _tag: "Written"; readonly usage: ReadonlyArray<EmailQuotaUsage> }
+  /** Written, this email counted against each organization's quota. */
+  | { readonly _tag: "Written" }
   /** The delivery to renew was no longer queued (a worker took it): nothing was written. */
-  | { readonly _tag: "Stale" };
+  | { readonly _tag: "Stale" }
+  /**
+   * Nothing was written: counting this email would take an organization past its limit. Each
+   * organization's count in its window as it would have been, this email counted.
+   */
+  | { readonly _tag: "OverQuota"; readonly usage: ReadonlyArray<EmailQuotaUsage> };
 
 /**
  * What email invites to one recipient take turns on (`Transactor`'s `serializeOn`), so that
@@ -77,8 +91,11 @@ export const recipientLock = (email: string): string => `invite:${email}`;
 /**
  * Email invites, inside a transaction serialized on `recipientLock`: `read` answers what the rules
  * need and locks the recipient's pending invites to the targets; then one `write` applies the
- * decision: the delivery, its queue job, the invites, their events and the email quota count. A
- * refusal after the write (the quota) fails the transaction, so nothing of it stays.
+ * decision: the delivery, its queue job, the invites, their events and the email quota count, all
+ * or nothing. A `write` that answers `Written` for a new or reused delivery (not `Renew`) is the
+ * last statement of its transaction: the adapter may commit the transaction with it, in the same
+ * round trip, so that the quota's row is not held for a round trip (nothing may be written, nor
+ * fail, after it).
  */
 export class EmailInviteStore extends Context.Service<
   EmailInviteStore,

@@ -241,8 +241,8 @@ const EMAIL_ATTEMPTS = 3;
 /**
  * Invites `email` by email to the targets the principal may grant `role` on, in one transaction
  * serialized on the recipient: one read of everything the rules look at, the rules, then one write
- * of their decision (the delivery and its job, the invites, their events, the quota count); past
- * the quota, the transaction rolls back. With `single`, a refusal or an existing membership fails
+ * of their decision (the delivery and its job, the invites, their events, the quota count), which
+ * writes nothing past the quota. With `single`, a refusal or an existing membership fails
  * the whole request.
  */
 const inviteByEmail = Effect.fnUntraced(function* (
@@ -301,12 +301,15 @@ const inviteByEmail = Effect.fnUntraced(function* (
             ],
             now: new Date(now),
             windowMs: EMAIL_QUOTA_WINDOW_MS,
+            limit: settings.emailInvitesPerHour,
           },
         });
         if (written._tag === "Written") {
-          const refusal = quotaRefusal(written.usage, settings.emailInvitesPerHour, yield* Clock.currentTimeMillis);
-          if (refusal !== null) return yield* refusal;
           return { access, members, invited: new Map(invites.map((i) => [targetKey(i.target), i.id])) };
+        }
+        if (written._tag === "OverQuota") {
+          const refusal = quotaRefusal(written.usage, settings.emailInvitesPerHour, yield* Clock.currentTimeMillis);
+          return yield* refusal ?? new RepositoryError({ cause: new Error("a count within the limit was refused") });
         }
         if (attempt >= EMAIL_ATTEMPTS) {
           return yield* new RepositoryError({

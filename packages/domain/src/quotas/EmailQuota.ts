@@ -5,6 +5,10 @@ import { EmailQuotaCounter, type EmailQuotaUsage } from "./EmailQuotaCounter.ts"
 
 export const EMAIL_QUOTA_WINDOW_MS = 3_600_000;
 
+/** Whether an organization's count (this email counted) is past its limit: its own, else `defaultLimit`. */
+export const overLimit = (usage: EmailQuotaUsage, defaultLimit: number): boolean =>
+  usage.used > (usage.limitOverride ?? defaultLimit);
+
 /**
  * The refusal (`TOO_MANY_REQUESTS`, `email_quota_exceeded`) of an email once counted, when any
  * organization it invites to is past its hourly limit: its own, else `defaultLimit`. `retryAfter`
@@ -17,8 +21,8 @@ export const quotaRefusal = (
 ): TooManyRequests | null => {
   let refusal: { retryAfter: number; limit: number } | undefined;
   for (const u of usage) {
+    if (!overLimit(u, defaultLimit)) continue;
     const limit = u.limitOverride ?? defaultLimit;
-    if (u.used <= limit) continue;
     // A window that another request started after `now` (its clock read later) ends at most one
     // window from now.
     const ends = Math.min(u.windowStartedAt.getTime(), now) + EMAIL_QUOTA_WINDOW_MS;

@@ -25,6 +25,7 @@ const inviteOnce = (
   choose: (
     pending: ReadonlyArray<{ readonly inviteId: string; readonly delivery: { readonly id: string } }>,
   ) => Effect.Effect<PlannedDelivery, never, IdGenerator | TokenGenerator>,
+  limit = 500,
 ) =>
   Effect.gen(function* () {
     const transactor = yield* Transactor;
@@ -55,7 +56,7 @@ const inviteOnce = (
           delivery,
           invites,
           events: invites.map((i) => inviteEvent("invite.created", { kind: "root", id: null }, i)),
-          quota: { organizationIds: [targets[0]?.organizationId as string], now: new Date(), windowMs: HOUR },
+          quota: { organizationIds: [targets[0]?.organizationId as string], now: new Date(), windowMs: HOUR, limit },
         });
         return { state, written, invites };
       }),
@@ -88,10 +89,7 @@ export const emailInviteStoreContract = contract("EmailInviteStore", (it) => {
       pending: [],
       organizations: [{ id: org.id, allowedRedirectOrigins: [] }],
     });
-    expect(first.written).toMatchObject({
-      _tag: "Written",
-      usage: [{ organizationId: org.id, used: 1, limitOverride: null }],
-    });
+    expect(first.written).toEqual({ _tag: "Written" });
     const again = yield* inviteOnce(email, [organization], (pending) =>
       Effect.succeed({ _tag: "Reuse", id: pending[0]?.delivery.id as string } as const),
     );
@@ -102,9 +100,29 @@ export const emailInviteStoreContract = contract("EmailInviteStore", (it) => {
         delivery: { id: first.invites[0]?.deliveryId, status: "queued", sentAt: null },
       },
     ]);
-    expect(again.written).toMatchObject({ _tag: "Written", usage: [{ used: 2 }] });
+    expect(again.written).toEqual({ _tag: "Written" });
     const page = yield* (yield* EventLog).list({ organizationId: org.id }, { cursor: null, limit: 10 });
     expect(page.items.map((e) => e.type)).toEqual(["invite.created", "invite.created", "invite.created"]);
+  });
+
+  it("past the limit writes nothing and answers each organization's count with this email", function* () {
+    const { org, organization, website, email } = yield* world;
+    const before = yield* (yield* EventLog).list({ organizationId: org.id }, { cursor: null, limit: 10 });
+    expect(yield* inviteOnce(email, [organization], () => newDelivery(email), 1)).toMatchObject({
+      written: { _tag: "Written" },
+    });
+    const other = freshEmail("invitee");
+    const refused = yield* inviteOnce(other, [website], () => newDelivery(other), 1);
+    expect(refused.written).toMatchObject({
+      _tag: "OverQuota",
+      usage: [{ organizationId: org.id, used: 2, limitOverride: null }],
+    });
+    // Neither the invite, nor its event, nor the count stayed: with room again, the count is 2.
+    const again = yield* inviteOnce(other, [website], () => newDelivery(other), 2);
+    expect(again.state.pending).toEqual([]);
+    expect(again.written).toEqual({ _tag: "Written" });
+    const page = yield* (yield* EventLog).list({ organizationId: org.id }, { cursor: null, limit: 10 });
+    expect(page.items.length - before.items.length).toBe(2);
   });
 
   it("renews a queued delivery: the new token reaches the invites, the old one reaches none", function* () {

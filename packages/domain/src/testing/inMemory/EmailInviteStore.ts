@@ -1,4 +1,5 @@
 import { EmailInviteStore, type EmailInviteWritten } from "../../invites/EmailInviteStore.ts";
+import { overLimit } from "../../quotas/EmailQuota.ts";
 import { withDelivery, withRenewal } from "./DeliveryRepository.ts";
 import { withEmailCounted } from "./EmailQuotaCounter.ts";
 import { withEvents } from "./EventLog.ts";
@@ -48,7 +49,9 @@ export const EmailInviteStoreTest = storeAdapter(EmailInviteStore, ({ r, w }) =>
           plan.quota.now,
           plan.quota.windowMs,
         );
-        return [{ _tag: "Written", usage }, counted];
+        // Past an organization's limit, nothing of the write stays.
+        if (usage.some((u) => overLimit(u, plan.quota.limit))) return [{ _tag: "OverQuota", usage }, before];
+        return [{ _tag: "Written" }, counted];
       }),
   }),
 );
