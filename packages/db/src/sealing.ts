@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes } from "node:crypto";
 
 /**
  * Seals accept tokens for the one reader that needs them in clear, the mail worker. The key comes
@@ -11,7 +11,8 @@ export interface TokenSealer {
 }
 
 export const makeTokenSealer = (secret: string): TokenSealer => {
-  const key = createHash("sha256").update(`admit-token-seal:${secret}`).digest();
+  // A key object made once: given raw bytes, every cipher would make one of its own.
+  const key = createSecretKey(createHash("sha256").update(`admit-token-seal:${secret}`).digest());
   return {
     seal: (token) => {
       const iv = randomBytes(12);
