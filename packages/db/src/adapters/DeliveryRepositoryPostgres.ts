@@ -79,7 +79,7 @@ export const DeliveryRepositoryPostgres = Layer.effect(
                 .select((eb) => eb.fn.countAll<string>().as("n"))
                 .where("email", "=", email)
                 .where("kind", "=", "resend")
-                .where("created_at", ">", since)
+                .where("created_at", ">=", since)
                 .executeTakeFirstOrThrow(),
             ),
           ),
