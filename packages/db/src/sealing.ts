@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createSecretKey } from "node:crypto";
+import { randomFrom } from "./adapters/ids.ts";
 
 /**
  * Seals accept tokens for the one reader that needs them in clear, the mail worker. The key comes
@@ -15,7 +16,7 @@ export const makeTokenSealer = (secret: string): TokenSealer => {
   const key = createSecretKey(createHash("sha256").update(`admit-token-seal:${secret}`).digest());
   return {
     seal: (token) => {
-      const iv = randomBytes(12);
+      const iv = randomFrom(12);
       const cipher = createCipheriv("aes-256-gcm", key, iv);
       const body = Buffer.concat([cipher.update(token, "utf8"), cipher.final()]);
       return Buffer.concat([iv, cipher.getAuthTag(), body]).toString("base64url");

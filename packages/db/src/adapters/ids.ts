@@ -1,21 +1,31 @@
-import { createHash, randomBytes, randomFillSync } from "node:crypto";
+import { createHash, randomFillSync } from "node:crypto";
 import { IdGenerator, TokenGenerator } from "@admit/domain";
 import { Effect, Layer } from "effect";
 
-/** Random bytes drawn in blocks: one `randomFillSync` per 256 ids instead of one per id. */
-const RANDOM_BLOCK = 16 * 256;
+/**
+ * Random bytes drawn in blocks: one `randomFillSync` (a system call) per 4 KiB instead of one per
+ * id, token or IV. Each byte is handed out once.
+ */
+const RANDOM_BLOCK = 4096;
 const random = Buffer.alloc(RANDOM_BLOCK);
 let randomOffset = RANDOM_BLOCK;
 
-/** UUIDv7: time-ordered, so new rows land at the end of their indexes. */
-export const uuidv7 = (): string => {
-  if (randomOffset === RANDOM_BLOCK) {
+/** `n` (at most 4096) fresh random bytes from the CSPRNG, copied out of the current block. */
+export const randomFrom = (n: number): Buffer => {
+  if (randomOffset + n > RANDOM_BLOCK) {
     randomFillSync(random);
     randomOffset = 0;
   }
-  const bytes = Buffer.allocUnsafe(16);
-  random.copy(bytes, 0, randomOffset, randomOffset + 16);
-  randomOffset += 16;
+  const bytes = Buffer.allocUnsafe(n);
+  random.copy(bytes, 0, randomOffset, randomOffset + n);
+  random.fill(0, randomOffset, randomOffset + n);
+  randomOffset += n;
+  return bytes;
+};
+
+/** UUIDv7: time-ordered, so new rows land at the end of their indexes. */
+export const uuidv7 = (): string => {
+  const bytes = randomFrom(16);
   // 48 bits of milliseconds, big-endian: the high 16 bits, then the low 32.
   const ms = Date.now();
   bytes.writeUInt16BE(Math.floor(ms / 2 ** 32) & 0xffff, 0);
@@ -36,7 +46,7 @@ export const TokenGeneratorCrypto = Layer.succeed(
   TokenGenerator.of({
     next: (prefix) =>
       Effect.sync(() => {
-        const token = `${prefix}_${randomBytes(32).toString("base64url")}`;
+        const token = `${prefix}_${randomFrom(32).toString("base64url")}`;
         return { token, hash: sha256Hex(token) };
       }),
     hash: sha256Hex,
