@@ -105,14 +105,17 @@ const HASH = /(?<![0-9a-f])[0-9a-f]{64}(?![0-9a-f])/g;
  * Per replayed request: `fixed` values are kept (tenant, website and key ids, the key's hash), `mapped` ones are
  * swapped for given values (the email, an accept token's hash), and every other UUID or 64-digit
  * hash the request carried gets a fresh one, the same one everywhere it appears in the request.
+ * A value swapped in is kept as given: it names a row that exists (the invite an accept answers),
+ * and a fresh one in its place would name none.
  */
 export const makeRewriter = (fixed: ReadonlySet<string>, mapped: ReadonlyMap<string, string>) => {
   const fresh = new Map<string, string>(mapped);
+  const given = new Set(mapped.values());
   const replaceIn = (s: string) => {
     let out = s;
     for (const [from, to] of mapped) if (out.includes(from)) out = out.split(from).join(to);
     const renew = (old: string, make: () => string) => {
-      if (fixed.has(old)) return old;
+      if (fixed.has(old) || given.has(old)) return old;
       const known = fresh.get(old);
       if (known !== undefined) return known;
       const made = make();

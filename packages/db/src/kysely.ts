@@ -3,6 +3,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { InferKyselyDB } from "@mikro-orm/sql";
 import { Effect, Schema } from "effect";
 import { CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
+import type { Pool } from "pg";
 import type { entities } from "./entities/index.ts";
 import type { Orm } from "./orm.ts";
 import { CurrentEntityManager } from "./sql.ts";
@@ -46,6 +47,40 @@ export const makeRun =
 const autocommitOf = (orm: Orm): Sql => orm.em.getConnection("write").getClient() as unknown as Sql;
 
 export type Run = ReturnType<typeof makeRun>;
+
+/**
+ * Builds the runner of statements compiled once (`compiledOnce`): `runCompiled((db) =>
+ * compiled(shape, values, () => … .compile()))`. In a transaction the statement goes through its
+ * Kysely instance, as with `makeRun`; otherwise straight to a pooled `pg` client, as Kysely's
+ * executor would send it (the client's own `query`, so a named prepared statement), without the
+ * executor's layers around it (connection provider, driver connection, result transform: about
+ * a tenth of an accept's allocation, for its two statements). Answers the rows.
+ */
+export const makeRunCompiled = (orm: Orm) => {
+  let pool: Pool | undefined;
+  const send = async <R>(compiled: CompiledQuery<R>): Promise<ReadonlyArray<R>> => {
+    pool ??= await orm.em.getConnection("write").getNativeClient();
+    const client = await pool.connect();
+    try {
+      return (await client.query(compiled.sql, compiled.parameters as unknown[])).rows as R[];
+    } finally {
+      client.release();
+    }
+  };
+  return <R>(statement: (db: Sql) => CompiledQuery<R>): Effect.Effect<ReadonlyArray<R>, RepositoryError> =>
+    Effect.flatMap(CurrentEntityManager, (em) =>
+      Effect.tryPromise({
+        try: () => {
+          if (em === null) return send(statement(autocommitOf(orm)));
+          const db = kyselyOf(em);
+          return db.executeQuery(statement(db)).then((result) => result.rows);
+        },
+        catch: (cause) => new RepositoryError({ cause }),
+      }),
+    );
+};
+
+export type RunCompiled = ReturnType<typeof makeRunCompiled>;
 
 /**
  * Decodes the rows of a statement Kysely cannot type (raw `sql`) against a schema, instead of

@@ -1,7 +1,7 @@
 import { type AnswerState, InviteAnswerStore, ROLES, TARGET_TYPES } from "@admit/domain";
 import { Effect, Layer, Schema } from "effect";
 import { sql } from "kysely";
-import { compiledOnce, decodeRows, makeRun } from "../kysely.ts";
+import { compiledOnce, decodeRows, makeRunCompiled } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
 
@@ -44,7 +44,7 @@ const WrittenRow = Schema.Struct({ users: Schema.Number });
 export const InviteAnswerStorePostgres = Layer.effect(
   InviteAnswerStore,
   Effect.gen(function* () {
-    const run = makeRun((yield* Database).orm);
+    const runCompiled = makeRunCompiled((yield* Database).orm);
     const compiled = compiledOnce();
     return InviteAnswerStore.of({
       // One statement: the delivery holding the token, its invites (in the order they were
@@ -53,8 +53,9 @@ export const InviteAnswerStorePostgres = Layer.effect(
       // keys and memberships (on the invites' targets and organizations), and the organizations'
       // app URLs.
       read: (tokenHash) =>
-        run((db) =>
-          sql`with d as (select id, email from deliveries where token_hash = decode(${tokenHash}, 'hex')),
+        runCompiled((db) =>
+          compiled("accept.read", [tokenHash], () =>
+            sql`with d as (select id, email from deliveries where token_hash = decode(${tokenHash}, 'hex')),
                inv as (select i.*, i.xmin::text as version from invites i where i.delivery_id = (select id from d))
              select d.email,
                coalesce((select json_agg(json_build_object('id', i.id, 'email', i.email, 'type', i.target_type,
@@ -75,9 +76,10 @@ export const InviteAnswerStorePostgres = Layer.effect(
                ), '[]') as "inviterRoles",
                coalesce((select json_agg(json_build_object('id', o.id, 'appUrl', o.app_url))
                  from organizations o where o.id in (select organization_id from inv)), '[]') as "organizations"
-             from d`.execute(db),
+             from d`.compile(db),
+          ),
         ).pipe(
-          Effect.flatMap((result) => decodeRows(AcceptRow)(result.rows)),
+          Effect.flatMap(decodeRows(AcceptRow)),
           Effect.map(([row]): AnswerState | null =>
             row === undefined
               ? null
@@ -138,110 +140,108 @@ export const InviteAnswerStorePostgres = Layer.effect(
           grantRoles,
           events,
         ];
-        return run((db) =>
-          db.executeQuery(
-            compiled(`accept.write:${user === null ? "none" : user.existing}`, values, () =>
-              db
-                .with(
-                  "answer",
-                  () =>
-                    sql<{ id: string; version: string; status: string }>`(select * from
+        return runCompiled((db) =>
+          compiled(`accept.write:${user === null ? "none" : user.existing}`, values, () =>
+            db
+              .with(
+                "answer",
+                () =>
+                  sql<{ id: string; version: string; status: string }>`(select * from
                 jsonb_to_recordset(${answers}::jsonb) as p(id uuid, version text, status text))`,
-                )
-                .with("locked", (db) =>
-                  db
-                    .selectFrom("invites")
-                    .innerJoin("answer", "answer.id", "invites.id")
-                    .select("invites.id")
-                    // By primary key: the planner cannot size the recordset and would rather scan.
-                    .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
-                    .where("invites.status", "=", pending)
-                    .where((eb) => eb(sql<string>`invites.xmin::text`, "=", eb.ref("answer.version")))
-                    // In id order, as every statement that locks several invites does: no deadlock.
-                    .orderBy("invites.id")
-                    .forUpdate("invites"),
-                )
-                .with("ok", (db) =>
-                  db.selectFrom("locked").select(sql<boolean>`count(*) = ${plan.answers.length}`.as("ok")),
-                )
-                .with("usr", (db) =>
-                  user === null
-                    ? // Declining touches no account: one row (no user) when the invites are as read.
-                      db.selectFrom("ok").select(sql<string>`null::uuid`.as("id")).where("ok", "=", true)
-                    : user.existing
-                      ? db
-                          .updateTable("users")
-                          .set({
-                            email_verified: true,
-                            first_name: sql`coalesce(users.first_name, ${user.firstName})`,
-                            last_name: sql`coalesce(users.last_name, ${user.lastName})`,
-                          })
-                          .where("id", "=", user.id)
-                          .where((eb) => eb.exists(eb.selectFrom("ok").select("ok").where("ok", "=", true)))
-                          .returning("id")
-                      : db
-                          .insertInto("users")
-                          .columns(["id", "email", "first_name", "last_name", "email_verified"])
-                          .expression((eb) =>
-                            eb
-                              .selectFrom("ok")
-                              .select([
-                                sql<string>`${user.id}::uuid`.as("id"),
-                                sql<string>`${user.email}`.as("email"),
-                                sql<string | null>`${user.firstName}::text`.as("first_name"),
-                                sql<string | null>`${user.lastName}::text`.as("last_name"),
-                                sql<boolean>`true`.as("email_verified"),
-                              ])
-                              .where("ok", "=", true),
-                          )
-                          .onConflict((oc) => oc.column("email").doNothing())
-                          .returning("id"),
-                )
-                .with("answered", (db) =>
-                  db
-                    .updateTable("invites")
-                    .from("answer")
-                    .set({
-                      status: sql`answer.status`,
-                      responded_at: sql`now()`,
-                      updated_at: sql`now()`,
-                      accepted_user_id: sql`case when answer.status = 'accepted' then (select id from usr) end`,
-                    })
-                    .whereRef("invites.id", "=", "answer.id")
-                    .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
-                    .where((eb) => eb.exists(eb.selectFrom("usr").select("id")))
-                    .returning("invites.id"),
-                )
-                .with("added", (db) =>
-                  db
-                    .insertInto("memberships")
-                    .columns(["id", "user_id", "target_type", "target_id", "role", "sso"])
-                    .expression(
-                      sql`select gen_random_uuid(), usr.id, g.type, g.id, g.role, false
+              )
+              .with("locked", (db) =>
+                db
+                  .selectFrom("invites")
+                  .innerJoin("answer", "answer.id", "invites.id")
+                  .select("invites.id")
+                  // By primary key: the planner cannot size the recordset and would rather scan.
+                  .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
+                  .where("invites.status", "=", pending)
+                  .where((eb) => eb(sql<string>`invites.xmin::text`, "=", eb.ref("answer.version")))
+                  // In id order, as every statement that locks several invites does: no deadlock.
+                  .orderBy("invites.id")
+                  .forUpdate("invites"),
+              )
+              .with("ok", (db) =>
+                db.selectFrom("locked").select(sql<boolean>`count(*) = ${plan.answers.length}`.as("ok")),
+              )
+              .with("usr", (db) =>
+                user === null
+                  ? // Declining touches no account: one row (no user) when the invites are as read.
+                    db.selectFrom("ok").select(sql<string>`null::uuid`.as("id")).where("ok", "=", true)
+                  : user.existing
+                    ? db
+                        .updateTable("users")
+                        .set({
+                          email_verified: true,
+                          first_name: sql`coalesce(users.first_name, ${user.firstName})`,
+                          last_name: sql`coalesce(users.last_name, ${user.lastName})`,
+                        })
+                        .where("id", "=", user.id)
+                        .where((eb) => eb.exists(eb.selectFrom("ok").select("ok").where("ok", "=", true)))
+                        .returning("id")
+                    : db
+                        .insertInto("users")
+                        .columns(["id", "email", "first_name", "last_name", "email_verified"])
+                        .expression((eb) =>
+                          eb
+                            .selectFrom("ok")
+                            .select([
+                              sql<string>`${user.id}::uuid`.as("id"),
+                              sql<string>`${user.email}`.as("email"),
+                              sql<string | null>`${user.firstName}::text`.as("first_name"),
+                              sql<string | null>`${user.lastName}::text`.as("last_name"),
+                              sql<boolean>`true`.as("email_verified"),
+                            ])
+                            .where("ok", "=", true),
+                        )
+                        .onConflict((oc) => oc.column("email").doNothing())
+                        .returning("id"),
+              )
+              .with("answered", (db) =>
+                db
+                  .updateTable("invites")
+                  .from("answer")
+                  .set({
+                    status: sql`answer.status`,
+                    responded_at: sql`now()`,
+                    updated_at: sql`now()`,
+                    accepted_user_id: sql`case when answer.status = 'accepted' then (select id from usr) end`,
+                  })
+                  .whereRef("invites.id", "=", "answer.id")
+                  .where("invites.id", "=", sql<string>`any(${ids}::uuid[])`)
+                  .where((eb) => eb.exists(eb.selectFrom("usr").select("id")))
+                  .returning("invites.id"),
+              )
+              .with("added", (db) =>
+                db
+                  .insertInto("memberships")
+                  .columns(["id", "user_id", "target_type", "target_id", "role", "sso"])
+                  .expression(
+                    sql`select gen_random_uuid(), usr.id, g.type, g.id, g.role, false
                       from usr, unnest(${grantTypes}::text[], ${grantIds}::uuid[],
                         ${grantRoles}::text[]) as g(type, id, role)`,
-                    )
-                    .onConflict((oc) => oc.columns(["target_type", "target_id", "user_id"]).doNothing())
-                    .returning(["target_type", "target_id"]),
-                )
-                .with("recorded", (db) =>
-                  db
-                    .insertInto("events")
-                    .columns(EVENT_INSERT_COLUMNS)
-                    .expression(
-                      sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)}
+                  )
+                  .onConflict((oc) => oc.columns(["target_type", "target_id", "user_id"]).doNothing())
+                  .returning(["target_type", "target_id"]),
+              )
+              .with("recorded", (db) =>
+                db
+                  .insertInto("events")
+                  .columns(EVENT_INSERT_COLUMNS)
+                  .expression(
+                    sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)}
                       where exists (select 1 from usr) and (e.added_type is null or exists (
                         select 1 from added a where a.target_type = e.added_type and a.target_id = e.added_id))`,
-                    )
-                    .returning("id"),
-                )
-                .selectFrom("usr")
-                .select(sql<number>`count(*)::int`.as("users"))
-                .compile(),
-            ),
+                  )
+                  .returning("id"),
+              )
+              .selectFrom("usr")
+              .select(sql<number>`count(*)::int`.as("users"))
+              .compile(),
           ),
         ).pipe(
-          Effect.flatMap((result) => decodeRows(WrittenRow)(result.rows)),
+          Effect.flatMap(decodeRows(WrittenRow)),
           Effect.map(([row]) => (row?.users ?? 0) > 0),
         );
       },
