@@ -33,6 +33,46 @@ describe("email quota", () => {
     await client.invites.create.mutate({ organizationId: org.id, method: "email", email: uniqueEmail("q") });
   });
 
+  it("one email to websites of two organizations, one of them full: refused, and neither counts it", async () => {
+    const roomy = await makeTenant(h);
+    const full = await makeTenant(h);
+    await setLimit(roomy.org.id, 5);
+    await setLimit(full.org.id, 1);
+    await full.client.invites.create.mutate({ organizationId: full.org.id, method: "email", email: uniqueEmail("q") });
+    const used = () =>
+      h.db
+        .query<{ organization_id: string; used: number }>(
+          "select organization_id, used from email_quota_windows where organization_id = any($1::uuid[]) order by organization_id",
+          [[roomy.org.id, full.org.id]],
+        )
+        .then((r) => new Map(r.rows.map((w) => [w.organization_id, w.used])));
+    const before = await snapshot(h);
+    const countsBefore = await used();
+    const error = await failure(
+      h.root.invites.createBulk.mutate({
+        method: "email",
+        email: uniqueEmail("q"),
+        websiteIds: [roomy.website.id, full.website.id],
+      }),
+    );
+    expect(error).toMatchObject({ code: "TOO_MANY_REQUESTS", reason: "email_quota_exceeded" });
+    expect(await snapshot(h)).toEqual(before);
+    expect(await used()).toEqual(countsBefore);
+    // With room in both, the same email counts once against each.
+    await setLimit(full.org.id, 2);
+    await h.root.invites.createBulk.mutate({
+      method: "email",
+      email: uniqueEmail("q"),
+      websiteIds: [roomy.website.id, full.website.id],
+    });
+    expect(await used()).toEqual(
+      new Map([
+        [roomy.org.id, (countsBefore.get(roomy.org.id) ?? 0) + 1],
+        [full.org.id, 2],
+      ]),
+    );
+  });
+
   it("resend counts against the quota", async () => {
     const { org, client } = await makeTenant(h);
     await setLimit(org.id, 1);

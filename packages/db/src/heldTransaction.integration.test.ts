@@ -95,6 +95,59 @@ describe("a held transaction", () => {
     await em.execute("drop table held_last");
   });
 
+  it("a rollback begun while the last statement and its COMMIT are on their way gives the connection back once", async () => {
+    const fresh = await initOrm({ databaseUrl: inject("databaseUrl"), poolSize: 1 });
+    try {
+      const em = fresh.em.fork();
+      await em.execute("create table if not exists held_abort (n int primary key)");
+      const pool = (await fresh.em.getConnection().getNativeClient()) as Pool;
+      const insert = (txEm: Parameters<typeof kyselyOf>[0], n: unknown) =>
+        sql<{ n: number }>`insert into held_abort (n) values (${n}::int) returning n`
+          .execute(kyselyOf(txEm))
+          .then((r) => r.rows[0]?.n);
+      const a = await begin(fresh, { commitWithLast: true });
+      await sql`select 1`.execute(kyselyOf(a.em));
+      a.commitWithNext();
+      const last = insert(a.em, 1);
+      await new Promise((resolve) => setImmediate(resolve));
+      // The request is interrupted: its rollback starts while the insert and COMMIT are sent.
+      const rolledBack = a.rollback();
+      const b = await begin(fresh);
+      expect(await last).toBe(1);
+      await rolledBack;
+      await sql`select 2`.execute(kyselyOf(b.em));
+      // B holds the only connection: nobody else gets it meanwhile.
+      const third = await Promise.race([
+        pool.connect().then((client) => {
+          client.release();
+          return "connected";
+        }),
+        new Promise((resolve) => setTimeout(() => resolve("waited"), 300)),
+      ]);
+      expect(third).toBe("waited");
+      await b.commit();
+      // The insert had committed with its COMMIT before the rollback reached PostgreSQL.
+      expect(await em.execute("select n from held_abort")).toEqual([{ n: 1 }]);
+      await em.execute("drop table held_abort");
+    } finally {
+      await fresh.close(true);
+    }
+  });
+
+  it("refuses to commit a transaction a statement of which failed (PostgreSQL would answer ROLLBACK)", async () => {
+    const tx = await begin(orm, { commitWithLast: true });
+    await sql`select 1`.execute(kyselyOf(tx.em));
+    await expect(sql`select 1/0`.execute(kyselyOf(tx.em))).rejects.toThrow(/division by zero/);
+    expect(tx.commitWithNext()).toBe(false);
+    await expect(tx.commit()).rejects.toThrow(/can only roll back/);
+    // Rolled back, and the connection is back in the pool: the next transaction gets it.
+    const next = await begin(orm);
+    expect(await sql<{ one: number }>`select 1 as one`.execute(kyselyOf(next.em)).then((r) => r.rows)).toEqual([
+      { one: 1 },
+    ]);
+    await next.commit();
+  });
+
   it("prepares a statement its connection has not prepared yet with PREPARE, and pg does not parse it again", async () => {
     const fresh = await initOrm({
       databaseUrl: inject("databaseUrl"),

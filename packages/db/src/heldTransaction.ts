@@ -39,7 +39,8 @@ export interface HeldTransaction {
   /**
    * Makes the next statement the transaction's last: it travels with COMMIT, in one round trip,
    * and the transaction ends with it (`commit` then does nothing). Answers false, changing
-   * nothing, when the transaction was not begun for that (`BeginOptions.commitWithLast`).
+   * nothing, when the transaction was not begun for that (`BeginOptions.commitWithLast`), has
+   * failed, or defers a statement that may refuse.
    */
   commitWithNext(): boolean;
   /** `last` (if any), then COMMIT, in one round trip (after what waits); answers `last`'s rows. */
@@ -132,8 +133,13 @@ export interface BeginOptions {
 export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldTransaction> => {
   const pool = (await orm.em.getConnection().getNativeClient()) as Pool;
   const client = await pool.connect();
+  // pg-pool hands each checkout a release of its own: the one of this checkout, called once.
+  const giveBack = client.release.bind(client);
+  let released = false;
   let open = false;
   let ended = false;
+  /** A statement failed: the transaction can only roll back. */
+  let aborted = false;
   /** The next statement carries COMMIT (`commitWithNext`). */
   let commitNext = false;
   /** A PREPARE sent in a string that failed: whether it took effect is read with the rollback. */
@@ -145,7 +151,11 @@ export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldT
 
   // Back to the pool, rolled back if still open; dropped if even that fails (the connection broke).
   // The rollback also reads whether a PREPARE of a failed string took effect, for pg's record.
+  // Once only: a rollback may begin while the last statement and its COMMIT are on their way, and
+  // their answer must not give the connection back a second time (by then, maybe another's).
   const release = async () => {
+    if (released) return;
+    released = true;
     heldOn.delete(client);
     for (const w of waiters) w.reject(new Error("the transaction ended before its statements were sent"));
     waiters = [];
@@ -163,11 +173,11 @@ export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldT
           if ((results[1]?.rows.length ?? 0) > 0) preparedOn(client).parsed[check.name] = check.text;
         }
       } catch (error) {
-        client.release(error instanceof Error ? error : new Error(String(error)));
+        giveBack(error instanceof Error ? error : new Error(String(error)));
         return;
       }
     }
-    client.release();
+    giveBack();
   };
 
   /** Sends what waits, then `tail`; answers the results of `tail`. */
@@ -183,6 +193,7 @@ export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldT
       results = Array.isArray(result) ? result : [result];
     } catch (error) {
       if (prepared !== undefined) unsure = prepared;
+      aborted = true;
       for (const w of told) w.reject(error);
       throw error;
     }
@@ -203,7 +214,12 @@ export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldT
     if (ended) throw new Error("the transaction has ended");
     const last = commitNext;
     commitNext = false;
-    if (waiting.length === 0 && !last) return client.query(text, values as unknown[]);
+    if (waiting.length === 0 && !last) {
+      return client.query(text, values as unknown[]).catch((error: unknown) => {
+        aborted = true;
+        throw error;
+      });
+    }
     const commit = last ? ["commit"] : [];
     let results: QueryResult[];
     if (values === undefined || values.length === 0) results = await send([text, ...commit]);
@@ -250,13 +266,21 @@ export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldT
       if (waiting.length > 0) await send([]);
     },
     commitWithNext: () => {
-      if (ended || options.commitWithLast !== true) return false;
+      // Not when a deferred statement may still refuse: its refusal must come before COMMIT.
+      if (ended || aborted || options.commitWithLast !== true || waiters.some((w) => w.refuse !== undefined))
+        return false;
       commitNext = true;
       return true;
     },
     commit: async (last) => {
       if (committedEarly && last === undefined) return [];
       if (ended) throw new Error("the transaction has ended");
+      // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not an error.
+      if (aborted) {
+        ended = true;
+        await release();
+        throw new Error("a statement of the transaction failed: it can only roll back");
+      }
       try {
         // What may refuse goes first, alone: a refusal must come before COMMIT, not with it.
         if (waiters.some((w) => w.refuse !== undefined)) await send([]);

@@ -28,9 +28,8 @@ export function initOrm(options: OrmOptions): Promise<Orm> {
     pool: { min: 0, max: options.poolSize ?? 10 },
     ensureDatabase: false,
     discovery: { warnWhenNoEntities: false },
-    // The migrations' own bookkeeping, pg-boss's schema and the functions migrations create
-    // (`admit_refuse`) are not described by entities.
-    schemaGenerator: { skipTables: [MIGRATIONS_TABLE], ignoreSchema: [QUEUE_SCHEMA], ignoreRoutines: true },
+    // The migrations' own bookkeeping and pg-boss's schema are not described by entities.
+    schemaGenerator: { skipTables: [MIGRATIONS_TABLE], ignoreSchema: [QUEUE_SCHEMA] },
     driverOptions: {
       types: typeParsers(),
       onPoolCreated: (pool: Pool) => {

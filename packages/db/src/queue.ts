@@ -177,6 +177,8 @@ export async function sendDeliveryJob(
  */
 export interface DeliveryJobInsert<S> {
   readonly insert: S;
+  /** `insert`, inserting the job only where `when` (an expression of the statement it is part of) holds. */
+  readonly insertIf: (when: S) => S;
   readonly notify: S | null;
   /** What decides the text of `insert` and `notify` (the queue's table, whether it notifies). */
   readonly shape: string;
@@ -235,6 +237,7 @@ export async function deliveryJobInsert(
   const notifies = notify && startAfter === undefined;
   return {
     insert: sql`${before}${jobs}${after}`,
+    insertIf: (when) => sql`${before}(case when ${when} then ${jobs} else '[]' end)${after}`,
     notify: notifies ? sql`select pg_notify(${NOTIFY_CHANNEL}, ${DELIVERY_QUEUE}) from job limit 1` : null,
     shape: `${table}:${notifies}`,
     values: notifies ? [jobs, DELIVERY_QUEUE] : [jobs],

@@ -152,8 +152,8 @@ describe("EmailInviteStore on PostgreSQL", () => {
           transactor.withTransaction(Effect.andThen(store.write(failed.write), Effect.fail("failed" as const))),
         );
         expect(outcome._tag).toBe("Failure");
-        // Past the quota (no email allowed) the write fails whole, in a transaction that would
-        // commit with it (serialized, as an email invite's is).
+        // Past the quota (no email allowed) the write writes nothing, in a transaction that
+        // commits with it (serialized, as an email invite's is).
         const refused = yield* plan(`job.refused.${Date.now()}@example.com`, 0);
         const written = yield* transactor.withTransaction(store.write(refused.write), {
           serializeOn: `test:${refused.deliveryId}`,

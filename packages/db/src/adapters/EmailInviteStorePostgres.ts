@@ -40,26 +40,19 @@ const EmailStateRow = Schema.Struct({
   ),
 });
 
-const Usage = Schema.Array(
-  Schema.Struct({
-    organizationId: Schema.String,
-    used: Schema.Number,
-    windowStartedAt: Schema.DateFromString,
-    limitOverride: Schema.NullOr(Schema.Number),
-  }),
-);
-const decodeUsage = Schema.decodeUnknownEffect(Schema.fromJsonString(Usage));
-
-const WrittenRow = Schema.Struct({ delivered: Schema.Number });
-
-/** The reason the write fails with past the quota (`admit_refuse`): its detail is the usage, as JSON. */
-const OVER_QUOTA = "email_quota_exceeded";
-
-/** The usage a write past the quota failed with, if that is why it failed. */
-const overQuotaDetail = (error: unknown): string | undefined => {
-  const e = error as { code?: unknown; message?: unknown; detail?: unknown } | null;
-  return e?.code === "P0001" && e.message === OVER_QUOTA && typeof e.detail === "string" ? e.detail : undefined;
-};
+const WrittenRow = Schema.Struct({
+  delivered: Schema.Number,
+  inviteIds: Schema.Array(Schema.String),
+  over: Schema.Boolean,
+  usage: Schema.Array(
+    Schema.Struct({
+      organizationId: Schema.String,
+      used: Schema.Number,
+      windowStartedAt: Schema.DateFromString,
+      limitOverride: Schema.NullOr(Schema.Number),
+    }),
+  ),
+});
 
 /**
  * A statement written as text (pg-boss's) as a CTE: Kysely compiles a raw node as is, so the
@@ -69,7 +62,7 @@ const rawCte = (statement: RawBuilder<unknown>) => (() => sql`(${statement})`) a
 
 /** The job's part of a write (`DeliveryJobs.insert`), or none when no delivery is queued. */
 interface JobParts {
-  readonly insert: RawBuilder<unknown> | null;
+  readonly insertIf: ((when: RawBuilder<unknown>) => RawBuilder<unknown>) | null;
   readonly notify: RawBuilder<unknown> | null;
   readonly shape: string;
   readonly values: ReadonlyArray<unknown>;
@@ -78,7 +71,7 @@ interface JobParts {
 /** The status a delivery to renew must still have (a parameter of the renewal). */
 const QUEUED = "queued";
 
-const NO_JOB: JobParts = { insert: null, notify: null, shape: "none", values: [] };
+const NO_JOB: JobParts = { insertIf: null, notify: null, shape: "none", values: [] };
 
 export const EmailInviteStorePostgres = Layer.effect(
   EmailInviteStore,
@@ -171,7 +164,7 @@ export const EmailInviteStorePostgres = Layer.effect(
         const columns = pendingInviteColumns(invites);
         const now = quota.now.toISOString();
         const window = `${quota.windowMs} milliseconds`;
-        const write = ({ insert, notify, shape, values: jobValues }: JobParts, em: EntityManager | null) => {
+        const write = ({ insertIf, notify, shape, values: jobValues }: JobParts, em: EntityManager | null) => {
           const values = [
             ...deliveryValues,
             ...jobValues,
@@ -183,157 +176,167 @@ export const EmailInviteStorePostgres = Layer.effect(
             quota.limit,
           ];
           return run((db) => {
-            // A new or reused delivery cannot be stale: the write is the transaction's last
-            // statement, and COMMIT travels with it when the transaction allows it. The quota's
-            // row is then held for no round trip.
-            if (planned._tag !== "Renew" && em !== null) heldTransactionOf(em)?.commitWithNext();
-            return db
-              .executeQuery(
-                compiled(`email.write:${planned._tag}:${shape}`, values, () =>
+            const ok = sql<boolean>`(select ok from ok)`;
+            const statement = compiled(`email.write:${planned._tag}:${shape}`, values, () =>
+              db
+                // What the delivery needs: a queued one to renew, locked (a worker sending it is
+                // waited for) and only while still queued; a new or reused one, nothing.
+                .with(
+                  "cur",
+                  rawCte(
+                    planned._tag === "Renew"
+                      ? sql`select id, token_hash, email, inviter_name from deliveries
+                          where id = ${planned.id} and status = ${QUEUED} for update`
+                      : sql`select 1 as one`,
+                  ),
+                )
+                .with("orgs", (db) =>
                   db
-                    .with("dlv", (db) => {
-                      switch (planned._tag) {
-                        case "New": {
-                          const d = planned.delivery;
-                          return db
-                            .insertInto("deliveries")
-                            .values({
-                              id: d.id,
-                              email: d.email,
-                              token_hash: sql`decode(${d.tokenHash}, 'hex')`,
-                              token_sealed: sealed,
-                              inviter_name: d.inviterName,
-                              kind: d.kind,
-                            })
-                            .returning("id");
-                        }
-                        case "Renew":
-                          return db
-                            .updateTable("deliveries")
-                            .from(
-                              db
-                                .selectFrom("deliveries")
-                                .select(["id", "token_hash", "email", "inviter_name"])
-                                .where("id", "=", planned.id)
-                                .where("status", "=", QUEUED)
-                                .forUpdate()
-                                .as("cur"),
-                            )
-                            .set({
-                              token_hash: sql`decode(${planned.token.hash}, 'hex')`,
-                              token_sealed: sealed,
-                            })
-                            .whereRef("deliveries.id", "=", "cur.id")
-                            .returning([
-                              "deliveries.id",
-                              "cur.token_hash as old_hash",
-                              "cur.email as old_email",
-                              "cur.inviter_name as old_inviter",
-                            ]);
-                        case "Reuse":
-                          return db.selectNoFrom(sql<string>`${planned.id}::uuid`.as("id"));
-                      }
-                    })
-                    .with("closed", (db) =>
-                      db
-                        .insertInto("deliveries")
-                        .columns(["id", "email", "token_hash", "status", "last_error", "inviter_name", "kind"])
-                        .expression(
-                          planned._tag === "Renew"
-                            ? sql`select gen_random_uuid(), old_email, old_hash, 'failed', 'superseded', old_inviter, 'invite'
-                          from dlv`
-                            : sql`select null::uuid, null, null::bytea, null, null, null, null where false`,
-                        )
-                        .returning("id"),
+                    .selectFrom("organizations")
+                    .select(["id", "email_invites_per_hour"])
+                    .where("id", "=", sql<string>`any(${quota.organizationIds}::uuid[])`),
+                )
+                // Each organization's count, only within its limit: the conflicting row is locked
+                // and its latest version compared (a concurrent count of the same organization is
+                // waited for and seen), in organization order.
+                .with("counted", (db) =>
+                  db
+                    .insertInto("email_quota_windows")
+                    .columns(["organization_id", "window_started_at", "used"])
+                    .expression(
+                      sql`select id, ${now}::timestamptz, 1 from orgs where exists (select 1 from cur)
+                        and coalesce(email_invites_per_hour, ${quota.limit}::int) >= 1 order by id`,
                     )
-                    .with("job", rawCte(insert ?? sql`select null::uuid as id where false`))
-                    .with("job_notified", rawCte(notify ?? sql`select null where false`))
-                    .with("inv", (db) =>
-                      upsertPendingInvites(db, invites, sql`exists (select 1 from dlv)`, columns).returning("id"),
-                    )
-                    .with("recorded", (db) =>
-                      db
-                        .insertInto("events")
-                        .columns(EVENT_INSERT_COLUMNS)
-                        .expression(
-                          sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)} where exists (select 1 from dlv)`,
-                        )
-                        .returning("id"),
-                    )
-                    .with("orgs", (db) =>
-                      db
-                        .selectFrom("organizations")
-                        .select(["id", "email_invites_per_hour"])
-                        .where("id", "=", sql<string>`any(${quota.organizationIds}::uuid[])`),
-                    )
-                    .with("counted", (db) =>
-                      db
-                        .insertInto("email_quota_windows")
-                        .columns(["organization_id", "window_started_at", "used"])
-                        .expression(
-                          sql`select id, ${now}::timestamptz, 1 from orgs
-                      where exists (select 1 from dlv) order by id`,
-                        )
-                        .onConflict((oc) =>
-                          oc.column("organization_id").doUpdateSet({
-                            window_started_at: sql`case when email_quota_windows.window_started_at
-                      <= excluded.window_started_at - ${window}::interval
-                      then excluded.window_started_at else email_quota_windows.window_started_at end`,
-                            used: sql`case when email_quota_windows.window_started_at
-                      <= excluded.window_started_at - ${window}::interval
-                      then 1 else email_quota_windows.used + 1 end`,
-                          }),
-                        )
-                        .returning(["organization_id", "used", "window_started_at"]),
-                    )
-                    .with("quota", (db) =>
-                      db.selectNoFrom([
-                        sql<string>`coalesce((select json_agg(json_build_object('organizationId', c.organization_id,
-                    'used', c.used, 'windowStartedAt', c.window_started_at, 'limitOverride', o.email_invites_per_hour)
-                    order by c.organization_id) from counted c join orgs o on o.id = c.organization_id), '[]')::text`.as(
-                          "usage",
+                    .onConflict((oc) =>
+                      oc
+                        .column("organization_id")
+                        .doUpdateSet({
+                          window_started_at: sql`case when email_quota_windows.window_started_at
+                            <= excluded.window_started_at - ${window}::interval
+                            then excluded.window_started_at else email_quota_windows.window_started_at end`,
+                          used: sql`case when email_quota_windows.window_started_at
+                            <= excluded.window_started_at - ${window}::interval
+                            then 1 else email_quota_windows.used + 1 end`,
+                        })
+                        .where(
+                          sql<boolean>`(case when email_quota_windows.window_started_at
+                            <= excluded.window_started_at - ${window}::interval
+                            then 1 else email_quota_windows.used + 1 end)
+                            <= coalesce((select o.email_invites_per_hour from organizations o
+                              where o.id = excluded.organization_id), ${quota.limit}::int)`,
                         ),
-                        sql<boolean>`exists (select 1 from counted c join orgs o on o.id = c.organization_id
-                    where c.used > coalesce(o.email_invites_per_hour, ${quota.limit}::int))`.as("over"),
-                      ]),
                     )
-                    .selectFrom("quota")
-                    .select([
-                      sql<number>`(select count(*)::int from dlv)`.as("delivered"),
-                      sql<number>`(select count(*)::int from job) + (select count(*)::int from job_notified)`.as(
-                        "queued",
-                      ),
-                      // Past a limit the statement fails whole: nothing it wrote stays. So it does if a
-                      // pending invite it replaces was not the one read (they were read locked: never).
-                      sql<number>`case when quota.over then admit_refuse(${sql.lit(OVER_QUOTA)}, quota.usage)
-                      when exists (select 1 from dlv) and ((select count(*) from inv) <> cardinality(${columns[0]}::uuid[])
-                        or exists (select 1 from inv where id <> all(${columns[0]}::uuid[])))
-                      then admit_refuse('invites_moved', 'a pending invite moved meanwhile') end`.as("refused"),
-                    ])
-                    .compile(),
-                ),
-              )
-              .then(
-                (result) => ({ result }),
-                (error: unknown) => {
-                  const overQuota = overQuotaDetail(error);
-                  if (overQuota === undefined) throw error;
-                  return { overQuota };
-                },
-              );
+                    .returning(["organization_id", "used", "window_started_at"]),
+                )
+                // Everything else is written only if every organization counted the email.
+                .with("ok", (db) =>
+                  db.selectNoFrom(
+                    sql<boolean>`exists (select 1 from cur)
+                      and (select count(*) from counted) = (select count(*) from orgs)`.as("ok"),
+                  ),
+                )
+                .with("dlv", (db) => {
+                  switch (planned._tag) {
+                    case "New": {
+                      const d = planned.delivery;
+                      return db
+                        .insertInto("deliveries")
+                        .columns(["id", "email", "token_hash", "token_sealed", "inviter_name", "kind"])
+                        .expression(
+                          sql`select ${d.id}::uuid, ${d.email}::text, decode(${d.tokenHash}::text, 'hex'),
+                            ${sealed}::text, ${d.inviterName}::text, ${d.kind}::text where ${ok}`,
+                        )
+                        .returning("id");
+                    }
+                    case "Renew":
+                      return db
+                        .updateTable("deliveries")
+                        .from(sql`cur`.as("cur") as never)
+                        .set({
+                          token_hash: sql`decode(${planned.token.hash}, 'hex')`,
+                          token_sealed: sealed,
+                        })
+                        .whereRef("deliveries.id", "=", sql.ref("cur.id") as never)
+                        .where(ok)
+                        .returning([
+                          "deliveries.id",
+                          sql<Buffer>`cur.token_hash`.as("old_hash"),
+                          sql<string>`cur.email`.as("old_email"),
+                          sql<string>`cur.inviter_name`.as("old_inviter"),
+                        ]) as never;
+                    case "Reuse":
+                      return db.selectNoFrom(sql<string>`${planned.id}::uuid`.as("id")).where(ok) as never;
+                  }
+                })
+                .with("closed", (db) =>
+                  db
+                    .insertInto("deliveries")
+                    .columns(["id", "email", "token_hash", "status", "last_error", "inviter_name", "kind"])
+                    .expression(
+                      planned._tag === "Renew"
+                        ? sql`select gen_random_uuid(), old_email, old_hash, 'failed', 'superseded', old_inviter, 'invite'
+                          from dlv`
+                        : sql`select null::uuid, null, null::bytea, null, null, null, null where false`,
+                    )
+                    .returning("id"),
+                )
+                .with("job", rawCte(insertIf?.(ok) ?? sql`select null::uuid as id where false`))
+                .with("job_notified", rawCte(notify ?? sql`select null where false`))
+                .with("inv", (db) =>
+                  upsertPendingInvites(db, invites, sql`exists (select 1 from dlv)`, columns).returning("id"),
+                )
+                .with("recorded", (db) =>
+                  db
+                    .insertInto("events")
+                    .columns(EVENT_INSERT_COLUMNS)
+                    .expression(
+                      sql`select ${EVENT_VALUES} from ${eventRecordsetRows(events)} where exists (select 1 from dlv)`,
+                    )
+                    .returning("id"),
+                )
+                .selectNoFrom([
+                  sql<number>`(select count(*)::int from dlv)`.as("delivered"),
+                  sql<number>`(select count(*)::int from job) + (select count(*)::int from job_notified)`.as("queued"),
+                  sql`coalesce((select json_agg(id) from inv), '[]')`.as("inviteIds"),
+                  // Past a limit: each organization's count with this email, which for one that did
+                  // not count it is past its limit (its own row, as this statement's snapshot saw
+                  // it, may be older than the version compared).
+                  sql<boolean>`exists (select 1 from cur) and not ${ok}`.as("over"),
+                  sql`coalesce((select json_agg(json_build_object('organizationId', o.id,
+                    'used', coalesce(c.used, greatest(coalesce(w.used, 0) + 1,
+                      coalesce(o.email_invites_per_hour, ${quota.limit}::int) + 1)),
+                    'windowStartedAt', coalesce(c.window_started_at, w.window_started_at, ${now}::timestamptz),
+                    'limitOverride', o.email_invites_per_hour) order by o.id)
+                    from orgs o left join counted c on c.organization_id = o.id
+                    left join email_quota_windows w on w.organization_id = o.id
+                    where not ${ok}), '[]')`.as("usage"),
+                ])
+                .compile(),
+            );
+            // New or reused, the delivery cannot be stale, and counting against one organization
+            // the write is all or nothing: it is the transaction's last statement, and COMMIT
+            // travels with it when the transaction allows it. The quota's row is then held for no
+            // round trip.
+            if (planned._tag !== "Renew" && quota.organizationIds.length <= 1 && em !== null)
+              heldTransactionOf(em)?.commitWithNext();
+            return db.executeQuery(statement);
           }).pipe(
-            Effect.flatMap((answer) =>
-              "overQuota" in answer
-                ? decodeUsage(answer.overQuota).pipe(
-                    Effect.mapError((cause) => new RepositoryError({ cause })),
-                    Effect.map((usage): EmailInviteWritten => ({ _tag: "OverQuota", usage })),
-                  )
-                : decodeRows(WrittenRow)(answer.result.rows).pipe(Effect.flatMap(written)),
-            ),
+            Effect.flatMap((result) => decodeRows(WrittenRow)(result.rows)),
+            Effect.flatMap(([row]): Effect.Effect<EmailInviteWritten, RepositoryError> => {
+              if (row === undefined) return Effect.fail(new RepositoryError({ cause: new Error("no row") }));
+              if (row.over) return Effect.succeed({ _tag: "OverQuota", usage: row.usage });
+              if (row.delivered === 0) return Effect.succeed({ _tag: "Stale" });
+              // The pending invites were read locked: each one replaced keeps the id it was planned with.
+              const ids = new Set(invites.map((i) => i.id));
+              if (row.inviteIds.length !== invites.length || row.inviteIds.some((id) => !ids.has(id))) {
+                return Effect.fail(
+                  new RepositoryError({ cause: new Error("invites: a pending invite moved meanwhile") }),
+                );
+              }
+              return Effect.succeed({ _tag: "Written" });
+            }),
           );
         };
-        const written = ([row]: ReadonlyArray<typeof WrittenRow.Type>): Effect.Effect<EmailInviteWritten> =>
-          Effect.succeed(row === undefined || row.delivered === 0 ? { _tag: "Stale" } : { _tag: "Written" });
         return Effect.flatMap(Effect.all([job, CurrentEntityManager]), ([parts, em]) => write(parts, em));
       },
     });

@@ -6,7 +6,6 @@ import { Migration20261202300000_safety_rails } from "./Migration20261202300000_
 import { Migration20261202400000_delivery_reports } from "./Migration20261202400000_delivery_reports.ts";
 import { Migration20261202500000_invitee_journey } from "./Migration20261202500000_invitee_journey.ts";
 import { Migration20261202600000_credential_notify } from "./Migration20261202600000_credential_notify.ts";
-import { Migration20261202700000_write_refusal } from "./Migration20261202700000_write_refusal.ts";
 
 /** Every migration, in order. Listed explicitly so that no file discovery is involved at run time. */
 export const migrations = [
@@ -18,5 +17,4 @@ export const migrations = [
   Migration20261202400000_delivery_reports,
   Migration20261202500000_invitee_journey,
   Migration20261202600000_credential_notify,
-  Migration20261202700000_write_refusal,
 ];

@@ -76,8 +76,10 @@ export type EmailInviteWritten =
   /** The delivery to renew was no longer queued (a worker took it): nothing was written. */
   | { readonly _tag: "Stale" }
   /**
-   * Nothing was written: counting this email would take an organization past its limit. Each
-   * organization's count in its window as it would have been, this email counted.
+   * Counting this email would take an organization past its limit: nothing else was written (an
+   * email counted against several organizations may have been counted by those within their
+   * limits, so the caller fails, and the transaction rolls back). Each organization's count in
+   * its window with this email counted, at least one past its limit.
    */
   | { readonly _tag: "OverQuota"; readonly usage: ReadonlyArray<EmailQuotaUsage> };
 
@@ -91,11 +93,11 @@ export const recipientLock = (email: string): string => `invite:${email}`;
 /**
  * Email invites, inside a transaction serialized on `recipientLock`: `read` answers what the rules
  * need and locks the recipient's pending invites to the targets; then one `write` applies the
- * decision: the delivery, its queue job, the invites, their events and the email quota count, all
- * or nothing. A `write` that answers `Written` for a new or reused delivery (not `Renew`) is the
- * last statement of its transaction: the adapter may commit the transaction with it, in the same
- * round trip, so that the quota's row is not held for a round trip (nothing may be written, nor
- * fail, after it).
+ * decision: the delivery, its queue job, the invites, their events and the email quota count.
+ * The write of a new or reused delivery (not `Renew`, which may find it `Stale`) counted against
+ * at most one organization is all or nothing, and is the last statement of its transaction: the
+ * adapter may commit the transaction with it, in the same round trip, so that the quota's row is
+ * not held across a round trip (nothing may be written after it).
  */
 export class EmailInviteStore extends Context.Service<
   EmailInviteStore,
