@@ -12,6 +12,7 @@ let randomOffset = RANDOM_BLOCK;
 
 /** `n` (at most 4096) fresh random bytes from the CSPRNG, copied out of the current block. */
 export const randomFrom = (n: number): Buffer => {
+  if (n > RANDOM_BLOCK) throw new RangeError(`at most ${RANDOM_BLOCK} random bytes at once`);
   if (randomOffset + n > RANDOM_BLOCK) {
     randomFillSync(random);
     randomOffset = 0;
