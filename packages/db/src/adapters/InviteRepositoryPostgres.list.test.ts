@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type InviteFilter, type InviteRecord, InviteRepository, type PageRequest } from "@admit/domain";
+import { type InviteFilter, type InviteRecord, InviteRepository, type PageRequest, Transactor } from "@admit/domain";
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { JsonDate, readTimestamp, utcIso } from "../jsonDate.ts";
@@ -138,6 +138,21 @@ describe("InviteRepositoryPostgres.list", () => {
       where((r, n) => r.target[0] === "website" && r.status === "pending" && n !== 9 && r.deliveryStatus === "sent"),
     );
     expect(await ids({ organizationId: randomUUID() })).toEqual(new Set());
+  });
+
+  it("reads the same page in a transaction as outside one", async () => {
+    const { organizationId } = await seed();
+    const now = new Date();
+    const read = (inTransaction: boolean) =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const page = (yield* InviteRepository).list({ now, organizationId }, { limit: 5, cursor: null });
+          return inTransaction ? yield* (yield* Transactor).withTransaction(page) : yield* page;
+        }).pipe(Effect.provide(layer(orm, { tokenKey: "k".repeat(32) }))),
+      );
+    const outside = await read(false);
+    expect(outside.items).toHaveLength(5);
+    expect(JSON.stringify(await read(true))).toBe(JSON.stringify(outside));
   });
 
   it("answers dates whose JSON is what toISOString writes", async () => {
