@@ -10,7 +10,7 @@ export class JsonDate extends Date {
   readonly #time: number;
 
   /**
-   * `iso` must be what `toISOString` answers for it (`utcIso` makes sure of that); `time`, when
+   * `iso` must be what `toISOString` answers for it (`readUtcTimestamp` makes sure of that); `time`, when
    * given, its milliseconds since the epoch (reading them from `iso` is the slow part of a `Date`).
    */
   constructor(iso: string, time?: number) {
