@@ -3,7 +3,7 @@ import { Migrator } from "@mikro-orm/migrations";
 import { MikroORM } from "@mikro-orm/postgresql";
 import pg, { type Pool, type PoolClient } from "pg";
 import { entities } from "./entities/index.ts";
-import { JsonDate, utcIso } from "./jsonDate.ts";
+import { readUtcTimestamp } from "./jsonDate.ts";
 import { migrations } from "./migrations/index.ts";
 import { installDeliveryQueue, QUEUE_SCHEMA } from "./queue.ts";
 
@@ -54,8 +54,7 @@ const typeParsers = (): pg.TypeOverrides => {
   const types = new pg.TypeOverrides();
   const timestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ);
   types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (text: string) => {
-    const iso = utcIso(text);
-    return iso === null ? timestamptz(text) : new JsonDate(iso);
+    return readUtcTimestamp(text) ?? timestamptz(text);
   });
   for (const oid of [pg.types.builtins.DATE, pg.types.builtins.TIMESTAMP, pg.types.builtins.INTERVAL]) {
     types.setTypeParser(oid, (text: string) => text);

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type InviteFilter, type InviteRecord, InviteRepository, type PageRequest } from "@admit/domain";
+import { type InviteFilter, type InviteRecord, InviteRepository, type PageRequest, Transactor } from "@admit/domain";
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { JsonDate, readTimestamp, utcIso } from "../jsonDate.ts";
@@ -140,6 +140,21 @@ describe("InviteRepositoryPostgres.list", () => {
     expect(await ids({ organizationId: randomUUID() })).toEqual(new Set());
   });
 
+  it("reads the same page in a transaction as outside one", async () => {
+    const { organizationId } = await seed();
+    const now = new Date();
+    const read = (inTransaction: boolean) =>
+      Effect.runPromise(
+        Effect.gen(function* () {
+          const page = (yield* InviteRepository).list({ now, organizationId }, { limit: 5, cursor: null });
+          return inTransaction ? yield* (yield* Transactor).withTransaction(page) : yield* page;
+        }).pipe(Effect.provide(layer(orm, { tokenKey: "k".repeat(32) }))),
+      );
+    const outside = await read(false);
+    expect(outside.items).toHaveLength(5);
+    expect(JSON.stringify(await read(true))).toBe(JSON.stringify(outside));
+  });
+
   it("answers dates whose JSON is what toISOString writes", async () => {
     const { organizationId } = await seed();
     const items = await allPages({ organizationId }, 1000);
@@ -163,6 +178,9 @@ describe("utcIso", () => {
       ["2026-12-02 08:23:55.999999+00", "2026-12-02T08:23:55.999Z"],
       ["9999-12-31 23:59:59.999+00", "9999-12-31T23:59:59.999Z"],
       ["0001-01-01 00:00:00+00", "0001-01-01T00:00:00.000Z"],
+      ["0099-03-01 00:00:00.001+00", "0099-03-01T00:00:00.001Z"],
+      ["2024-02-29 23:59:59.99+00", "2024-02-29T23:59:59.990Z"],
+      ["1969-12-31 23:59:59.999+00", "1969-12-31T23:59:59.999Z"],
     ] as const) {
       expect(utcIso(text)).toBe(iso);
       expect(readTimestamp(text).toISOString()).toBe(iso);
@@ -179,6 +197,10 @@ describe("utcIso", () => {
       "10000-01-01 00:00:00+00",
       "2026-12-02T08:23:55.123Z",
       "infinity",
+      "2026-12-02 08:23:5x+00",
+      "2026-12-02 08:23:55.+00",
+      "2026-12-02 08:23:55.12a+00",
+      "2026-13-02 08:23:55+00",
     ]) {
       expect(utcIso(text)).toBe(null);
     }

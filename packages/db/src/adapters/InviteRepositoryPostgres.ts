@@ -2,7 +2,7 @@ import { type InviteRecord, InviteRepository, RepositoryError } from "@admit/dom
 import { Effect, Layer } from "effect";
 import { type Selection, sql } from "kysely";
 import { decodeCursor } from "../cursor.ts";
-import { type DB, hexBytes, makeRun, type Sql, uuids } from "../kysely.ts";
+import { type DB, hexBytes, makeRun, makeRunArrays, type Sql, uuids } from "../kysely.ts";
 import { Database } from "../sql.ts";
 import { LISTED_COLUMNS, listedPage } from "./invitePage.ts";
 import { upsertPendingInvites } from "./inviteRows.ts";
@@ -69,6 +69,7 @@ export const InviteRepositoryPostgres = Layer.effect(
   Effect.gen(function* () {
     const { orm } = yield* Database;
     const run = makeRun(orm);
+    const runArrays = makeRunArrays(orm);
     return InviteRepository.of({
       upsertPending: (invites) =>
         run((db) => upsertPendingInvites(db, invites).returning(["id", "target_type", "target_id"]).execute()).pipe(
@@ -89,7 +90,7 @@ export const InviteRepositoryPostgres = Layer.effect(
         ),
       list: (filter, page) => {
         const after = page.cursor === null ? null : decodeCursor(page.cursor);
-        return run((db) => {
+        return runArrays((db) => {
           let q = db
             .selectFrom("invites as i")
             .innerJoin("deliveries as d", "d.id", "i.delivery_id")
@@ -112,7 +113,7 @@ export const InviteRepositoryPostgres = Layer.effect(
             .orderBy("i.created_at", "desc")
             .orderBy("i.id", "desc")
             .limit(page.limit + 1)
-            .execute();
+            .compile();
         }).pipe(
           Effect.flatMap((rows) =>
             Effect.try({ try: () => listedPage(rows, page), catch: (cause) => new RepositoryError({ cause }) }),

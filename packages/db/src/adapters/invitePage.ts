@@ -19,7 +19,10 @@ import { readTimestamp } from "../jsonDate.ts";
  * a row becomes an `InviteRecord`, directly and once per row.
  */
 
-/** What `list` reads: the columns of an `InviteRecord` and nothing more, under their own names. */
+/**
+ * What `list` reads: the columns of an `InviteRecord` and nothing more. Rows come as arrays of
+ * these columns in this order (`makeRunArrays`), read by the positions below.
+ */
 export const LISTED_COLUMNS = [
   "i.id",
   "i.email",
@@ -43,28 +46,29 @@ export const LISTED_COLUMNS = [
   "d.bounce_permanent",
 ] as const;
 
-export interface ListedRow {
-  readonly id: string;
-  readonly email: string;
-  readonly target_type: string;
-  readonly target_id: string;
-  readonly organization_id: string | null;
-  readonly role: string;
-  readonly status: string;
-  readonly expires_at: unknown;
-  readonly created_at: unknown;
-  readonly inviter_kind: string;
-  readonly inviter_id: string | null;
-  readonly redirect_url: string | null;
-  readonly locale: string | null;
-  readonly delivery_id: string;
-  readonly delivery_status: string;
-  readonly inviter_name: string | null;
-  readonly last_error: string | null;
-  readonly bounce_type: string | null;
-  readonly bounce_description: string | null;
-  readonly bounce_permanent: boolean | null;
-}
+/** A row of `LISTED_COLUMNS`, as the driver hands it over. */
+export type ListedRow = readonly [
+  id: string,
+  email: string,
+  targetType: string,
+  targetId: string,
+  organizationId: string | null,
+  role: string,
+  status: string,
+  expiresAt: unknown,
+  createdAt: unknown,
+  inviterKind: string,
+  inviterId: string | null,
+  redirectUrl: string | null,
+  locale: string | null,
+  deliveryId: string,
+  deliveryStatus: string,
+  inviterName: string | null,
+  lastError: string | null,
+  bounceType: string | null,
+  bounceDescription: string | null,
+  bouncePermanent: boolean | null,
+];
 
 /** A text column held to a fixed list by a check constraint, read as that list's type (a stray value throws). */
 const oneOfValues = <const T extends string>(values: ReadonlyArray<T>, column: string) => {
@@ -84,31 +88,30 @@ const deliveryStatus = oneOfValues<DeliveryStatus>(DELIVERY_STATUSES, "deliverie
  * A page of `list`: the extra row fetched to know whether another page exists is cut off. Up to
  * a thousand rows per page pass through here, so each becomes its record directly.
  */
-export const listedPage = (rows: ReadonlyArray<ListedRow>, page: PageRequest): Page<InviteRecord> => {
+export const listedPage = (rows: ReadonlyArray<ReadonlyArray<unknown>>, page: PageRequest): Page<InviteRecord> => {
   const count = Math.min(rows.length, page.limit);
+  if (count > 0 && rows[0]?.length !== LISTED_COLUMNS.length)
+    throw new Error(`invites list: ${rows[0]?.length} columns, expected ${LISTED_COLUMNS.length}`);
   const items = new Array<InviteRecord>(count);
   for (let n = 0; n < count; n++) {
     const r = rows[n] as ListedRow;
     items[n] = {
-      id: r.id,
-      email: r.email,
-      target: { type: targetType(r.target_type), id: r.target_id, organizationId: r.organization_id },
-      role: role(r.role),
-      status: storedStatus(r.status),
-      expiresAt: readTimestamp(r.expires_at),
-      createdAt: readTimestamp(r.created_at),
-      inviter: { kind: inviterKind(r.inviter_kind), id: r.inviter_id, name: r.inviter_name ?? "" },
+      id: r[0],
+      email: r[1],
+      target: { type: targetType(r[2]), id: r[3], organizationId: r[4] },
+      role: role(r[5]),
+      status: storedStatus(r[6]),
+      expiresAt: readTimestamp(r[7]),
+      createdAt: readTimestamp(r[8]),
+      inviter: { kind: inviterKind(r[9]), id: r[10], name: r[15] ?? "" },
       delivery: {
-        id: r.delivery_id,
-        status: deliveryStatus(r.delivery_status),
-        lastError: r.last_error,
-        bounce:
-          r.bounce_type === null
-            ? null
-            : { type: r.bounce_type, description: r.bounce_description ?? "", permanent: r.bounce_permanent === true },
+        id: r[13],
+        status: deliveryStatus(r[14]),
+        lastError: r[16],
+        bounce: r[17] === null ? null : { type: r[17], description: r[18] ?? "", permanent: r[19] === true },
       },
-      redirectUrl: r.redirect_url,
-      locale: r.locale,
+      redirectUrl: r[11],
+      locale: r[12],
     };
   }
   const last = items.at(-1);
