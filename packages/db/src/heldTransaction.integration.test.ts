@@ -1,7 +1,7 @@
 import { sql } from "kysely";
-import type { Pool } from "pg";
+import { escapeLiteral, type Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { begin } from "./heldTransaction.ts";
+import { begin, quoteLiteral } from "./heldTransaction.ts";
 import { kyselyOf } from "./kysely.ts";
 import { initOrm, type Orm } from "./orm.ts";
 
@@ -33,6 +33,22 @@ const echo = (em: Parameters<typeof kyselyOf>[0]) =>
     .then((r) => r.rows[0]);
 
 describe("a held transaction", () => {
+  it("quotes a literal exactly as pg's escapeLiteral does", () => {
+    const pieces = ["a", "'", "\\", "''", "\\'", "$&", "$'", "é", "\u{1F600}", "\uD800", "\0", "\n", " E", ""];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    const cases = [...pieces, 'it\'s \\ "quoted"'];
+    for (let i = 0; i < 5000; i++) {
+      let text = "";
+      for (let j = next() % 10; j > 0; j--) text += pieces[next() % pieces.length];
+      cases.push(text);
+    }
+    for (const text of cases) expect(quoteLiteral(text), JSON.stringify(text)).toBe(escapeLiteral(text));
+  });
+
   it("sends BEGIN and what was deferred with its first statement, inlined as EXECUTE of the prepared statement, and the same values come back", async () => {
     const expected = await echo(orm.em.fork());
     expect(expected).toEqual({

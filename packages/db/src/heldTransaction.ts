@@ -3,7 +3,7 @@ import { RepositoryError } from "@admit/domain";
 import type { EntityManager } from "@mikro-orm/postgresql";
 import { Effect, Exit } from "effect";
 import { Kysely, PostgresDialect, type PostgresPool, type PostgresPoolClient } from "kysely";
-import { escapeIdentifier, escapeLiteral, type Pool, type PoolClient, type QueryResult } from "pg";
+import { escapeIdentifier, type Pool, type PoolClient, type QueryResult } from "pg";
 import pgUtils from "pg/lib/utils.js";
 import type { DB } from "./kysely.ts";
 import { type Orm, statementName } from "./orm.ts";
@@ -93,11 +93,26 @@ const kyselyOn = (client: PoolClient, pool: Pool): Kysely<DB> => {
   return kysely;
 };
 
-/** A parameter inlined as a literal: pg's own conversion to text, quoted by its own `escapeLiteral`. */
+const QUOTES_AND_BACKSLASHES = /['\\]/g;
+
+/**
+ * pg's `escapeLiteral`, the same text for every string: quotes and backslashes doubled, and an
+ * `E` prefix (after a space) when there was a backslash. pg's builds its answer one character at
+ * a time, a new string per character: for an email invite's write (its events and job inlined)
+ * that was about a quarter of the API's allocation per request.
+ */
+export const quoteLiteral = (text: string): string => {
+  const backslash = text.includes("\\");
+  if (!backslash && !text.includes("'")) return `'${text}'`;
+  const doubled = text.replace(QUOTES_AND_BACKSLASHES, "$&$&");
+  return backslash ? ` E'${doubled}'` : `'${doubled}'`;
+};
+
+/** A parameter inlined as a literal: pg's own conversion to text, quoted as its `escapeLiteral` does. */
 const inlined = (value: unknown): string => {
   const text = pgUtils.prepareValue(value);
   if (text === null) return "null";
-  return escapeLiteral(Buffer.isBuffer(text) ? `\\x${text.toString("hex")}` : text);
+  return quoteLiteral(Buffer.isBuffer(text) ? `\\x${text.toString("hex")}` : text);
 };
 
 /** What pg knows of the statements prepared on its connection (protocol-level, by name). */
@@ -168,7 +183,7 @@ export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldT
         if (check === undefined) await client.query("rollback");
         else {
           const results = (await client.query(
-            `rollback; select 1 from pg_prepared_statements where name = ${escapeLiteral(check.name)}`,
+            `rollback; select 1 from pg_prepared_statements where name = ${quoteLiteral(check.name)}`,
           )) as unknown as QueryResult[];
           if ((results[1]?.rows.length ?? 0) > 0) preparedOn(client).parsed[check.name] = check.text;
         }
@@ -306,14 +321,14 @@ export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldT
   return tx;
 };
 
-/** A value inlined into a statement sent without parameters (strings quoted by the driver's own `escapeLiteral`). */
+/** A value inlined into a statement sent without parameters (strings quoted as the driver's `escapeLiteral` does). */
 export const literal = (value: string | number | null): string => {
   if (value === null) return "null";
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
     return String(value);
   }
-  return escapeLiteral(value);
+  return quoteLiteral(value);
 };
 
 /**
