@@ -25,6 +25,11 @@ export type StatementRows = ReadonlyArray<ReadonlyArray<Record<string, unknown>>
 export interface HeldTransaction {
   readonly em: EntityManager;
   /**
+   * Runs a statement in the transaction: what the Kysely instance of `em` ends up calling, for
+   * a statement already compiled (`makeRunCompiled`), without Kysely's executor around it.
+   */
+  query(text: string, values?: ReadonlyArray<unknown>): Promise<QueryResult>;
+  /**
    * `statements` (one statement each, without parameters: values inlined, see `literal`) travel
    * with the transaction's next round trip; answers the rows of each once sent (rejected if the
    * round trip fails or the transaction ends first). `refuse` may turn their rows into the
@@ -294,6 +299,7 @@ export const begin = async (orm: Orm, options: BeginOptions = {}): Promise<HeldT
   em.setTransactionContext(kyselyOn(client, pool) as never);
   const tx: HeldTransaction = {
     em,
+    query,
     get deferring() {
       return waiting.length > 0;
     },
