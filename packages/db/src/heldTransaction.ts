@@ -7,7 +7,7 @@ import { escapeIdentifier, type Pool, type PoolClient, type QueryResult } from "
 import pgUtils from "pg/lib/utils.js";
 import type { DB } from "./kysely.ts";
 import { type Orm, statementName } from "./orm.ts";
-import { CurrentEntityManager, committed, rolledBack } from "./sql.ts";
+import { CurrentEntityManager, committed, hasCommitHooks, rolledBack } from "./sql.ts";
 
 /** The rows of each statement of a string sent at once. */
 export type StatementRows = ReadonlyArray<ReadonlyArray<Record<string, unknown>>>;
@@ -411,7 +411,8 @@ export const withLockedTransaction =
             yield* Effect.tryPromise({ try: () => tx.commit(), catch: (cause) => new RepositoryError({ cause }) }).pipe(
               Effect.tapError(() => Effect.sync(() => rolledBack(tx.em))),
             );
-            yield* Effect.promise(() => committed(tx.em));
+            // Without hooks, no wait for a promise that has nothing to do (a suspension of the fiber).
+            if (hasCommitHooks(tx.em)) yield* Effect.promise(() => committed(tx.em));
           } else {
             rolledBack(tx.em);
             yield* Effect.promise(() => tx.rollback().catch(() => {}));
