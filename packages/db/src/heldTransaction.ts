@@ -104,7 +104,7 @@ const QUOTES_AND_BACKSLASHES = /['\\]/g;
  * pg's `escapeLiteral`, the same text for every string: quotes and backslashes doubled, and an
  * `E` prefix (after a space) when there was a backslash. pg's builds its answer one character at
  * a time, a new string per character: for an email invite's write (its events and job inlined)
- * that was about a quarter of the API's allocation per request.
+ * that was about a fifth of the API's allocation per request.
  */
 export const quoteLiteral = (text: string): string => {
   const backslash = text.includes("\\");
