@@ -1,9 +1,11 @@
+import { Effect } from "effect";
 import { sql } from "kysely";
-import type { Pool } from "pg";
+import { escapeLiteral, type Pool } from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { begin } from "./heldTransaction.ts";
+import { begin, heldTransactionOf, quoteLiteral, withLockedTransaction } from "./heldTransaction.ts";
 import { kyselyOf } from "./kysely.ts";
 import { initOrm, type Orm } from "./orm.ts";
+import { afterCommit, CurrentEntityManager } from "./sql.ts";
 
 let orm: Orm;
 const sent: string[] = [];
@@ -33,6 +35,22 @@ const echo = (em: Parameters<typeof kyselyOf>[0]) =>
     .then((r) => r.rows[0]);
 
 describe("a held transaction", () => {
+  it("quotes a literal exactly as pg's escapeLiteral does", () => {
+    const pieces = ["a", "'", "\\", "''", "\\'", "$&", "$'", "é", "\u{1F600}", "\uD800", "\0", "\n", " E", ""];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    const cases = [...pieces, 'it\'s \\ "quoted"'];
+    for (let i = 0; i < 5000; i++) {
+      let text = "";
+      for (let j = next() % 10; j > 0; j--) text += pieces[next() % pieces.length];
+      cases.push(text);
+    }
+    for (const text of cases) expect(quoteLiteral(text), JSON.stringify(text)).toBe(escapeLiteral(text));
+  });
+
   it("sends BEGIN and what was deferred with its first statement, inlined as EXECUTE of the prepared statement, and the same values come back", async () => {
     const expected = await echo(orm.em.fork());
     expect(expected).toEqual({
@@ -197,5 +215,44 @@ describe("a held transaction", () => {
     } finally {
       await fresh.close(true);
     }
+  });
+
+  it("a locked transaction's entity manager serves the next one once it has ended, its commit hooks run once, at its own commit", async () => {
+    const ran: string[] = [];
+    const inside = (label: string) =>
+      Effect.gen(function* () {
+        const em = yield* CurrentEntityManager;
+        if (em === null) throw new Error("no transaction");
+        const held = heldTransactionOf(em);
+        const deferring = held?.deferring;
+        afterCommit(em, async () => {
+          ran.push(label);
+        });
+        const rows = yield* Effect.promise(() => echo(em));
+        return { em, held, deferring, rows };
+      });
+    const locked = (label: string) => Effect.runPromise(withLockedTransaction(orm, `test:${label}`)(inside(label)));
+    const first = await locked("first");
+    expect(ran).toEqual(["first"]);
+    const second = await locked("second");
+    expect(ran).toEqual(["first", "second"]);
+    expect(second.em).toBe(first.em);
+    expect(second.held).not.toBe(first.held);
+    expect(second.deferring).toBe(true);
+    expect(second.rows).toEqual(first.rows);
+    // Ended: nothing maps it to a transaction any more.
+    expect(heldTransactionOf(second.em)).toBeUndefined();
+    // A failed one gives it back too; its hooks never run.
+    await expect(
+      Effect.runPromise(
+        withLockedTransaction(
+          orm,
+          "test:failed",
+        )(Effect.flatMap(inside("failed"), () => Effect.fail(new Error("refused")))),
+      ),
+    ).rejects.toThrow(/refused/);
+    expect(ran).toEqual(["first", "second"]);
+    expect((await locked("third")).em).toBe(first.em);
+    expect(ran).toEqual(["first", "second", "third"]);
   });
 });

@@ -189,7 +189,7 @@ export interface DeliveryJobInsert<S> {
 /** The queue (its table and notify setting), looked up once per producer through pg-boss. */
 const queues = new WeakMap<PgBoss, Promise<QueueResult>>();
 
-const deliveryQueue = (boss: PgBoss): Promise<QueueResult> => {
+export const deliveryQueue = (boss: PgBoss): Promise<QueueResult> => {
   let queue = queues.get(boss);
   if (queue === undefined) {
     queue = boss.getQueue(DELIVERY_QUEUE).then((found) => {
@@ -225,12 +225,14 @@ const insertText = (table: string) => {
 
 const NOTIFY_CHANNEL = sql.raw(notifyChannelSql(QUEUE_SCHEMA));
 
-export async function deliveryJobInsert(
-  boss: PgBoss,
+export type DeliveryQueue = Pick<QueueResult, "table" | "notify">;
+
+/** A delivery's job as parts of a statement (`DeliveryJobInsert`), for the queue found by `deliveryQueue`. */
+export function deliveryJobInsert(
+  { table, notify }: DeliveryQueue,
   deliveryId: string,
   startAfter?: Date,
-): Promise<DeliveryJobInsert<RawBuilder<unknown>>> {
-  const { table, notify } = await deliveryQueue(boss);
+): DeliveryJobInsert<RawBuilder<unknown>> {
   const { before, after } = insertText(table);
   const job: DeliveryJob = { deliveryId };
   const jobs = JSON.stringify([{ data: job, ...(startAfter ? { startAfter: startAfter.toISOString() } : {}) }]);

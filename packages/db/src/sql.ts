@@ -43,6 +43,9 @@ export const committed = async (em: EntityManager): Promise<void> => {
   await Promise.all(hooks.map((hook) => hook()));
 };
 
+/** Whether hooks wait for the commit of `em`'s transaction (`committed` has something to do). */
+export const hasCommitHooks = (em: EntityManager): boolean => commitHooks.has(em);
+
 /** Every place that rolls a transaction back calls this, so its hooks never run. */
 export const rolledBack = (em: EntityManager): void => {
   commitHooks.delete(em);

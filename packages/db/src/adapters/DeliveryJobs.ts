@@ -2,7 +2,14 @@ import { RepositoryError } from "@admit/domain";
 import { Context, Effect, Layer } from "effect";
 import type { RawBuilder } from "kysely";
 import type { PgBoss } from "pg-boss";
-import { type DeliveryJobInsert, deliveryJobInsert, sendDeliveryJob, startDeliveryProducer } from "../queue.ts";
+import {
+  type DeliveryJobInsert,
+  type DeliveryQueue,
+  deliveryJobInsert,
+  deliveryQueue,
+  sendDeliveryJob,
+  startDeliveryProducer,
+} from "../queue.ts";
 import { CurrentEntityManager, Database } from "../sql.ts";
 
 /**
@@ -30,6 +37,8 @@ export const DeliveryJobsPgBoss = Layer.effect(
   Effect.gen(function* () {
     const { orm } = yield* Database;
     let producer: Promise<PgBoss> | undefined;
+    /** The delivery queue, once looked up (it does not change while the process runs). */
+    let known: DeliveryQueue | undefined;
     const queue = Effect.tryPromise({
       try: () => {
         producer ??= startDeliveryProducer(orm).catch((error: unknown) => {
@@ -47,13 +56,28 @@ export const DeliveryJobsPgBoss = Layer.effect(
       }),
     );
     return DeliveryJobs.of({
-      insert: (deliveryId, startAfter) =>
-        Effect.flatMap(queue, (boss) =>
-          Effect.tryPromise({
-            try: () => deliveryJobInsert(boss, deliveryId, startAfter),
+      // Once the queue is known, the job's parts are built without waiting (two fewer suspensions
+      // of the request's fiber).
+      insert: (deliveryId, startAfter) => {
+        const build = (queue: DeliveryQueue) =>
+          Effect.try({
+            try: () => deliveryJobInsert(queue, deliveryId, startAfter),
             catch: (cause) => new RepositoryError({ cause }),
-          }),
-        ),
+          });
+        if (known !== undefined) return build(known);
+        return Effect.flatMap(queue, (boss) =>
+          Effect.flatMap(
+            Effect.tryPromise({
+              try: () => deliveryQueue(boss),
+              catch: (cause) => new RepositoryError({ cause }),
+            }),
+            (found) => {
+              known = found;
+              return build(found);
+            },
+          ),
+        );
+      },
       send: (deliveryId, startAfter) =>
         Effect.gen(function* () {
           const em = yield* CurrentEntityManager;

@@ -9,7 +9,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import { Effect, Layer, Schema } from "effect";
 import { type RawBuilder, sql } from "kysely";
 import { heldTransactionOf } from "../heldTransaction.ts";
-import { compiledOnce, decodeRows, makeRun } from "../kysely.ts";
+import { compiledOnce, decodeRows, makeRunCompiled } from "../kysely.ts";
 import { CurrentEntityManager, Database } from "../sql.ts";
 import { DeliveryJobs } from "./DeliveryJobs.ts";
 import { EVENT_INSERT_COLUMNS, EVENT_VALUES, eventRecordset, eventRecordsetRows } from "./eventRows.ts";
@@ -77,7 +77,7 @@ export const EmailInviteStorePostgres = Layer.effect(
   EmailInviteStore,
   Effect.gen(function* () {
     const { orm, sealer } = yield* Database;
-    const run = makeRun(orm);
+    const run = makeRunCompiled(orm);
     const jobs = yield* DeliveryJobs;
     const compiled = compiledOnce();
     return EmailInviteStore.of({
@@ -92,9 +92,8 @@ export const EmailInviteStorePostgres = Layer.effect(
       read: (query) => {
         const lists = inviteReadLists(query);
         return run((db) =>
-          db.executeQuery(
-            compiled("email.read", inviteReadValues(query, lists), () =>
-              sql`with ${inviteReadCtes(query, lists)},
+          compiled("email.read", inviteReadValues(query, lists), () =>
+            sql`with ${inviteReadCtes(query, lists)},
                    pending as (
                      select i.id, i.target_type, i.target_id, i.delivery_id from invites i
                      where i.email = ${query.email} and i.status = 'pending'
@@ -107,12 +106,11 @@ export const EmailInviteStorePostgres = Layer.effect(
                    coalesce((select json_agg(json_build_object('id', o.id,
                        'allowedRedirectOrigins', o.allowed_redirect_origins))
                      from organizations o where o.id in (select organization_id from resolved)), '[]') as "organizations"`.compile(
-                db,
-              ),
+              db,
             ),
           ),
         ).pipe(
-          Effect.flatMap((result) => decodeRows(EmailStateRow)(result.rows)),
+          Effect.flatMap((rows) => decodeRows(EmailStateRow)(rows)),
           Effect.map(([row]) => ({
             ...inviteRead(row),
             pending: (row?.pending ?? []).map((p) => ({
@@ -319,9 +317,9 @@ export const EmailInviteStorePostgres = Layer.effect(
             // round trip.
             if (planned._tag !== "Renew" && quota.organizationIds.length <= 1 && em !== null)
               heldTransactionOf(em)?.commitWithNext();
-            return db.executeQuery(statement);
+            return statement;
           }).pipe(
-            Effect.flatMap((result) => decodeRows(WrittenRow)(result.rows)),
+            Effect.flatMap((rows) => decodeRows(WrittenRow)(rows)),
             Effect.flatMap(([row]): Effect.Effect<EmailInviteWritten, RepositoryError> => {
               if (row === undefined) return Effect.fail(new RepositoryError({ cause: new Error("no row") }));
               if (row.over) return Effect.succeed({ _tag: "OverQuota", usage: row.usage });

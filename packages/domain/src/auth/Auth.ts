@@ -10,8 +10,11 @@ export const RootKeyHash = Context.Reference<string | null>("@admit/domain/RootK
   defaultValue: () => null,
 });
 
-/** Turns a presented bearer secret into a principal; any unknown or revoked secret is the same `Unauthorized`. */
-export const authenticate = Effect.fn("Auth.authenticate")(function* (secret: string | null) {
+/**
+ * Turns a presented bearer secret into a principal; any unknown or revoked secret is the same
+ * `Unauthorized`. Untraced: it runs for every authenticated request (see `createInvite`).
+ */
+export const authenticate = Effect.fnUntraced(function* (secret: string | null) {
   if (secret === null || secret.length === 0) return yield* new Unauthorized({ reason: "missing_credentials" });
   const tokens = yield* TokenGenerator;
   const hash = tokens.hash(secret);
