@@ -10,7 +10,6 @@ import {
 } from "@trpc/server";
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
-import { middlewareMarker } from "@trpc/server/unstable-core-do-not-import";
 import { RETRY_AFTER_SECONDS } from "./errors.ts";
 import type { HttpAnswer } from "./idempotency.ts";
 import { appRouter } from "./router.ts";
@@ -89,81 +88,14 @@ const directCall = (request: TrpcRequest) => {
   // Streaming answers are asked for with these headers.
   if (request.headers["trpc-accept"] !== undefined || request.headers.accept?.includes("application/jsonl"))
     return null;
-  return { path, type, procedure: procedures.get(path) as AnyTRPCProcedure };
-};
-
-/** What tRPC hands a procedure, and each of its middlewares (with `meta`, `input` and `next` added). */
-interface CallOptions {
-  readonly router: typeof appRouter;
-  readonly path: string;
-  readonly type: "query" | "mutation";
-  readonly ctx: unknown;
-  readonly getRawInput: () => Promise<unknown>;
-  readonly signal: AbortSignal | undefined;
-  readonly batchIndex: number;
-  readonly input?: unknown;
-}
-
-interface NextOptions {
-  readonly ctx?: Record<string, unknown>;
-  readonly input?: unknown;
-  readonly getRawInput?: () => Promise<unknown>;
-}
-
-type MiddlewareResult =
-  | { readonly ok: true; readonly data: unknown }
-  | { readonly ok: false; readonly error: TRPCError };
-
-interface ProcedureDef {
-  readonly meta: unknown;
-  readonly middlewares: ReadonlyArray<(opts: unknown) => Promise<MiddlewareResult>>;
-}
-
-/**
- * tRPC's own `callRecursive`, step for step (the same options, context and input handed to each
- * middleware, the same result), with the language's object spread where tRPC's build copies the
- * options through a helper that defines each property one at a time, three times per call: about
- * 2% of the API's CPU and 10 KB per email invite.
- */
-const callMiddlewares = async (index: number, def: ProcedureDef, opts: CallOptions): Promise<MiddlewareResult> => {
-  try {
-    const middleware = def.middlewares[index] as ProcedureDef["middlewares"][number];
-    return await middleware({
-      ...opts,
-      meta: def.meta,
-      input: opts.input,
-      next(nextOpts?: NextOptions) {
-        return callMiddlewares(index + 1, def, {
-          ...opts,
-          ctx: nextOpts?.ctx ? { ...(opts.ctx as object), ...nextOpts.ctx } : opts.ctx,
-          input: nextOpts && "input" in nextOpts ? nextOpts.input : opts.input,
-          getRawInput: nextOpts?.getRawInput ?? opts.getRawInput,
-        });
-      },
-    });
-  } catch (cause) {
-    return { ok: false, error: getTRPCErrorFromUnknown(cause), marker: middlewareMarker } as MiddlewareResult;
-  }
-};
-
-/** tRPC's procedure caller (`createProcedureCaller`) over `callMiddlewares`; tRPC's own for any other kind of procedure. */
-const callProcedure = async (procedure: AnyTRPCProcedure, opts: CallOptions): Promise<unknown> => {
-  if ((procedure as unknown as { procedure?: unknown }).procedure !== true) return callTRPCProcedure(opts);
-  const result = await callMiddlewares(0, procedure._def as unknown as ProcedureDef, opts);
-  if (!result)
-    throw new TRPCError({
-      code: "INTERNAL_SERVER_ERROR",
-      message: "No result from middlewares - did you forget to `return next()`?",
-    });
-  if (!result.ok) throw result.error;
-  return result.data;
+  return { path, type };
 };
 
 /** Answers a tRPC request (GET or POST) with the given context. */
 export const answerTrpc = async (request: TrpcRequest, ctx: Context): Promise<HttpAnswer> => {
   const call = directCall(request);
   if (call === null) return viaFetchAdapter(request, ctx);
-  const { path, type, procedure } = call;
+  const { path, type } = call;
   // Read when the procedure asks for it (after its middlewares), as tRPC does; a body that is not
   // JSON is a BAD_REQUEST whose cause is the SyntaxError.
   let input: { readonly value: unknown } | undefined;
@@ -185,7 +117,7 @@ export const answerTrpc = async (request: TrpcRequest, ctx: Context): Promise<Ht
     return value;
   };
   try {
-    const data: unknown = await callProcedure(procedure, {
+    const data: unknown = await callTRPCProcedure({
       router: appRouter,
       path,
       type,
