@@ -64,7 +64,8 @@ export interface ListInvitesInput extends PageRequest {
   readonly email?: string | undefined;
 }
 
-export const listInvites = Effect.fn("Invites.list")(function* (principal: Principal, input: ListInvitesInput) {
+/** `invites.list`. Untraced, as `createInvite` is: a hot path pays `Effect.fn`'s stack capture for no tracer. */
+export const listInvites = Effect.fnUntraced(function* (principal: Principal, input: ListInvitesInput) {
   const now = yield* Clock.currentTimeMillis;
   const filter: { -readonly [K in keyof InviteFilter]: InviteFilter[K] } = {
     organizationId: input.organizationId,
@@ -208,8 +209,9 @@ export interface AcceptInviteInput {
  * inviters' authority, the organizations' app URLs), the rules, then one write of their decision,
  * which applies only if every invite it answers is still pending as read. Of concurrent accepts of
  * one token exactly one writes; the others decide again on a fresh read and find the token used.
+ * Untraced, as `createInvite` is: a hot path pays `Effect.fn`'s stack capture for no tracer.
  */
-export const acceptInvite = Effect.fn("Invites.accept")(function* (input: AcceptInviteInput) {
+export const acceptInvite = Effect.fnUntraced(function* (input: AcceptInviteInput) {
   const store = yield* InviteAnswerStore;
   const ids = yield* IdGenerator;
   const tokenHash = (yield* TokenGenerator).hash(input.token);
