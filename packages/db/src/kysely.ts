@@ -3,7 +3,7 @@ import type { EntityManager } from "@mikro-orm/postgresql";
 import type { InferKyselyDB } from "@mikro-orm/sql";
 import { Effect, Schema } from "effect";
 import { CompiledQuery, type Kysely, type RawBuilder, sql } from "kysely";
-import type { Pool } from "pg";
+import type { Pool, PoolClient } from "pg";
 import type { entities } from "./entities/index.ts";
 import { heldTransactionOf } from "./heldTransaction.ts";
 import { type Orm, statementName } from "./orm.ts";
@@ -50,6 +50,23 @@ const autocommitOf = (orm: Orm): Sql => orm.em.getConnection("write").getClient(
 export type Run = ReturnType<typeof makeRun>;
 
 /**
+ * Runs `use` on a client of the ORM's pool, given back afterwards (the pool, looked up once): what
+ * Kysely's executor ends up doing outside a transaction, without its layers.
+ */
+const pooledClient = (orm: Orm) => {
+  let pool: Pool | undefined;
+  return async <A>(use: (client: PoolClient) => Promise<A>): Promise<A> => {
+    pool ??= await orm.em.getConnection("write").getNativeClient();
+    const client = await pool.connect();
+    try {
+      return await use(client);
+    } finally {
+      client.release();
+    }
+  };
+};
+
+/**
  * Builds the runner of statements compiled once (`compiledOnce`): `runCompiled((db) =>
  * compiled(shape, values, () => … .compile()))`. Outside a transaction the statement goes
  * straight to a pooled `pg` client, as Kysely's executor would send it (the client's own `query`,
@@ -61,16 +78,9 @@ export type Run = ReturnType<typeof makeRun>;
  * Answers the rows.
  */
 export const makeRunCompiled = (orm: Orm) => {
-  let pool: Pool | undefined;
-  const send = async <R>(compiled: CompiledQuery<R>): Promise<ReadonlyArray<R>> => {
-    pool ??= await orm.em.getConnection("write").getNativeClient();
-    const client = await pool.connect();
-    try {
-      return (await client.query(compiled.sql, compiled.parameters as unknown[])).rows as R[];
-    } finally {
-      client.release();
-    }
-  };
+  const pooled = pooledClient(orm);
+  const send = <R>(compiled: CompiledQuery<R>): Promise<ReadonlyArray<R>> =>
+    pooled(async (client) => (await client.query(compiled.sql, compiled.parameters as unknown[])).rows as R[]);
   return <R>(statement: (db: Sql) => CompiledQuery<R>): Effect.Effect<ReadonlyArray<R>, RepositoryError> =>
     Effect.flatMap(CurrentEntityManager, (em) =>
       Effect.tryPromise({
@@ -100,18 +110,13 @@ export type RunCompiled = ReturnType<typeof makeRunCompiled>;
  * in column order.
  */
 export const makeRunArrays = (orm: Orm) => {
-  let pool: Pool | undefined;
-  const send = async (compiled: CompiledQuery): Promise<ReadonlyArray<ReadonlyArray<unknown>>> => {
-    pool ??= await orm.em.getConnection("write").getNativeClient();
-    const client = await pool.connect();
-    try {
+  const pooled = pooledClient(orm);
+  const send = (compiled: CompiledQuery): Promise<ReadonlyArray<ReadonlyArray<unknown>>> =>
+    pooled(async (client) => {
       const values = compiled.parameters as unknown[];
       const name = values.length > 0 ? statementName(compiled.sql) : undefined;
       return (await client.query({ name, text: compiled.sql, values, rowMode: "array" })).rows as unknown[][];
-    } finally {
-      client.release();
-    }
-  };
+    });
   return (
     statement: (db: Sql) => CompiledQuery,
   ): Effect.Effect<ReadonlyArray<ReadonlyArray<unknown>>, RepositoryError> =>
