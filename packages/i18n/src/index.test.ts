@@ -43,7 +43,8 @@ describe("the catalogue", () => {
 
   it("formats dates and lists with Intl, one date format per language", () => {
     const at = new Date("2026-12-09T15:30:00Z");
-    expect(translator("en").date(at)).toBe("December 9, 2026 at 03:30 PM UTC");
+    expect(translator("en").date(at)).toBe("December 9, 2026 at 3:30 PM UTC");
+    expect(translator("fr").date(new Date("2026-12-09T09:05:00Z"))).toBe("9 décembre 2026 à 09:05 UTC");
     expect(translator("fr").date(at)).toBe("9 décembre 2026 à 15:30 UTC");
     expect(translator("de").date(at)).toBe("9. Dezember 2026 um 15:30 UTC");
     expect(translator("fr").list(["Blog", "Shop", "Docs"])).toBe("Blog, Shop et Docs");

@@ -74,7 +74,8 @@ export const translator = (locale: Locale): Translator => {
     year: "numeric",
     month: "long",
     day: "numeric",
-    hour: "2-digit",
+    // "numeric": English writes "3:30 PM", not "03:30 PM"; French and German keep "09:05".
+    hour: "numeric",
     minute: "2-digit",
     timeZone: "UTC",
     timeZoneName: "short",
