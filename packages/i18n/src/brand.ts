@@ -19,11 +19,14 @@ export const contrast = (a: string, b: string): number => {
 
 /**
  * A brand colour made safe to use: `#rrggbb` or the default. With it, the text colour that reads
- * on it (white, or near-black on light colours), so that any colour an organization picks keeps
- * its button legible.
+ * on it: white, else near-black, else black (on mid-tones such as the greys #777777 to #808080
+ * neither white nor near-black reaches 4.5:1; black always does where white does not), so that
+ * any colour an organization picks keeps its button legible. And the colour of links and focus
+ * rings on white: the accent when it reads there (4.5:1), else a dark blue that does.
  */
-export const brandColors = (color: string | null | undefined): { accent: string; onAccent: string } => {
+export const brandColors = (color: string | null | undefined): { accent: string; onAccent: string; link: string } => {
   const accent = color && /^#[0-9a-f]{6}$/i.test(color) ? color.toLowerCase() : DEFAULT_COLOR;
-  const onAccent = contrast(accent, "#ffffff") >= 4.5 ? "#ffffff" : "#111827";
-  return { accent, onAccent };
+  const onWhite = contrast(accent, "#ffffff") >= 4.5;
+  const onAccent = onWhite ? "#ffffff" : contrast(accent, "#111827") >= 4.5 ? "#111827" : "#000000";
+  return { accent, onAccent, link: onWhite ? accent : "#1d4ed8" };
 };

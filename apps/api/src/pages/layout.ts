@@ -60,8 +60,8 @@ input[type=text]{display:block;width:100%;margin-top:.25rem;font:inherit;color:i
 .button.secondary{background:#fff;color:#1f2937;border-color:#d1d5db}
 .button.secondary:hover{background:#f9fafb}
 a{color:var(--link)}
-:focus-visible{outline:3px solid var(--accent);outline-offset:2px}
-input[type=text]:focus-visible{outline:3px solid var(--accent);outline-offset:0;border-color:var(--accent)}
+:focus-visible{outline:3px solid var(--link);outline-offset:2px}
+input[type=text]:focus-visible{outline:3px solid var(--link);outline-offset:0;border-color:var(--link)}
 .note{border-top:1px solid #e5e7eb;padding-top:1rem;margin:1.25rem 0 0;color:#4b5563;font-size:.875rem}
 .note p{margin:0 0 .375rem}
 footer{margin-top:1.5rem;color:#6b7280;font-size:.8125rem;text-align:center}
@@ -94,9 +94,8 @@ export interface LayoutOptions {
  */
 export const layout = (o: LayoutOptions): Page => {
   const nonce = randomBytes(16).toString("base64");
-  const { accent, onAccent } = brandColors(o.brand?.primaryColor);
-  // Links use the accent only when it reads on white; otherwise a dark blue that does.
-  const link = onAccent === "#ffffff" ? accent : "#1d4ed8";
+  // Links and focus rings use the accent only when it reads on white; otherwise a dark blue that does.
+  const { accent, onAccent, link } = brandColors(o.brand?.primaryColor);
   const logoOrigin = originOf(o.brand?.logoUrl ?? null);
   const brand = o.brand
     ? `<header class="brand">${

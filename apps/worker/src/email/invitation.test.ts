@@ -58,6 +58,9 @@ describe("the invitation", () => {
     const light = render({ brand: { ...acme, primaryColor: "#fde047" } });
     expect(light.html).toContain('bgcolor="#fde047"');
     expect(light.html).toContain("color:#111827;text-decoration:none");
+    // The copyable link is text on white: a light accent would not read there.
+    expect(light.html).not.toContain("color:#fde047");
+    expect(light.html).toContain("color:#1d4ed8;word-break:break-all");
     // Without branding: the name as text, the default colour, no support line.
     const plainOne = render();
     expect(plainOne.html).not.toContain("<img");

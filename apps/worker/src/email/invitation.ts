@@ -119,7 +119,7 @@ export const renderInvitation = (delivery: OutgoingDelivery, options: Invitation
     "",
   ].join("\n");
 
-  const { accent, onAccent } = brandColors(delivery.brand?.primaryColor);
+  const { accent, onAccent, link: linkColor } = brandColors(delivery.brand?.primaryColor);
   const e = escapeHtml;
   const logo = delivery.brand?.logoUrl
     ? `<img src="${e(delivery.brand.logoUrl)}" alt="${e(brandName ?? "")}" height="40" style="display:block;height:40px;max-width:200px;border:0;outline:none;text-decoration:none;">`
@@ -165,7 +165,7 @@ ${rows}
 </table>
 <p style="margin:0 0 20px 0;font-family:${FONT};font-size:14px;line-height:20px;color:#374151;">${e(expires)}</p>
 <p style="margin:0;font-family:${FONT};font-size:13px;line-height:19px;color:#6b7280;">${e(tr.t("invite.linkFallback"))}<br>
-<a href="${e(link)}" style="color:${accent};word-break:break-all;">${e(link)}</a></p>
+<a href="${e(link)}" style="color:${linkColor};word-break:break-all;">${e(link)}</a></p>
 </td></tr>
 <tr><td style="padding:20px 8px 0 8px;font-family:${FONT};font-size:12px;line-height:18px;color:#6b7280;">
 <p style="margin:0 0 8px 0;">${e(why)}</p>
