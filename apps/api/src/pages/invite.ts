@@ -82,21 +82,20 @@ export const problemPage = (
   const status = malformed ? 404 : getHTTPStatusCodeFromError(error);
   const title = tr.t(TITLES[reason] ?? "page.problem.title");
   const text = status >= 500 ? tr.t("page.problem.generic") : problemText(tr, reason);
+  return layout({ status, tr, title, brand, body: problemBody(tr, title, text, brand) });
+};
+
+/** What a problem page says: the mark, the title, the sentence, and whom to ask when there is someone. */
+export const problemBody = (tr: Translator, title: string, text: string, brand: Brand | null): string => {
   const help = brand?.supportEmail
     ? `<div class="note"><p>${e(tr.t("page.problem.contact", { supportEmail: "\u0000" })).replace(
         "\u0000",
         `<a href="mailto:${e(brand.supportEmail)}">${e(brand.supportEmail)}</a>`,
       )}</p></div>`
     : "";
-  return layout({
-    status,
-    tr,
-    title,
-    brand,
-    body: `<div class="status warn" aria-hidden="true">!</div>
+  return `<div class="status warn" aria-hidden="true">!</div>
 <h1>${e(title)}</h1>
-<p class="lead">${e(text)}</p>${help}`,
-  });
+<p class="lead">${e(text)}</p>${help}`;
 };
 
 const brandOf = (preview: Preview): Brand | null =>

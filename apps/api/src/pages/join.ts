@@ -1,7 +1,7 @@
 import { chooseLocale, translator } from "@admit/i18n";
 import { appRouter } from "../router.ts";
 import type { Context } from "../trpc.ts";
-import { type PageRequest, problemPage, problemText } from "./invite.ts";
+import { type PageRequest, problemBody, problemPage, problemText } from "./invite.ts";
 import { escapeHtml as e, layout, type Page } from "./layout.ts";
 
 /**
@@ -35,6 +35,12 @@ export const joinPage = async (ctx: Context, organizationId: string, code: strin
     primaryColor: org.primaryColor,
     supportEmail: org.supportEmail,
   };
+  // A link that cannot be used says so first, as any unusable link does, and not "Join" over
+  // facts (uses left, expiry) that no longer matter; the organization's branding stays.
+  if (!preview.usable) {
+    const title = tr.t("page.problem.title");
+    return layout({ tr, title, brand, body: problemBody(tr, title, problemText(tr, preview.reason ?? ""), brand) });
+  }
   const title = tr.t("page.link.title", { org: org.name });
   const facts: string[] = [tr.t("page.link.role", { role: tr.t(`role.${preview.role}`) })];
   if (preview.expiresAt) {
@@ -46,9 +52,7 @@ export const joinPage = async (ctx: Context, organizationId: string, code: strin
     facts.push(tr.t("page.link.domains", { domains: tr.list(preview.allowedEmailDomains.map((d) => `@${d}`)) }));
 
   let next: string;
-  if (!preview.usable) {
-    next = `<p class="lead">${e(problemText(tr, preview.reason ?? ""))}</p>`;
-  } else if (org.appUrl) {
+  if (org.appUrl) {
     next = `<div class="actions"><a class="button primary" href="${e(handOverUrl(org.appUrl, org.id, code))}">${e(
       tr.t("page.link.continue", { org: org.name }),
     )}</a></div>
