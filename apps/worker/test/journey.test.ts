@@ -16,7 +16,7 @@ import { type SmtpCapture, startSmtpCapture } from "./smtp.ts";
 const w = useWorld();
 const ARTIFACTS = resolve(import.meta.dirname, "../test-artifacts/journey");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 390, height: 844 } } as const;
+const WIDTHS = { desktop: { width: 1280, height: 900 }, phone: { width: 375, height: 812 } } as const;
 
 let smtp: SmtpCapture;
 let browser: Browser;
@@ -72,10 +72,15 @@ const heading = (page: Page, name: string) => page.getByRole("heading", { level:
 /** Requests to the product's pages (its logo aside). */
 const inProduct = (url: URL) => url.origin === product.origin && url.pathname !== "/logo.svg";
 
-/** Screenshots of what the page shows, at both widths. */
+/** How far the page is wider than the window: anything above 0 scrolls sideways. */
+const overflow = async (page: Page) =>
+  Number(await page.evaluate("document.documentElement.scrollWidth - window.innerWidth"));
+
+/** Screenshots of what the page shows, at both widths; neither may scroll sideways. */
 const shoot = async (page: Page, name: string) => {
   for (const [label, size] of Object.entries(WIDTHS)) {
     await page.setViewportSize(size);
+    expect(await overflow(page), `${name} at ${label} width scrolls sideways`).toBe(0);
     await page.screenshot({ path: `${ARTIFACTS}/${name}-${label}.png`, fullPage: true });
   }
   await page.setViewportSize(WIDTHS.desktop);
@@ -231,6 +236,43 @@ describe("the invitee's journey in a browser", () => {
     expect(await page.getAttribute("html", "lang")).toBe("fr");
     await page.getByRole("button", { name: "Accepter l’invitation" }).waitFor();
     await shoot(page, "11-invite-fr");
+    await page.close();
+  });
+
+  it("long names, a light colour and a logo that does not load hold at phone width", async () => {
+    const t = await brandedTenant({ locale: "de" });
+    const long = "Donaudampfschifffahrtsgesellschaftskapitänsvereinigung International";
+    await t.client.organizations.update.mutate({
+      organizationId: t.org.id,
+      displayName: long,
+      logoUrl: `${product.origin}/missing.png`,
+      primaryColor: "#fde047",
+    });
+    const site = await w.root.websites.create.mutate({
+      organizationId: t.org.id,
+      name: "Kundenportalverwaltungsoberflächenkonfigurationsassistent",
+    });
+    const { mail, link } = await invite(t, { websiteId: site.id, firstName: "Maximiliane-Josephine" });
+    const page = await browser.newPage({ viewport: WIDTHS.desktop });
+    await page.setContent(String(mail.parsed.html));
+    await shoot(page, "14-email-long-de");
+    // The product's pages never answer (the pages stay); the "logo" is one of them, not an image.
+    await page.route(inProduct, (route) => (route.request().resourceType() === "image" ? route.continue() : undefined));
+    await page.goto(link);
+    await heading(page, `Sie sind zur Website ${site.name} bei ${long} eingeladen`);
+    await shoot(page, "15-invite-long-de");
+    await page.getByRole("button", { name: "Einladung annehmen" }).click();
+    await heading(page, "Geschafft");
+    await shoot(page, "16-done-long-de");
+    const created = await t.client.linkInvites.create.mutate({ organizationId: t.org.id, role: "read" });
+    await page.goto((created.url as string).replace(PUBLIC_URL, w.api.url));
+    await heading(page, `${long} beitreten`);
+    await shoot(page, "17-link-long-de");
+    await t.client.linkInvites.update.mutate({ organizationId: t.org.id, inviteId: created.id, disabled: true });
+    await page.goto((created.url as string).replace(PUBLIC_URL, w.api.url));
+    await heading(page, "Dieser Link kann nicht verwendet werden");
+    await page.getByText("Dieser Einladungslink ist derzeit deaktiviert.").waitFor();
+    await shoot(page, "18-link-disabled-de");
     await page.close();
   });
 

@@ -31,12 +31,12 @@ const STYLESHEET = `
 html{-webkit-text-size-adjust:100%}
 body{margin:0;min-height:100vh;background:#f3f4f6;color:#111827;font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;display:flex;flex-direction:column;align-items:center;padding:3rem 1rem 2rem}
 .brand{display:flex;align-items:center;gap:.75rem;min-height:40px;margin:0 0 1.25rem;width:100%;max-width:34rem;padding:0 .25rem}
-.brand img{display:block;max-height:40px;max-width:200px}
-.brand span{font-weight:700;font-size:1.125rem;letter-spacing:-.01em}
+.brand img{display:block;max-height:40px;max-width:200px;font-weight:700;font-size:1.125rem;color:#111827}
+.brand span{font-weight:700;font-size:1.125rem;letter-spacing:-.01em;min-width:0;overflow-wrap:anywhere}
 main{width:100%;max-width:34rem;background:#fff;border-radius:16px;border-top:4px solid var(--accent);box-shadow:0 1px 2px rgba(17,24,39,.06),0 8px 24px rgba(17,24,39,.06);padding:2rem}
 h1{font-size:1.625rem;line-height:1.25;letter-spacing:-.015em;margin:0 0 .75rem;overflow-wrap:anywhere}
 p{margin:0 0 1rem}
-.lead{color:#374151;font-size:1.0625rem}
+.lead{color:#374151;font-size:1.0625rem;overflow-wrap:anywhere}
 .muted{color:#4b5563;font-size:.9375rem}
 .status{display:flex;align-items:center;justify-content:center;width:3rem;height:3rem;border-radius:999px;margin:0 0 1.25rem;font-size:1.5rem;font-weight:700;line-height:1}
 .status.ok{background:#dcfce7;color:#166534}
@@ -45,7 +45,7 @@ p{margin:0 0 1rem}
 .places{list-style:none;margin:0 0 1.5rem;padding:0;border:1px solid #e5e7eb;border-radius:12px}
 .places li{display:flex;align-items:center;justify-content:space-between;gap:1rem;padding:.875rem 1rem}
 .places li+li{border-top:1px solid #e5e7eb}
-.places .name{font-weight:600;overflow-wrap:anywhere}
+.places .name{font-weight:600;min-width:0;overflow-wrap:anywhere}
 .places .kind{display:block;color:#4b5563;font-size:.875rem;font-weight:400}
 .role{flex:none;font-size:.875rem;color:#1f2937;background:#f3f4f6;border-radius:999px;padding:.25rem .75rem;white-space:nowrap}
 fieldset{border:0;margin:0 0 1.25rem;padding:0}
@@ -54,7 +54,7 @@ legend{font-weight:600;font-size:.9375rem;margin:0 0 .5rem;padding:0}
 label{display:block;font-size:.875rem;color:#374151;font-weight:500}
 input[type=text]{display:block;width:100%;margin-top:.25rem;font:inherit;color:inherit;padding:.625rem .75rem;border:1px solid #9ca3af;border-radius:10px;background:#fff}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin:0 0 1.25rem}
-.button{display:inline-flex;align-items:center;justify-content:center;min-height:2.875rem;padding:.75rem 1.375rem;border-radius:10px;font:inherit;font-weight:600;text-decoration:none;cursor:pointer;border:1px solid transparent}
+.button{display:inline-flex;align-items:center;justify-content:center;min-height:2.875rem;max-width:100%;padding:.75rem 1.375rem;border-radius:10px;font:inherit;font-weight:600;text-align:center;overflow-wrap:anywhere;text-decoration:none;cursor:pointer;border:1px solid transparent}
 .button.primary{background:var(--accent);color:var(--on-accent)}
 .button.primary:hover{filter:brightness(.93)}
 .button.secondary{background:#fff;color:#1f2937;border-color:#d1d5db}

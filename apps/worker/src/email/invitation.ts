@@ -122,12 +122,12 @@ export const renderInvitation = (delivery: OutgoingDelivery, options: Invitation
   const { accent, onAccent, link: linkColor } = brandColors(delivery.brand?.primaryColor);
   const e = escapeHtml;
   const logo = delivery.brand?.logoUrl
-    ? `<img src="${e(delivery.brand.logoUrl)}" alt="${e(brandName ?? "")}" height="40" style="display:block;height:40px;max-width:200px;border:0;outline:none;text-decoration:none;">`
-    : `<span style="font-family:${FONT};font-size:18px;font-weight:700;color:#111827;">${e(brandName ?? "")}</span>`;
+    ? `<img src="${e(delivery.brand.logoUrl)}" alt="${e(brandName ?? "")}" height="40" style="display:block;height:40px;max-width:200px;border:0;outline:none;text-decoration:none;font-family:${FONT};font-size:18px;font-weight:700;color:#111827;">`
+    : `<span style="font-family:${FONT};font-size:18px;font-weight:700;color:#111827;word-break:break-word;overflow-wrap:anywhere;">${e(brandName ?? "")}</span>`;
   const rows = items
     .map(
       (i, index) => `<tr>
-<td style="padding:12px 16px;${index === 0 ? "" : "border-top:1px solid #e5e7eb;"}font-family:${FONT};font-size:15px;line-height:22px;color:#111827;">
+<td style="padding:12px 16px;${index === 0 ? "" : "border-top:1px solid #e5e7eb;"}font-family:${FONT};font-size:15px;line-height:22px;color:#111827;word-break:break-word;overflow-wrap:anywhere;">
 <strong>${e(i.name)}</strong>${i.owner ? `<span style="color:#6b7280;"> · ${e(i.owner)}</span>` : ""}<br>
 <span style="font-size:13px;color:#6b7280;">${e(i.kind)}</span>
 </td>
@@ -153,7 +153,7 @@ export const renderInvitation = (delivery: OutgoingDelivery, options: Invitation
 <tr><td style="padding:0 8px 20px 8px;">${logo}</td></tr>
 <tr><td style="background:#ffffff;border-radius:12px;border-top:4px solid ${accent};padding:32px 32px 28px 32px;">
 <p style="margin:0 0 8px 0;font-family:${FONT};font-size:15px;line-height:22px;color:#374151;">${e(greeting)}</p>
-<h1 style="margin:0 0 24px 0;font-family:${FONT};font-size:22px;line-height:30px;font-weight:700;color:#111827;">${e(lead)}</h1>
+<h1 style="margin:0 0 24px 0;font-family:${FONT};font-size:22px;line-height:30px;font-weight:700;color:#111827;word-break:break-word;overflow-wrap:anywhere;">${e(lead)}</h1>
 <p style="margin:0 0 8px 0;font-family:${FONT};font-size:13px;line-height:18px;font-weight:600;letter-spacing:.02em;text-transform:uppercase;color:#6b7280;">${e(accessTitle)}</p>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border:1px solid #e5e7eb;border-radius:8px;border-collapse:separate;margin:0 0 28px 0;">
 ${rows}
@@ -167,7 +167,7 @@ ${rows}
 <p style="margin:0;font-family:${FONT};font-size:13px;line-height:19px;color:#6b7280;">${e(tr.t("invite.linkFallback"))}<br>
 <a href="${e(link)}" style="color:${linkColor};word-break:break-all;">${e(link)}</a></p>
 </td></tr>
-<tr><td style="padding:20px 8px 0 8px;font-family:${FONT};font-size:12px;line-height:18px;color:#6b7280;">
+<tr><td style="padding:20px 8px 0 8px;font-family:${FONT};font-size:12px;line-height:18px;color:#6b7280;word-break:break-word;overflow-wrap:anywhere;">
 <p style="margin:0 0 8px 0;">${e(why)}</p>
 ${support ? `<p style="margin:0;">${e(tr.t("invite.support", { supportEmail: "\u0000" })).replace("\u0000", `<a href="mailto:${e(supportEmail as string)}" style="color:#374151;">${e(supportEmail as string)}</a>`)}</p>` : ""}
 </td></tr>
