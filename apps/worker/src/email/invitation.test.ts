@@ -128,6 +128,8 @@ describe("the invitation", () => {
     expect(m.text).toContain(expiry);
     expect(m.text).toContain(role);
     expect(m.text).toContain(hello);
+    // French puts a no-break space before a colon, in the text part's labels too.
+    expect(m.text).toContain(locale === "fr" ? "Votre accès\u00a0:\n" : "Ihr Zugang:\n");
   });
 
   it("cuts long names and keeps the subject one line", () => {

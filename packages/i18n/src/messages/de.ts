@@ -33,6 +33,7 @@ export const de: Record<MessageId, string> = {
     "Sie erhalten diese E-Mail, weil {inviter} {email} zu {brand} eingeladen hat. Falls Sie das nicht erwartet haben, ignorieren Sie diese E-Mail: Es passiert nichts, solange Sie nicht annehmen.",
   "invite.support": "Fragen? Schreiben Sie an {supportEmail}.",
   "invite.someone": "Jemand",
+  "invite.textLabel": "{label}:",
 
   "page.invite.title": "Sie sind {place} eingeladen",
   "page.invite.lead": "{inviter} hat Sie eingeladen zu:",

@@ -37,6 +37,7 @@ export const en = {
     "You received this email because {inviter} invited {email} to {brand}. If you did not expect it, ignore this email: nothing happens until you accept.",
   "invite.support": "Questions? Write to {supportEmail}.",
   "invite.someone": "Someone",
+  "invite.textLabel": "{label}:",
 
   "page.invite.title": "You’re invited to {place}",
   "page.invite.lead": "{inviter} invited you to:",
