@@ -22,11 +22,16 @@ export const contrast = (a: string, b: string): number => {
  * on it: white, else near-black, else black (on mid-tones such as the greys #777777 to #808080
  * neither white nor near-black reaches 4.5:1; black always does where white does not), so that
  * any colour an organization picks keeps its button legible. And the colour of links and focus
- * rings on white: the accent when it reads there (4.5:1), else a dark blue that does.
+ * rings on white: the accent when it reads there (4.5:1), else a dark blue that does. And the
+ * button's edge: the accent itself, or a grey where the accent is too close to white to show
+ * where the button is (below WCAG's 3:1 for a component's boundary).
  */
-export const brandColors = (color: string | null | undefined): { accent: string; onAccent: string; link: string } => {
+export const brandColors = (
+  color: string | null | undefined,
+): { accent: string; onAccent: string; link: string; edge: string } => {
   const accent = color && /^#[0-9a-f]{6}$/i.test(color) ? color.toLowerCase() : DEFAULT_COLOR;
   const onWhite = contrast(accent, "#ffffff") >= 4.5;
   const onAccent = onWhite ? "#ffffff" : contrast(accent, "#111827") >= 4.5 ? "#111827" : "#000000";
-  return { accent, onAccent, link: onWhite ? accent : "#1d4ed8" };
+  const edge = contrast(accent, "#ffffff") >= 3 ? accent : "#6b7280";
+  return { accent, onAccent, link: onWhite ? accent : "#1d4ed8", edge };
 };

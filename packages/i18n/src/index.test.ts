@@ -68,14 +68,25 @@ describe("choosing the language", () => {
 
 describe("brand colours", () => {
   it("keep the button text legible on any colour", () => {
-    expect(brandColors("#0f766e")).toEqual({ accent: "#0f766e", onAccent: "#ffffff", link: "#0f766e" });
-    expect(brandColors("#FDE047")).toEqual({ accent: "#fde047", onAccent: "#111827", link: "#1d4ed8" });
+    expect(brandColors("#0f766e")).toEqual({
+      accent: "#0f766e",
+      onAccent: "#ffffff",
+      link: "#0f766e",
+      edge: "#0f766e",
+    });
+    expect(brandColors("#FDE047")).toEqual({
+      accent: "#fde047",
+      onAccent: "#111827",
+      link: "#1d4ed8",
+      edge: "#6b7280",
+    });
     // Mid-greys, where near-black falls below 4.5:1 too.
     expect(brandColors("#777777").onAccent).toBe("#000000");
     for (let v = 0; v < 256; v += 3) {
       for (const hex of [v * 0x10101, v * 0x10000, v * 0x100, v, v * 0x10100, 0xff00ff - v * 0x100]) {
-        const { accent, onAccent, link } = brandColors(`#${hex.toString(16).padStart(6, "0")}`);
+        const { accent, onAccent, link, edge } = brandColors(`#${hex.toString(16).padStart(6, "0")}`);
         expect(contrast(accent, onAccent)).toBeGreaterThanOrEqual(4.5);
+        expect(contrast(edge, "#ffffff")).toBeGreaterThanOrEqual(3);
         expect(contrast(link, "#ffffff")).toBeGreaterThanOrEqual(4.5);
       }
     }

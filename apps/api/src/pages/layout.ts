@@ -55,7 +55,7 @@ label{display:block;font-size:.875rem;color:#374151;font-weight:500}
 input[type=text]{display:block;width:100%;margin-top:.25rem;font:inherit;color:inherit;padding:.625rem .75rem;border:1px solid #9ca3af;border-radius:10px;background:#fff}
 .actions{display:flex;flex-wrap:wrap;gap:.75rem;align-items:center;margin:0 0 1.25rem}
 .button{display:inline-flex;align-items:center;justify-content:center;min-height:2.875rem;max-width:100%;padding:.75rem 1.375rem;border-radius:10px;font:inherit;font-weight:600;text-align:center;overflow-wrap:anywhere;text-decoration:none;cursor:pointer;border:1px solid transparent}
-.button.primary{background:var(--accent);color:var(--on-accent)}
+.button.primary{background:var(--accent);color:var(--on-accent);border-color:var(--edge)}
 .button.primary:hover{filter:brightness(.93)}
 .button.secondary{background:#fff;color:#1f2937;border-color:#d1d5db}
 .button.secondary:hover{background:#f9fafb}
@@ -95,7 +95,7 @@ export interface LayoutOptions {
 export const layout = (o: LayoutOptions): Page => {
   const nonce = randomBytes(16).toString("base64");
   // Links and focus rings use the accent only when it reads on white; otherwise a dark blue that does.
-  const { accent, onAccent, link } = brandColors(o.brand?.primaryColor);
+  const { accent, onAccent, link, edge } = brandColors(o.brand?.primaryColor);
   const logoOrigin = originOf(o.brand?.logoUrl ?? null);
   const brand = o.brand
     ? `<header class="brand">${
@@ -112,7 +112,7 @@ export const layout = (o: LayoutOptions): Page => {
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <meta name="robots" content="noindex">
 ${refresh}<title>${escapeHtml(o.title)}</title>
-<style nonce="${nonce}">:root{--accent:${accent};--on-accent:${onAccent};--link:${link}}${STYLESHEET}</style>
+<style nonce="${nonce}">:root{--accent:${accent};--on-accent:${onAccent};--link:${link};--edge:${edge}}${STYLESHEET}</style>
 </head>
 <body>
 ${brand}<main>

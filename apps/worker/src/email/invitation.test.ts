@@ -61,6 +61,9 @@ describe("the invitation", () => {
     // The copyable link is text on white: a light accent would not read there.
     expect(light.html).not.toContain("color:#fde047");
     expect(light.html).toContain("color:#1d4ed8;word-break:break-all");
+    // A light accent gets an edge, so that the button still shows where it is on white.
+    expect(light.html).toContain("background:#fde047;border:1px solid #6b7280;");
+    expect(m.html).toContain('style="border-radius:8px;background:#0f766e;"');
     // Without branding: the name as text, the default colour, no support line.
     const plainOne = render();
     expect(plainOne.html).not.toContain("<img");

@@ -119,7 +119,7 @@ export const renderInvitation = (delivery: OutgoingDelivery, options: Invitation
     "",
   ].join("\n");
 
-  const { accent, onAccent, link: linkColor } = brandColors(delivery.brand?.primaryColor);
+  const { accent, onAccent, link: linkColor, edge } = brandColors(delivery.brand?.primaryColor);
   const e = escapeHtml;
   const logo = delivery.brand?.logoUrl
     ? `<img src="${e(delivery.brand.logoUrl)}" alt="${e(brandName ?? "")}" height="40" style="display:block;height:40px;max-width:200px;border:0;outline:none;text-decoration:none;font-family:${FONT};font-size:18px;font-weight:700;color:#111827;">`
@@ -159,7 +159,7 @@ export const renderInvitation = (delivery: OutgoingDelivery, options: Invitation
 ${rows}
 </table>
 <table role="presentation" cellpadding="0" cellspacing="0" border="0" style="margin:0 0 24px 0;">
-<tr><td align="center" bgcolor="${accent}" style="border-radius:8px;background:${accent};">
+<tr><td align="center" bgcolor="${accent}" style="border-radius:8px;background:${accent};${edge === accent ? "" : `border:1px solid ${edge};`}">
 <a href="${e(link)}" target="_blank" style="display:inline-block;padding:14px 28px;font-family:${FONT};font-size:16px;line-height:20px;font-weight:600;color:${onAccent};text-decoration:none;border-radius:8px;">${e(accept)}</a>
 </td></tr>
 </table>
