@@ -65,8 +65,10 @@ export const de: Record<MessageId, string> = {
     "Diese Einladung wurde durch eine neuere ersetzt. Verwenden Sie den Link aus der neuesten E-Mail.",
   "page.problem.invite_already_accepted":
     "Sie wurde bereits angenommen. Falls Sie das waren, melden Sie sich im Produkt an, um fortzufahren.",
-  "page.problem.invite_declined": "Diese Einladung wurde abgelehnt.",
-  "page.problem.invite_revoked": "Diese Einladung wurde zurückgezogen.",
+  "page.problem.invite_declined":
+    "Diese Einladung wurde abgelehnt. Wenn Sie doch Zugang möchten, bitten Sie die einladende Person um eine neue.",
+  "page.problem.invite_revoked":
+    "Diese Einladung wurde zurückgezogen. Wenn Sie weiterhin Zugang brauchen, wenden Sie sich an die einladende Person.",
   "page.problem.invite_expired": "Einladungen sind nur begrenzt gültig. Bitten Sie die einladende Person um eine neue.",
   "page.problem.inviter_lost_authority":
     "Die einladende Person kann diesen Zugang nicht mehr gewähren. Bitten Sie sie um eine neue Einladung.",

@@ -68,8 +68,10 @@ export const en = {
   "page.problem.invite_superseded": "This invitation was replaced by a newer one. Use the link in the latest email.",
   "page.problem.invite_already_accepted":
     "It has already been accepted. If that was you, sign in to the product to continue.",
-  "page.problem.invite_declined": "This invitation was declined.",
-  "page.problem.invite_revoked": "This invitation was withdrawn.",
+  "page.problem.invite_declined":
+    "This invitation was declined. If you want access after all, ask the person who invited you for a new one.",
+  "page.problem.invite_revoked":
+    "This invitation was withdrawn. If you still need access, ask the person who invited you.",
   "page.problem.invite_expired":
     "Invitations are valid for a limited time. Ask the person who invited you for a new one.",
   "page.problem.inviter_lost_authority":

@@ -65,8 +65,10 @@ export const fr: Record<MessageId, string> = {
     "Cette invitation a été remplacée par une plus récente. Utilisez le lien du dernier e-mail.",
   "page.problem.invite_already_accepted":
     "Elle a déjà été acceptée. Si c’était vous, connectez-vous au produit pour continuer.",
-  "page.problem.invite_declined": "Cette invitation a été refusée.",
-  "page.problem.invite_revoked": "Cette invitation a été retirée.",
+  "page.problem.invite_declined":
+    "Cette invitation a été refusée. Si vous souhaitez finalement y accéder, demandez-en une nouvelle à la personne qui vous a invité·e.",
+  "page.problem.invite_revoked":
+    "Cette invitation a été retirée. Si vous avez toujours besoin d’un accès, adressez-vous à la personne qui vous a invité·e.",
   "page.problem.invite_expired":
     "Les invitations sont valables pour une durée limitée. Demandez-en une nouvelle à la personne qui vous a invité·e.",
   "page.problem.inviter_lost_authority":
