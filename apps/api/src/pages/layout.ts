@@ -43,7 +43,7 @@ p{margin:0 0 1rem}
 .status.off{background:#f3f4f6;color:#374151}
 .status.warn{background:#fef3c7;color:#92400e}
 .places{list-style:none;margin:0 0 1.5rem;padding:0;border:1px solid #e5e7eb;border-radius:12px}
-.places li{display:flex;align-items:center;justify-content:space-between;gap:1rem;padding:.875rem 1rem}
+.places li{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.5rem 1rem;padding:.875rem 1rem}
 .places li+li{border-top:1px solid #e5e7eb}
 .places .name{font-weight:600;min-width:0;overflow-wrap:anywhere}
 .places .kind{display:block;color:#4b5563;font-size:.875rem;font-weight:400}
