@@ -170,16 +170,20 @@ export const waitFor = async (
 const API_DIR = join(ROOT, "apps", "api");
 
 /**
- * The API as `pnpm start` runs it: apps/api's `start` script, `node [flags] dist/main.mjs`, read
- * from its package.json so that the bench measures the same process, flags included.
+ * How `pnpm start` runs an app: its `start` script, `node [flags] <script>`, read from its
+ * package.json so that the bench measures the same process, flags included.
  */
-export const apiStartCommand = (): { readonly nodeFlags: ReadonlyArray<string>; readonly script: string } => {
-  const pkg = JSON.parse(readFileSync(join(API_DIR, "package.json"), "utf8")) as { scripts?: { start?: string } };
+export const startCommand = (
+  app: "api" | "worker",
+): { readonly nodeFlags: ReadonlyArray<string>; readonly script: string } => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, "apps", app, "package.json"), "utf8")) as {
+    scripts?: { start?: string };
+  };
   const words = (pkg.scripts?.start ?? "").trim().split(/\s+/);
   const script = words.at(-1);
   if (words[0] !== "node" || script === undefined || words.length < 2)
-    throw new Error(`apps/api's start script is not "node [flags] <script>": ${pkg.scripts?.start}`);
-  return { nodeFlags: words.slice(1, -1), script: join("apps", "api", script) };
+    throw new Error(`apps/${app}'s start script is not "node [flags] <script>": ${pkg.scripts?.start}`);
+  return { nodeFlags: words.slice(1, -1), script: join("apps", app, script) };
 };
 
 /** Builds the API as `pnpm start` does before running it (tsdown, apps/api/tsdown.config.ts); answers the seconds it took. */
@@ -205,7 +209,7 @@ export const startApi = async (options: {
 }) => {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const command = apiStartCommand();
+  const command = startCommand("api");
   const child = startChild(command.script, {
     env: {
       DATABASE_URL: options.databaseUrl,

@@ -1,7 +1,7 @@
 /**
- * 6. The delivery worker: `node apps/worker/src/main.ts` processes sending through SMTP to a
- * server in this process, and through Postmark's batch API to a stand-in in this process, both
- * accepting everything, timed per recipient.
+ * 6. The delivery worker: processes started as `pnpm start` runs apps/worker (its `start`
+ * script), sending through SMTP to a server in this process, and through Postmark's batch API to
+ * a stand-in in this process, both accepting everything, timed per recipient.
  */
 import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -12,7 +12,7 @@ import { DELIVERY_QUEUE, makeTokenSealer } from "@admit/db";
 import { PgBoss } from "pg-boss";
 import { SMTPServer } from "smtp-server";
 import { percentile } from "./load.ts";
-import { type Child, cpuMeter, type Database, ROOT, rssSampler, startChild } from "./processes.ts";
+import { type Child, cpuMeter, type Database, ROOT, rssSampler, startChild, startCommand } from "./processes.ts";
 import type { Row } from "./report.ts";
 import { seedPendingInvites } from "./seed.ts";
 
@@ -188,10 +188,12 @@ export const runWorkerBench = async (o: WorkerBenchOptions): Promise<Row[]> => {
   const burst = await seed(`${sink.transport}burst${o.processes}`, o.deliveries);
 
   const workers: Child[] = [];
+  const command = startCommand("worker");
   const startWorkers = () => {
     for (let i = 0; i < o.processes; i++) {
       workers.push(
-        startChild("apps/worker/src/main.ts", {
+        startChild(command.script, {
+          nodeFlags: command.nodeFlags,
           env: {
             DATABASE_URL: database.url,
             PUBLIC_URL: "http://admit.bench",
