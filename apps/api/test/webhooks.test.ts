@@ -84,6 +84,26 @@ describe("webhooks.* and audit.list over the API", () => {
     expect(Number(afterB?.e)).toBe(Number(before?.e) + 1);
   });
 
+  it("a NUL or a lone surrogate in url or description is BAD_REQUEST on that field, never stored", async () => {
+    const t = await makeTenant(h, "Text");
+    const endpoint = await t.client.webhooks.create.mutate({ url: RECEIVER });
+    const before = await snapshot(h);
+    const cases: Array<[() => Promise<unknown>, string]> = [
+      [() => t.client.webhooks.create.mutate({ url: RECEIVER, description: "a\u0000b" }), "description"],
+      [() => t.client.webhooks.create.mutate({ url: RECEIVER, description: "a\ud800b" }), "description"],
+      [() => t.client.webhooks.create.mutate({ url: `${RECEIVER}/\u0000` }), "url"],
+      [() => t.client.webhooks.create.mutate({ url: `${RECEIVER}/\udc00` }), "url"],
+      [() => t.client.webhooks.update.mutate({ webhookId: endpoint.id, description: "\u0000" }), "description"],
+      [() => t.client.webhooks.update.mutate({ webhookId: endpoint.id, url: `${RECEIVER}/\ud83d` }), "url"],
+    ];
+    for (const [call, field] of cases) {
+      const err = await failure(call());
+      expect(err, field).toMatchObject({ code: "BAD_REQUEST", reason: "invalid_input" });
+      expect(err.fieldErrors?.[field], field).toEqual(["Must not contain NUL characters or unpaired surrogates"]);
+    }
+    expect(await snapshot(h)).toEqual(before);
+  });
+
   it("a user token cannot manage webhooks or read the audit trail", async () => {
     const t = await makeTenant(h, "Users");
     const user = await h.root.invites.create.mutate({
