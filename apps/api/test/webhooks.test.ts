@@ -148,6 +148,31 @@ describe("webhooks.* and audit.list over the API", () => {
     expect(later.items).toEqual([]);
   });
 
+  it("member events carry the member's email, role and target, removal included", async () => {
+    const t = await makeTenant(h, "Members");
+    const email = uniqueEmail("member");
+    const added = await t.client.invites.create.mutate({
+      type: "website",
+      websiteId: t.website.id,
+      method: "direct",
+      email,
+    });
+    const userId = "userId" in added ? added.userId : "";
+    const target = { type: "website", id: t.website.id };
+    await t.client.members.updateRole.mutate({ ...target, userId, role: "edit" } as never);
+    await t.client.members.remove.mutate({ ...target, userId } as never);
+    const audit = await t.client.audit.list.query({ types: ["member.added", "member.role_changed", "member.removed"] });
+    expect(audit.items.map((e) => [e.type, e.subject, e.data])).toEqual([
+      ["member.removed", { type: "user", id: userId }, { userId, email, target, role: "edit" }],
+      [
+        "member.role_changed",
+        { type: "user", id: userId },
+        { userId, email, target, role: "edit", previousRole: "read" },
+      ],
+      ["member.added", { type: "user", id: userId }, { userId, email, target, role: "read" }],
+    ]);
+  });
+
   it("writing the events adds one statement to a mutation, whatever the number of events", async () => {
     const t = await makeTenant(h, "Statements");
     const sites = await Promise.all(
