@@ -33,6 +33,31 @@ describe("the accept page behind the email's link", () => {
     expect(await again.text()).toContain("This invitation was already used");
   });
 
+  it("a name the API refuses brings the form back with a 400 about the name, not a dead link", async () => {
+    const { org } = await makeTenant(h);
+    const res = await h.root.invites.create.mutate({ organizationId: org.id, email: uniqueEmail() });
+    const inviteId = "inviteId" in res ? res.inviteId : "";
+    const token = await h.acceptToken(inviteId);
+    const post = (form: Record<string, string>) =>
+      fetch(`${h.url}/invites/accept`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({ token, ...form }).toString(),
+      });
+    const forms: Array<Record<string, string>> = [{ firstName: "x".repeat(101) }, { lastName: "a\u0000b" }];
+    for (const form of forms) {
+      const refused = await post(form);
+      expect(refused.status).toBe(400);
+      const html = await refused.text();
+      expect(html).toContain("each part may have up to 100 ordinary characters");
+      expect(html).toContain('action="/invites/accept"');
+      expect(html).not.toContain("not valid");
+      expect((await h.root.invites.get.query({ inviteId })).status).toBe("pending");
+    }
+    expect((await post({ firstName: "Kim" })).status).toBe(200);
+    expect((await h.root.invites.get.query({ inviteId })).status).toBe("accepted");
+  });
+
   it("decline from the page, and an unknown token says so", async () => {
     const { org } = await makeTenant(h);
     const res = await h.root.invites.create.mutate({ organizationId: org.id, email: uniqueEmail() });

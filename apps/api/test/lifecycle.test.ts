@@ -303,6 +303,31 @@ describe("user tokens", () => {
     ).toMatchObject({ code: "NOT_FOUND", reason: "member_not_found" });
   });
 
+  it("an invitee's user token reads its invitation but may not revoke or resend it; a stranger's finds nothing", async () => {
+    const { org, client } = await makeTenant(h);
+    const email = uniqueEmail("invitee");
+    const other = await makeTenant(h, "Other");
+    const invitee = await other.client.invites.create.mutate({ method: "direct", email });
+    const stranger = await other.client.invites.create.mutate({ method: "direct", email: uniqueEmail() });
+    const tokenOf = async (added: object) =>
+      (await h.root.users.issueToken.mutate({ userId: "userId" in added ? String(added.userId) : "" })).token;
+    const asInvitee = h.client(await tokenOf(invitee));
+    const asStranger = h.client(await tokenOf(stranger));
+    const sent = await client.invites.create.mutate({ organizationId: org.id, email });
+    const inviteId = "inviteId" in sent ? sent.inviteId : "";
+    expect((await asInvitee.invites.get.query({ inviteId })).status).toBe("pending");
+    for (const call of [asInvitee.invites.revoke, asInvitee.invites.resend]) {
+      expect(await failure(call.mutate({ inviteId }))).toMatchObject({
+        code: "FORBIDDEN",
+        reason: "insufficient_role",
+      });
+    }
+    for (const call of [asStranger.invites.revoke, asStranger.invites.resend]) {
+      expect(await failure(call.mutate({ inviteId }))).toMatchObject({ code: "NOT_FOUND", reason: "invite_not_found" });
+    }
+    expect((await client.invites.get.query({ inviteId })).status).toBe("pending");
+  });
+
   it("an expired or unknown user token is UNAUTHORIZED; only a global key issues tokens", async () => {
     const { org, client } = await makeTenant(h);
     const added = await h.root.invites.create.mutate({

@@ -254,6 +254,36 @@ describe("POST /hooks/postmark", () => {
     expect((await delivery()).status).toBe("sent");
   });
 
+  it("text PostgreSQL cannot store is 400 invalid_report; a long description or an impossible date is no 500", async () => {
+    const { email, messageId, delivery, reportEvents } = await sentInvite();
+    for (const record of [
+      { ...deliveryRecord(messageId, email), MessageID: `${messageId}\u0000` },
+      { ...deliveryRecord(messageId, email), DeliveredAt: "2026-12-02T05:00:00Z\u0000" },
+      bounceRecord(messageId, email, { Description: "mailbox \udc00 full" }),
+      bounceRecord(messageId, email, { Type: "Hard\u0000Bounce" }),
+    ]) {
+      expect(await post(record)).toMatchObject({ status: 400, body: { error: { reason: "invalid_report" } } });
+    }
+    expect((await delivery()).status).toBe("sent");
+    expect(await reportEvents()).toEqual([]);
+    // Postmark's descriptions can be long: the cut at 1,000 characters keeps an emoji whole or drops it.
+    const description = `${"x".repeat(999)}\u{1F4EB} and more`;
+    expect(
+      await post(bounceRecord(messageId, email, { Type: "SoftBounce", Inactive: false, Description: description })),
+    ).toEqual({
+      status: 200,
+      body: { status: "recorded", deliveryStatus: "bounced" },
+    });
+    expect((await delivery()).bounce?.description).toBe("x".repeat(999));
+    const before = Date.now();
+    expect(await post({ ...deliveryRecord(messageId, email), DeliveredAt: "-271821-04-20T00:00:00Z" })).toMatchObject({
+      status: 200,
+      body: { status: "recorded", deliveryStatus: "delivered" },
+    });
+    const delivered = (await reportEvents()).find((e) => e.type === "delivery.delivered");
+    expect(new Date(String(delivered?.data.at)).getTime()).toBeGreaterThanOrEqual(before - 1000);
+  });
+
   it("invites.list refuses an unknown deliveryStatus, naming the field", async () => {
     const { t } = await sentInvite();
     const error = await failure(t.client.invites.list.query({ deliveryStatus: "lost" as never }));

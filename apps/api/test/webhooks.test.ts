@@ -84,6 +84,26 @@ describe("webhooks.* and audit.list over the API", () => {
     expect(Number(afterB?.e)).toBe(Number(before?.e) + 1);
   });
 
+  it("a NUL or a lone surrogate in url or description is BAD_REQUEST on that field, never stored", async () => {
+    const t = await makeTenant(h, "Text");
+    const endpoint = await t.client.webhooks.create.mutate({ url: RECEIVER });
+    const before = await snapshot(h);
+    const cases: Array<[() => Promise<unknown>, string]> = [
+      [() => t.client.webhooks.create.mutate({ url: RECEIVER, description: "a\u0000b" }), "description"],
+      [() => t.client.webhooks.create.mutate({ url: RECEIVER, description: "a\ud800b" }), "description"],
+      [() => t.client.webhooks.create.mutate({ url: `${RECEIVER}/\u0000` }), "url"],
+      [() => t.client.webhooks.create.mutate({ url: `${RECEIVER}/\udc00` }), "url"],
+      [() => t.client.webhooks.update.mutate({ webhookId: endpoint.id, description: "\u0000" }), "description"],
+      [() => t.client.webhooks.update.mutate({ webhookId: endpoint.id, url: `${RECEIVER}/\ud83d` }), "url"],
+    ];
+    for (const [call, field] of cases) {
+      const err = await failure(call());
+      expect(err, field).toMatchObject({ code: "BAD_REQUEST", reason: "invalid_input" });
+      expect(err.fieldErrors?.[field], field).toEqual(["Must not contain NUL characters or unpaired surrogates"]);
+    }
+    expect(await snapshot(h)).toEqual(before);
+  });
+
   it("a user token cannot manage webhooks or read the audit trail", async () => {
     const t = await makeTenant(h, "Users");
     const user = await h.root.invites.create.mutate({
@@ -126,6 +146,31 @@ describe("webhooks.* and audit.list over the API", () => {
     expect(global.items.map((e) => e.type)).toEqual(["link_invite.created", "api_key.created"]);
     const later = await a.client.audit.list.query({ since: new Date(Date.now() + 60_000).toISOString() });
     expect(later.items).toEqual([]);
+  });
+
+  it("member events carry the member's email, role and target, removal included", async () => {
+    const t = await makeTenant(h, "Members");
+    const email = uniqueEmail("member");
+    const added = await t.client.invites.create.mutate({
+      type: "website",
+      websiteId: t.website.id,
+      method: "direct",
+      email,
+    });
+    const userId = "userId" in added ? added.userId : "";
+    const target = { type: "website", id: t.website.id };
+    await t.client.members.updateRole.mutate({ ...target, userId, role: "edit" } as never);
+    await t.client.members.remove.mutate({ ...target, userId } as never);
+    const audit = await t.client.audit.list.query({ types: ["member.added", "member.role_changed", "member.removed"] });
+    expect(audit.items.map((e) => [e.type, e.subject, e.data])).toEqual([
+      ["member.removed", { type: "user", id: userId }, { userId, email, target, role: "edit" }],
+      [
+        "member.role_changed",
+        { type: "user", id: userId },
+        { userId, email, target, role: "edit", previousRole: "read" },
+      ],
+      ["member.added", { type: "user", id: userId }, { userId, email, target, role: "read" }],
+    ]);
   });
 
   it("writing the events adds one statement to a mutation, whatever the number of events", async () => {

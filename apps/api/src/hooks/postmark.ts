@@ -4,6 +4,7 @@ import { type DeliveryReport, recordDeliveryReport } from "@admit/domain";
 import { Exit } from "effect";
 import { EDGE_REASONS, type EdgeReason } from "../errors.ts";
 import type { AppRuntime } from "../runtime.ts";
+import { isStorableText } from "../schemas.ts";
 
 /** The basic-auth pair Postmark's webhook settings send; null when not configured. */
 export interface PostmarkWebhookAuth {
@@ -56,13 +57,22 @@ export const authorized = (header: string | undefined, auth: PostmarkWebhookAuth
   return userOk && passwordOk;
 };
 
-const text = (value: unknown, max: number): string | null =>
-  typeof value === "string" && value.trim() !== "" ? value.trim().slice(0, max) : null;
+/** Trimmed and cut at `max` UTF-16 units, never between the two halves of a pair; null when blank. */
+const text = (value: unknown, max: number): string | null => {
+  if (typeof value !== "string" || value.trim() === "") return null;
+  const cut = value.trim().slice(0, max);
+  return /[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut;
+};
 
+/** The report's time; one that is missing, unreadable or outside the years a report can carry is now. */
 const when = (value: unknown): Date => {
   const d = typeof value === "string" ? new Date(value) : new Date(Number.NaN);
-  return Number.isNaN(d.getTime()) ? new Date() : d;
+  const year = d.getUTCFullYear();
+  return Number.isNaN(d.getTime()) || year < 1970 || year > 9999 ? new Date() : d;
 };
+
+/** The fields a report is read from: PostgreSQL can store neither a NUL nor a lone surrogate in them. */
+const READ_FIELDS = ["RecordType", "MessageID", "Type", "Description", "Details", "DeliveredAt", "BouncedAt"];
 
 // Postmark's hard bounce types: the address will not take mail. `Inactive` says Postmark itself
 // deactivated the address, which makes any bounce final.
@@ -77,6 +87,9 @@ export type ParsedRecord =
 export const parsePostmarkRecord = (body: unknown): ParsedRecord => {
   if (typeof body !== "object" || body === null || Array.isArray(body)) return { invalid: true };
   const record = body as Record<string, unknown>;
+  if (READ_FIELDS.some((field) => typeof record[field] === "string" && !isStorableText(record[field]))) {
+    return { invalid: true };
+  }
   const type = text(record.RecordType, 50);
   const messageId = text(record.MessageID, 200);
   if (type === null) return { invalid: true };

@@ -166,11 +166,19 @@ const loadInvite = async (
  */
 export const invitePage = async (ctx: Context, token: string, req: PageRequest): Promise<Page> => {
   const loaded = await loadInvite(ctx, token, req);
-  if (!("preview" in loaded)) return loaded;
-  const { preview, tr, brand } = loaded;
+  return "preview" in loaded ? inviteForm(loaded, token, false) : loaded;
+};
+
+/** The invitation and its form; after a refused name, again with a 400 and what to correct. */
+const inviteForm = (
+  { preview, tr, brand }: { preview: Preview; tr: Translator; brand: Brand | null },
+  token: string,
+  nameRefused: boolean,
+): Page => {
   const title = tr.t("page.invite.title", { place: placeOf(tr, preview) });
   const expires = tr.t("page.invite.expires", { date: tr.date(new Date(preview.expiresAt)) });
   return layout({
+    ...(nameRefused ? { status: 400 } : {}),
     tr,
     title,
     brand,
@@ -178,7 +186,9 @@ export const invitePage = async (ctx: Context, token: string, req: PageRequest):
 <p class="lead">${e(tr.t("page.invite.lead", { inviter: preview.invitedBy || tr.t("invite.someone") }))}</p>
 ${placesList(tr, preview.targets, brand?.name ?? null)}
 <form method="post" action="/invites/accept">${hidden(token)}
-<fieldset><legend>${e(tr.t("page.invite.details"))}</legend>
+<fieldset><legend>${e(tr.t("page.invite.details"))}</legend>${
+      nameRefused ? `\n<p class="note" role="alert">${e(tr.t("page.invite.nameInvalid"))}</p>` : ""
+    }
 <div class="fields">
 <label for="firstName">${e(tr.t("page.invite.firstName"))}<input type="text" id="firstName" name="firstName" autocomplete="given-name" maxlength="100"></label>
 <label for="lastName">${e(tr.t("page.invite.lastName"))}<input type="text" id="lastName" name="lastName" autocomplete="family-name" maxlength="100"></label>
@@ -278,6 +288,11 @@ ${
 }`,
     });
   } catch (cause) {
+    // A name the API refuses is no fault of the link: the form comes back, saying what to correct.
+    const fields = Object.keys(errorData(getTRPCErrorFromUnknown(cause)).fieldErrors ?? {});
+    if (preview && fields.length > 0 && fields.every((f) => f === "firstName" || f === "lastName")) {
+      return inviteForm({ preview, tr, brand }, token, true);
+    }
     return problemPage(tr, cause, brand);
   }
 };

@@ -118,11 +118,14 @@ export const MembershipRepositoryPostgres = Layer.effect(
         run((db) =>
           db
             .deleteFrom("memberships")
-            .where("target_type", "=", target.type)
-            .where("target_id", "=", target.id)
-            .where("user_id", "=", userId)
+            .using("users")
+            .whereRef("users.id", "=", "memberships.user_id")
+            .where("memberships.target_type", "=", target.type)
+            .where("memberships.target_id", "=", target.id)
+            .where("memberships.user_id", "=", userId)
+            .returning(MEMBER_VIEW)
             .executeTakeFirst(),
-        ).pipe(Effect.map((result) => result.numDeletedRows > 0n)),
+        ).pipe(Effect.map((row) => row ?? null)),
       list: (target, page) =>
         run((db) =>
           db

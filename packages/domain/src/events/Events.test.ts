@@ -148,6 +148,7 @@ describe("events: each change records exactly its events in its transaction", ()
         );
         const removed = yield* recorded(removeMember(keyA, { ...target, userId: ann.id }));
         expect(removed.lines).toEqual([`member.removed user:${ann.id}`]);
+        expect(removed.events[0]?.data).toMatchObject({ role: "edit", email: "ann@x.io" });
       }),
     ),
   );

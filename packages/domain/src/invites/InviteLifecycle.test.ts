@@ -284,6 +284,32 @@ describe("invites.list", () => {
     ),
   );
 
+  it.effect(
+    "a user may not revoke or resend its own invitation: forbidden, as it can read it; another's is not_found",
+    () =>
+      inTestStore(
+        Effect.gen(function* () {
+          const { org } = yield* world;
+          const ann = yield* InMemory.seedUser({ email: "ann@example.com" });
+          const bob = yield* InMemory.seedUser({ email: "bob@example.com" });
+          const sent = yield* invite(rootKey, "ann@example.com", { type: "organization", id: org.id });
+          if (!("inviteId" in sent)) throw new Error("expected an email invite");
+          const before = yield* InMemory.snapshot;
+          for (const call of [revokeInvite, resendInvite]) {
+            expect(yield* refusal(call(userPrincipal(ann), { inviteId: sent.inviteId }))).toMatchObject({
+              _tag: "Forbidden",
+              reason: "insufficient_role",
+            });
+            expect(yield* refusal(call(userPrincipal(bob), { inviteId: sent.inviteId }))).toMatchObject({
+              _tag: "NotFound",
+              reason: "invite_not_found",
+            });
+          }
+          expect(yield* InMemory.snapshot).toEqual(before);
+        }),
+      ),
+  );
+
   it.effect("a user reads only invites addressed to them, whatever the case of the filter", () =>
     inTestStore(
       Effect.gen(function* () {

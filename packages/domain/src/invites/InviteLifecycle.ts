@@ -42,6 +42,17 @@ const canManage = Effect.fn("Invites.canManage")(function* (principal: Principal
   return access?._tag === "Allowed";
 });
 
+/**
+ * The invite a caller may revoke or resend. One it cannot read does not exist for it; one it can
+ * read but not manage (a user's own invitation) is forbidden, as the caller knows it exists.
+ */
+const manageable = Effect.fn("Invites.manageable")(function* (principal: Principal, invite: InviteRecord | null) {
+  if (invite === null) return yield* inviteNotFound();
+  if (yield* canManage(principal, invite)) return invite;
+  if (canRead(principal, invite)) return yield* new Forbidden({ reason: "insufficient_role" });
+  return yield* inviteNotFound();
+});
+
 const CLOSED_REASON: Record<Exclude<InviteStatus, "pending">, ConflictReason> = {
   accepted: "invite_already_accepted",
   declined: "invite_declined",
@@ -95,8 +106,7 @@ export const revokeInvite = Effect.fn("Invites.revoke")(function* (principal: Pr
   const now = yield* Clock.currentTimeMillis;
   return yield* (yield* Transactor).withTransaction(
     Effect.gen(function* () {
-      const invite = yield* invites.get(input.inviteId, { lock: true });
-      if (invite === null || !(yield* canManage(principal, invite))) return yield* inviteNotFound();
+      const invite = yield* manageable(principal, yield* invites.get(input.inviteId, { lock: true }));
       if (invite.status === "accepted" || invite.status === "declined") {
         return yield* new Conflict({ reason: CLOSED_REASON[invite.status] });
       }
@@ -117,8 +127,7 @@ export const resendInvite = Effect.fn("Invites.resend")(function* (principal: Pr
   const now = yield* Clock.currentTimeMillis;
   return yield* (yield* Transactor).withTransaction(
     Effect.gen(function* () {
-      const invite = yield* invites.get(input.inviteId, { lock: true });
-      if (invite === null || !(yield* canManage(principal, invite))) return yield* inviteNotFound();
+      const invite = yield* manageable(principal, yield* invites.get(input.inviteId, { lock: true }));
       if (invite.status !== "pending") return yield* new Conflict({ reason: CLOSED_REASON[invite.status] });
       const recent = yield* deliveries.countResends(invite.email, new Date(now - 3_600_000));
       if (recent >= settings.resendsPerRecipientPerHour)

@@ -58,10 +58,16 @@ export const removeMember = Effect.fn("Members.remove")(function* (
   const target = yield* allowedTarget(principal, { type: input.type, id: input.id }, "read");
   return yield* (yield* Transactor).withTransaction(
     Effect.gen(function* () {
-      const role = yield* requireMember(target, input.userId);
       const removed = yield* (yield* MembershipRepository).remove(target, input.userId);
-      if (!removed) return yield* new NotFound({ reason: "member_not_found" });
-      yield* emit([memberEvent("member.removed", actorOf(principal), { userId: input.userId, target, role })]);
+      if (removed === null) return yield* new NotFound({ reason: "member_not_found" });
+      yield* emit([
+        memberEvent(
+          "member.removed",
+          actorOf(principal),
+          { userId: input.userId, target, role: removed.role },
+          { email: removed.email },
+        ),
+      ]);
       return { success: true as const };
     }),
   );

@@ -61,6 +61,7 @@ export class MembershipRepository extends Context.Service<
     /** The member's own role on the target, if a member. */
     roleOf(target: Target, userId: string): Effect.Effect<Role | null, RepositoryError>;
     updateRole(target: Target, userId: string, role: Role): Effect.Effect<MemberView | null, RepositoryError>;
-    remove(target: Target, userId: string): Effect.Effect<boolean, RepositoryError>;
+    /** Answers the membership as it was before removal (null when there was none). */
+    remove(target: Target, userId: string): Effect.Effect<MemberView | null, RepositoryError>;
   }
 >()("@admit/domain/MembershipRepository") {}

@@ -39,6 +39,8 @@ export const de: Record<MessageId, string> = {
   "page.invite.lead": "{inviter} hat Sie eingeladen zu:",
   "page.invite.details": "Ihr Name (optional)",
   "page.invite.firstName": "Vorname",
+  "page.invite.nameInvalid":
+    "Ihr Name konnte nicht verwendet werden: Jeder Teil darf bis zu 100 gewöhnliche Zeichen haben. Korrigieren Sie ihn und nehmen Sie erneut an.",
   "page.invite.lastName": "Nachname",
   "page.invite.accept": "Einladung annehmen",
   "page.invite.decline": "Ablehnen",

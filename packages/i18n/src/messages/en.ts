@@ -44,6 +44,8 @@ export const en = {
   "page.invite.details": "Your name (optional)",
   "page.invite.firstName": "First name",
   "page.invite.lastName": "Last name",
+  "page.invite.nameInvalid":
+    "Your name could not be used: each part may have up to 100 ordinary characters. Correct it and accept again.",
   "page.invite.accept": "Accept invitation",
   "page.invite.decline": "Decline",
   "page.invite.expires": "This invitation expires on {date}.",

@@ -39,6 +39,8 @@ export const fr: Record<MessageId, string> = {
   "page.invite.lead": "{inviter} vous invite sur\u00a0:",
   "page.invite.details": "Votre nom (facultatif)",
   "page.invite.firstName": "Prénom",
+  "page.invite.nameInvalid":
+    "Votre nom n’a pas pu être utilisé : chaque partie peut compter jusqu’à 100 caractères ordinaires. Corrigez-le, puis acceptez à nouveau.",
   "page.invite.lastName": "Nom",
   "page.invite.accept": "Accepter l’invitation",
   "page.invite.decline": "Refuser",

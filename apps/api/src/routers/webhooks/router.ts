@@ -11,11 +11,11 @@ import {
 import { z } from "zod";
 import { runEffect } from "../../effect.ts";
 import { toJson } from "../../json.ts";
-import { eventTypes, id, page } from "../../schemas.ts";
+import { eventTypes, id, page, text } from "../../schemas.ts";
 import { keyProcedure, router } from "../../trpc.ts";
 
-const url = z.string({ error: "Must be a string" }).trim().min(1, "Required").max(2000, "At most 2000 characters");
-const description = z.string().trim().max(500, "At most 500 characters");
+const url = text().trim().min(1, "Required").max(2000, "At most 2000 characters");
+const description = text().trim().max(500, "At most 500 characters");
 const ref = z.strictObject({ webhookId: id });
 
 /**

@@ -124,8 +124,13 @@ export const membershipRepositoryContract = contract("MembershipRepository", (it
 
     const updated = yield* members.updateRole(website, ids[0] as string, "edit");
     expect(updated).toMatchObject({ userId: ids[0], email: emails[0], role: "edit", sso: false });
-    expect(yield* members.remove(website, ids[0] as string)).toBe(true);
-    expect(yield* members.remove(website, ids[0] as string)).toBe(false);
+    expect(yield* members.remove(website, ids[0] as string)).toMatchObject({
+      userId: ids[0],
+      email: emails[0],
+      role: "edit",
+      sso: false,
+    });
+    expect(yield* members.remove(website, ids[0] as string)).toBeNull();
     expect(yield* members.updateRole(website, ids[0] as string, "edit")).toBeNull();
     expect(yield* members.roleOf(website, ids[0] as string)).toBeNull();
   });

@@ -89,8 +89,9 @@ export const MembershipRepositoryTest = storeAdapter(MembershipRepository, ({ r,
       }),
     remove: (target, userId) =>
       w("MembershipRepository.remove", (s) => {
-        const kept = s.memberships.filter((m) => m.userId !== userId || !sameTarget(m.target, target));
-        return [kept.length < s.memberships.length, { ...s, memberships: kept }];
+        const existing = s.memberships.find((m) => m.userId === userId && sameTarget(m.target, target));
+        if (!existing) return [null, s];
+        return [memberView(s, existing), { ...s, memberships: s.memberships.filter((m) => m !== existing) }];
       }),
   }),
 );
