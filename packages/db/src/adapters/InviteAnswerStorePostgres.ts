@@ -27,6 +27,7 @@ const AcceptRow = Schema.Struct({
     }),
   ),
   userId: Schema.NullOr(Schema.String),
+  recipientRoles: Schema.Array(Schema.Struct({ type: TargetType, id: Schema.String, role: Role })),
   keys: Schema.Array(
     Schema.Struct({
       id: Schema.String,
@@ -49,21 +50,26 @@ export const InviteAnswerStorePostgres = Layer.effect(
     return InviteAnswerStore.of({
       // One statement: the delivery holding the token, its invites (in the order they were
       // written, as the scan of invites_delivery finds them) with their row version
-      // (`xmin`, which every update of the row changes), the recipient's account, the inviters'
+      // (`xmin`, which every update of the row changes), the recipient's account and its
+      // memberships on the invites' targets, the inviters'
       // keys and memberships (on the invites' targets and organizations), and the organizations'
       // app URLs.
       read: (tokenHash) =>
         runCompiled((db) =>
           compiled("accept.read", [tokenHash], () =>
             sql`with d as (select id, email from deliveries where token_hash = decode(${tokenHash}, 'hex')),
-               inv as (select i.*, i.xmin::text as version from invites i where i.delivery_id = (select id from d))
+               inv as (select i.*, i.xmin::text as version from invites i where i.delivery_id = (select id from d)),
+               u as (select id from users where email = (select email from d))
              select d.email,
                coalesce((select json_agg(json_build_object('id', i.id, 'email', i.email, 'type', i.target_type,
                    'targetId', i.target_id, 'organizationId', i.organization_id, 'role', i.role, 'status', i.status,
                    'expiresAt', i.expires_at, 'redirectUrl', i.redirect_url, 'inviterKind', i.inviter_kind,
                    'inviterId', i.inviter_id, 'version', i.version))
                  from inv i), '[]') as "invites",
-               (select id from users u where u.email = d.email) as "userId",
+               (select id from u) as "userId",
+               coalesce((select json_agg(json_build_object('type', m.target_type, 'id', m.target_id, 'role', m.role))
+                 from memberships m where m.user_id = (select id from u)
+                   and (m.target_type, m.target_id) in (select target_type, target_id from inv)), '[]') as "recipientRoles",
                coalesce((select json_agg(json_build_object('id', k.id, 'kind', k.kind,
                    'organizationId', k.organization_id, 'revokedAt', k.revoked_at))
                  from api_keys k where k.id in (select inviter_id from inv where inviter_kind = 'api_key')), '[]') as "keys",
@@ -97,6 +103,7 @@ export const InviteAnswerStorePostgres = Layer.effect(
                     version: i.version,
                   })),
                   user: row.userId === null ? null : { id: row.userId },
+                  recipientRoles: row.recipientRoles.map((m) => ({ target: { type: m.type, id: m.id }, role: m.role })),
                   grantors: {
                     keys: row.keys,
                     userRoles: row.inviterRoles.map((m) => ({

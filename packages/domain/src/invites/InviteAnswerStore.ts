@@ -4,7 +4,7 @@ import type { Inviter } from "../access/Principal.ts";
 import type { Role } from "../access/Role.ts";
 import type { RepositoryError } from "../errors/Errors.ts";
 import type { PlannedEvent } from "../events/Event.ts";
-import type { ResolvedTarget } from "../targets/Target.ts";
+import type { ResolvedTarget, TargetType } from "../targets/Target.ts";
 import type { PlannedUser } from "../users/UserRepository.ts";
 import type { InviteRecord } from "./Invite.ts";
 
@@ -23,6 +23,14 @@ export interface AnswerState {
   readonly invites: ReadonlyArray<AnswerableInvite>;
   /** The user with the recipient's email, if there is one. */
   readonly user: { readonly id: string } | null;
+  /**
+   * That user's memberships on the invites' targets: accepting keeps them as they are, so their
+   * roles are the ones the answer reports. Empty without a user.
+   */
+  readonly recipientRoles: ReadonlyArray<{
+    readonly target: { readonly type: TargetType; readonly id: string };
+    readonly role: Role;
+  }>;
   /** What `authorizedGrants` needs to know of the invites' creators. */
   readonly grantors: GrantorState;
   /** Where each of the invites' organizations sends people after accepting (`appUrl`). */

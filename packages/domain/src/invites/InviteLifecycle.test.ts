@@ -76,6 +76,25 @@ describe("invite lifecycle (public token flows)", () => {
     ),
   );
 
+  it.effect("accept keeps a membership the person already has, and answers the role it kept", () =>
+    inTestStore(
+      Effect.gen(function* () {
+        const { org, site } = yield* world;
+        const ann = yield* InMemory.seedUser({ email: "ann@example.com" });
+        yield* invite(rootKey, "ann@example.com", { type: "organization", id: org.id }, "admin");
+        // Added directly, with another role, after the email went out.
+        yield* InMemory.seedMembership(ann.id, { type: "organization", id: org.id }, "read");
+        const accepted = yield* acceptInvite({ token: yield* latestToken });
+        expect(accepted.memberships).toEqual([{ target: { type: "organization", id: org.id }, role: "read" }]);
+        expect((yield* InMemory.snapshot).memberships).toMatchObject([{ userId: ann.id, role: "read" }]);
+        // A target without a membership gets the invite's role.
+        yield* invite(rootKey, "ann@example.com", { type: "website", id: site.id }, "admin");
+        const again = yield* acceptInvite({ token: yield* latestToken });
+        expect(again.memberships).toEqual([{ target: { type: "website", id: site.id }, role: "admin" }]);
+      }),
+    ),
+  );
+
   it.effect("an accept overtaken between its read and its write decides again on a fresh read", () =>
     inTestStore(
       Effect.gen(function* () {

@@ -16,7 +16,7 @@ import { targetKey } from "../targets/Target.ts";
 import { TargetRepository } from "../targets/TargetRepository.ts";
 import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
 import { type DeliveryStatus, type InviteRecord, type InviteStatus, statusAt, toInviteView } from "./Invite.ts";
-import { InviteAnswerStore } from "./InviteAnswerStore.ts";
+import { type AnswerableInvite, InviteAnswerStore } from "./InviteAnswerStore.ts";
 import { type InviteFilter, InviteRepository } from "./InviteRepository.ts";
 import { InviteSettings } from "./InviteSettings.ts";
 import { EMAIL_INTERVAL_MS, queueDelivery } from "./Invites.ts";
@@ -266,9 +266,15 @@ export const acceptInvite = Effect.fnUntraced(function* (input: AcceptInviteInpu
       ],
     });
     if (written) {
+      // A membership the person already had keeps its role: the answer says which role they hold.
+      const kept = (t: AnswerableInvite["target"]) =>
+        state.recipientRoles.find((m) => m.target.type === t.type && m.target.id === t.id)?.role;
       return {
         userId,
-        memberships: honoured.map((i) => ({ target: { type: i.target.type, id: i.target.id }, role: i.role })),
+        memberships: honoured.map((i) => ({
+          target: { type: i.target.type, id: i.target.id },
+          role: kept(i.target) ?? i.role,
+        })),
         redirectUrl: continueTo(honoured, state.organizations),
       };
     }

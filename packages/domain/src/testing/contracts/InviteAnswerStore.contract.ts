@@ -56,6 +56,7 @@ export const inviteAnswerStoreContract = contract("InviteAnswerStore", (it) => {
     expect(state).toMatchObject({
       email,
       user: null,
+      recipientRoles: [],
       grantors: { keys: [], userRoles: [] },
       organizations: [{ id: org.id, appUrl: null }],
     });
@@ -143,6 +144,8 @@ export const inviteAnswerStoreContract = contract("InviteAnswerStore", (it) => {
     yield* (yield* MembershipRepository).addMany(id, [organization], "admin", false);
     const state = (yield* store.read(tokenHash)) as AnswerState;
     expect(state.user).toEqual({ id });
+    // Its memberships on the invites' targets, and only those (the website has none).
+    expect(state.recipientRoles).toEqual([{ target: { type: organization.type, id: organization.id }, role: "admin" }]);
     expect(yield* store.write(acceptAll(state, { id, email, firstName: "Ann", lastName: "X", existing: true }))).toBe(
       true,
     );

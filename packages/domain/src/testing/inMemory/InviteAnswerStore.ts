@@ -39,10 +39,16 @@ export const InviteAnswerStoreTest = storeAdapter(InviteAnswerStore, ({ r, w }) 
         });
         const orgIds = new Set(rows.map((i) => i.target.organizationId));
         const user = s.users.find((u) => u.email === delivery.email);
+        const recipientRoles = s.memberships.flatMap((m) =>
+          m.userId === user?.id && rows.some((i) => sameTarget(i.target, m.target))
+            ? [{ target: { type: m.target.type, id: m.target.id }, role: m.role }]
+            : [],
+        );
         return {
           email: delivery.email,
           invites,
           user: user ? { id: user.id } : null,
+          recipientRoles,
           grantors: { keys: s.apiKeys.filter((k) => keyIds.has(k.id)), userRoles },
           organizations: s.organizations.filter((o) => orgIds.has(o.id)).map((o) => ({ id: o.id, appUrl: o.appUrl })),
         };
