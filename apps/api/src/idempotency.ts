@@ -9,6 +9,7 @@ import {
   type Orm,
   rolledBack,
   type StoredAnswer,
+  type TokenSealer,
   type TransactionManager,
 } from "@admit/db";
 import { TRPCError } from "@trpc/server";
@@ -60,7 +61,32 @@ export interface KeyedRequest {
   readonly scope: string;
   readonly key: string;
   readonly requestHash: Buffer;
+  /** The answer shows a secret once: it is stored sealed, never in clear. */
+  readonly sealAnswer: boolean;
 }
+
+/**
+ * Mutations whose answer shows a secret (an API key, a user token, a webhook signing secret).
+ * Secrets are stored only as hashes, or sealed where they must be read back: their stored answer
+ * is sealed with `TOKEN_ENCRYPTION_KEY`, as webhook secrets and accept tokens are.
+ */
+const SECRET_ANSWERS: ReadonlySet<string> = new Set([
+  "/trpc/apiKeys.create",
+  "/trpc/users.issueToken",
+  "/trpc/webhooks.create",
+  "/trpc/webhooks.rotateSecret",
+]);
+
+/** Marks a sealed stored body; a stored answer in clear is JSON and never starts with it. */
+const SEALED_PREFIX = "sealed:v1:";
+
+const showsSecret = (pathname: string): boolean => {
+  let path = pathname;
+  try {
+    path = decodeURIComponent(pathname);
+  } catch {}
+  return SECRET_ANSWERS.has(path);
+};
 
 const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
@@ -112,13 +138,13 @@ export const keyedRequest = (input: {
     input.secret === null
       ? `public:${requestHash.toString("hex")}`
       : `secret:${sha256("idempotency", input.secret).toString("hex")}`;
-  return { scope, key, requestHash };
+  return { scope, key, requestHash, sealAnswer: showsSecret(input.url.pathname) };
 };
 
-const replayed = (answer: StoredAnswer): HttpAnswer => ({
+const replayed = (answer: StoredAnswer, sealer: Pick<TokenSealer, "open">): HttpAnswer => ({
   status: answer.status,
   headers: { ...answer.headers, "idempotent-replayed": "true" },
-  body: answer.body,
+  body: answer.body.startsWith(SEALED_PREFIX) ? sealer.open(answer.body.slice(SEALED_PREFIX.length)) : answer.body,
 });
 
 /** Only what describes the body is stored and replayed. */
@@ -138,6 +164,7 @@ const storedHeaders = (headers: Readonly<Record<string, string>>): Record<string
  */
 export const runIdempotent = async (
   orm: Orm,
+  sealer: TokenSealer,
   request: KeyedRequest,
   produce: (scope: { transaction?: TransactionManager; refusal?: IdempotencyRefusal }) => Promise<HttpAnswer>,
 ): Promise<HttpAnswer> => {
@@ -168,7 +195,7 @@ export const runIdempotent = async (
         await commitIdempotentAnswer(transaction, request.scope, request.key, {
           status: answer.status,
           headers: storedHeaders(answer.headers),
-          body: answer.body,
+          body: request.sealAnswer ? `${SEALED_PREFIX}${sealer.seal(answer.body)}` : answer.body,
         });
         committed = true;
         // What the use cases left to do after their commit (such as waiting until a revoked
@@ -182,7 +209,7 @@ export const runIdempotent = async (
         await transaction.rollback().catch(() => {});
       }
     }
-    if (claim._tag === "Replay") return replayed(claim.answer);
+    if (claim._tag === "Replay") return replayed(claim.answer, sealer);
     if (claim._tag === "Reused") {
       return produce({
         refusal: new IdempotencyRefusal(

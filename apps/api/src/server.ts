@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { initOrm, type Orm, startCredentialCache } from "@admit/db";
+import { initOrm, makeTokenSealer, type Orm, startCredentialCache } from "@admit/db";
 import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
 import { type EdgeReason, ErrorDetails, isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "./errors.ts";
@@ -193,6 +193,8 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     log: (line) => console.warn(`[api] ${line}`),
   });
   const runtime = makeRuntime(orm, config, credentials);
+  // Seals stored answers that show a secret (see idempotency.ts).
+  const answerSealer = makeTokenSealer(config.tokenEncryptionKey);
   let draining = false;
   const inFlight = new Set<ServerResponse>();
 
@@ -284,7 +286,7 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     if (keyed === null) return produce(ctx);
     if (keyed instanceof IdempotencyRefusal) return produce({ ...ctx, idempotencyRefusal: keyed });
     try {
-      return await runIdempotent(orm, keyed, ({ transaction, refusal }) =>
+      return await runIdempotent(orm, answerSealer, keyed, ({ transaction, refusal }) =>
         produce({ ...ctx, transaction, idempotencyRefusal: refusal }),
       );
     } catch (error) {

@@ -175,6 +175,39 @@ describe("Idempotency-Key", () => {
     expect(await count(h, "select 1 from users where email = $1", [email])).toBe(1);
   });
 
+  it("answers that carry a secret are replayed whole but never stored in clear", async () => {
+    const { org, key } = await makeTenant(h);
+    const { userId } = (await h.root.invites.create.mutate({
+      organizationId: org.id,
+      method: "direct",
+      email: uniqueEmail("secret"),
+    })) as { userId: string };
+    const hook = await h.root.webhooks.create.mutate({ organizationId: org.id, url: "http://127.0.0.1:9/hook" });
+    const calls: Array<[string, unknown, string]> = [
+      ["/trpc/apiKeys.create", { kind: "organization", organizationId: org.id, name: "keyed" }, key.secret],
+      ["/trpc/users.issueToken", { userId }, h.rootKey],
+      ["/trpc/webhooks.create", { url: "http://127.0.0.1:9/keyed" }, key.secret],
+      ["/trpc/webhooks.rotateSecret", { webhookId: hook.id }, h.rootKey],
+    ];
+    for (const [path, body, secret] of calls) {
+      const idempotencyKey = randomUUID();
+      const first = await post(path, body, idempotencyKey, secret);
+      expect(first.status).toBe(200);
+      const data = JSON.parse(first.body).result.data as { secret?: string; token?: string };
+      const shown = data.secret ?? data.token;
+      expect(shown).toMatch(/.{20}/);
+      const { rows } = await h.db.query<{ stored: string }>(
+        "select response_body as stored from idempotency_keys where key = $1",
+        [idempotencyKey],
+      );
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.stored).not.toContain(shown);
+      const again = await post(path, body, idempotencyKey, secret);
+      expect([again.status, again.body, again.replayed]).toEqual([200, first.body, true]);
+    }
+    expect(await count(h, "select 1 from api_keys where name = 'keyed'")).toBe(1);
+  });
+
   it("bulk email and resend through the client: a retry sends no second email", async () => {
     const { org, website, key } = await makeTenant(h);
     const client = h.client(key.secret);
