@@ -119,6 +119,7 @@ export const REASON_MESSAGES = {
   email_quota_exceeded: "The organization has used up its hourly quota of invitation emails",
   idempotency_key_reused: "This Idempotency-Key was used with another request",
   idempotency_request_in_progress: "A request with this Idempotency-Key is still running; retry later",
+  webhook_disabled: "The webhook endpoint is disabled: enable it to receive events",
   invalid_idempotency_key: "Invalid Idempotency-Key header",
 } as const satisfies Record<Reason, string>;
 

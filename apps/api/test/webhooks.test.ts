@@ -104,6 +104,21 @@ describe("webhooks.* and audit.list over the API", () => {
     expect(await snapshot(h)).toEqual(before);
   });
 
+  it("testing a disabled endpoint is CONFLICT webhook_disabled, since nothing would be sent, and records nothing", async () => {
+    const t = await makeTenant(h, "Disabled");
+    const hook = await t.client.webhooks.create.mutate({ url: RECEIVER });
+    await t.client.webhooks.update.mutate({ webhookId: hook.id, enabled: false });
+    const before = await snapshot(h);
+    expect(await failure(t.client.webhooks.test.mutate({ webhookId: hook.id }))).toMatchObject({
+      code: "CONFLICT",
+      reason: "webhook_disabled",
+      httpStatus: 409,
+    });
+    expect(await snapshot(h)).toEqual(before);
+    await t.client.webhooks.update.mutate({ webhookId: hook.id, enabled: true });
+    expect(await t.client.webhooks.test.mutate({ webhookId: hook.id })).toEqual({ success: true });
+  });
+
   it("a user token cannot manage webhooks or read the audit trail", async () => {
     const t = await makeTenant(h, "Users");
     const user = await h.root.invites.create.mutate({

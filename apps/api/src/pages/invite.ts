@@ -54,6 +54,7 @@ const SENTENCES = {
   invalid_idempotency_key: null,
   idempotency_key_reused: null,
   idempotency_request_in_progress: null,
+  webhook_disabled: null,
 } as const satisfies Record<Reason, MessageId | null>;
 
 const TITLES: Partial<Record<string, MessageId>> = {

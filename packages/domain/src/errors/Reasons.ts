@@ -42,6 +42,7 @@ export const REASONS = {
     "link_invite_used_up",
     "idempotency_key_reused",
     "idempotency_request_in_progress",
+    "webhook_disabled",
   ],
   Unauthorized: ["missing_credentials", "invalid_credentials"],
   TooManyRequests: ["resend_throttled", "email_quota_exceeded"],

@@ -141,4 +141,20 @@ describe("webhooks", () => {
       }),
     ),
   );
+
+  it.effect("testing a disabled endpoint is refused (nothing would be sent) and records nothing", () =>
+    inTestStore(
+      Effect.gen(function* () {
+        const { keyA } = yield* world;
+        const created = yield* createWebhook(keyA, { url: "https://hooks.example.com/" });
+        yield* updateWebhook(keyA, { webhookId: created.id, enabled: false });
+        const before = yield* InMemory.snapshot;
+        const refused = yield* refusal(testWebhook(keyA, { webhookId: created.id }));
+        expect(refused).toMatchObject({ _tag: "Conflict", reason: "webhook_disabled" });
+        expect(yield* types(before)).toEqual([]);
+        yield* updateWebhook(keyA, { webhookId: created.id, enabled: true });
+        expect(yield* testWebhook(keyA, { webhookId: created.id })).toEqual({ success: true });
+      }),
+    ),
+  );
 });

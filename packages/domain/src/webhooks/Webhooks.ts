@@ -1,7 +1,7 @@
 import { Clock, Effect } from "effect";
 import { canActInOrganization } from "../access/Access.ts";
 import type { Principal } from "../access/Principal.ts";
-import { Forbidden, InvalidInput, NotFound } from "../errors/Errors.ts";
+import { Conflict, Forbidden, InvalidInput, NotFound } from "../errors/Errors.ts";
 import { type Actor, actorOf, type EventType, isEventType, type NewEvent } from "../events/Event.ts";
 import { emit } from "../events/Events.ts";
 import type { PageRequest } from "../members/MembershipRepository.ts";
@@ -188,6 +188,8 @@ export const rotateWebhookSecret = Effect.fn("Webhooks.rotateSecret")(function* 
 /** `webhooks.test`: records a `webhook.test` event that only this endpoint receives. */
 export const testWebhook = Effect.fn("Webhooks.test")(function* (principal: Principal, input: { webhookId: string }) {
   const endpoint = yield* visibleEndpoint(principal, input.webhookId);
+  // A disabled endpoint receives nothing: a test event would be recorded and never sent.
+  if (!endpoint.enabled) return yield* new Conflict({ reason: "webhook_disabled" });
   return yield* (yield* Transactor).withTransaction(
     Effect.gen(function* () {
       yield* emit([webhookEvent("webhook.test", actorOf(principal), endpoint)]);
