@@ -22,6 +22,10 @@ describe("webhook URL policy", () => {
       "fc00::1",
       "::ffff:10.0.0.1",
       "::ffff:127.0.0.1",
+      // IPv4-compatible (::127.0.0.1 as a URL spells it, deprecated) and the rest of ::/8, which ipaddr.js calls unicast.
+      "::7f00:1",
+      "::a00:1",
+      "1::1",
       "not an address",
     ]) {
       expect(isPublicAddress(address), address).toBe(false);
@@ -29,6 +33,8 @@ describe("webhook URL policy", () => {
     for (const address of ["93.184.216.34", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"]) {
       expect(isPublicAddress(address), address).toBe(true);
     }
+    // As the URL parser spells a bracketed IPv4-compatible address.
+    expect(new URL("https://[::127.0.0.1]/").hostname).toBe("[::7f00:1]");
   });
 
   it("https only, plain http for allowed hosts; no credentials or fragments", () => {

@@ -30,13 +30,20 @@ const hostOf = (url: URL) => url.hostname.toLowerCase().replace(/^\[|\]$/g, "");
 export const isAllowedHost = (rules: WebhookHostRules, hostname: string) =>
   rules.allowedHosts.has(hostname.toLowerCase().replace(/^\[|\]$/g, ""));
 
+/** IPv6's global unicast space (2000::/3): ipaddr.js calls everything it has no range for unicast. */
+const GLOBAL_UNICAST_V6 = ipaddr.IPv6.parseCIDR("2000::/3");
+
 /**
  * Only ipaddr.js's `unicast` range is public: private, loopback, link-local, unique-local,
- * carrier-grade NAT, multicast, reserved and the IPv4-mapped forms of them are all refused.
+ * carrier-grade NAT, multicast, reserved and the IPv4-mapped forms of them are all refused. An
+ * IPv6 address must also be global unicast (2000::/3), which refuses the deprecated
+ * IPv4-compatible form (`::127.0.0.1`) and the rest of the unassigned space.
  */
 export const isPublicAddress = (address: string): boolean => {
   try {
-    return ipaddr.process(address).range() === "unicast";
+    const parsed = ipaddr.process(address);
+    if (parsed.range() !== "unicast") return false;
+    return parsed.kind() === "ipv4" || (parsed as ipaddr.IPv6).match(GLOBAL_UNICAST_V6);
   } catch {
     return false;
   }
