@@ -19,6 +19,8 @@ export interface Receiver {
   readonly received: ReceivedWebhook[];
   mode: ReceiverMode;
   delayMs: number;
+  /** When set, successful answers are 200 with this body instead of an empty 204. */
+  answerBody: string | null;
   /** Distinct `webhook-id`s received with a 2xx answer, per path. */
   deliveredIds(path?: string): Set<string>;
   close(): Promise<void>;
@@ -30,6 +32,7 @@ export const startReceiver = async (): Promise<Receiver> => {
     received: [] as ReceivedWebhook[],
     mode: "ok" as ReceiverMode,
     delayMs: 0,
+    answerBody: null as string | null,
   } as { -readonly [K in keyof Receiver]: Receiver[K] };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -51,7 +54,8 @@ export const startReceiver = async (): Promise<Receiver> => {
         const set = delivered.get(path) ?? new Set<string>();
         set.add(id);
         delivered.set(path, set);
-        res.writeHead(204).end();
+        if (r.answerBody === null) res.writeHead(204).end();
+        else res.writeHead(200, { "content-type": "text/plain" }).end(r.answerBody);
       };
       if (r.delayMs > 0) setTimeout(answer, r.delayMs);
       else answer();

@@ -122,6 +122,28 @@ describe("webhooks delivered by the worker", { timeout: 600_000 }, () => {
     }
   });
 
+  it("a receiver's answer holding a NUL is recorded (PostgreSQL text cannot hold one), not retried as a crash", async () => {
+    const t = await makeTenant(w, "Nul");
+    const hook = await endpoint(t.client, "/nul", { eventTypes: ["link_invite.created"] });
+    receiver.answerBody = "accepted\u0000 thanks";
+    const worker = await startWorker();
+    try {
+      await createLinks(t.client, t.org.id, 1);
+      const attempts = await waitFor("the attempt to be recorded", async () => {
+        const page = await t.client.webhooks.attempts.query({ webhookId: hook.id });
+        return page.items.length > 0 ? page : null;
+      });
+      expect(attempts.items).toHaveLength(1);
+      expect(attempts.items[0]).toMatchObject({ statusCode: 200, error: null, attempt: 1 });
+      const { rows } = await w.db.query("select response_body from webhook_attempts where webhook_id = $1", [hook.id]);
+      expect(rows[0].response_body).toBe("accepted\uFFFD thanks");
+      expect(on("/nul")).toHaveLength(1);
+    } finally {
+      receiver.answerBody = null;
+      await worker.stop();
+    }
+  });
+
   it("1,000 changes → 1,000 webhooks delivered once each, matching audit.list; one worker's rate is measured", async () => {
     const t = await makeTenant(w, "Thousand");
     await endpoint(t.client, "/thousand", { eventTypes: ["link_invite.created"] });

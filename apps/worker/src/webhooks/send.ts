@@ -93,7 +93,8 @@ export const postWebhook = async (
         let kept = 0;
         const finish = () => {
           const status = response.statusCode ?? 0;
-          const responseBody = Buffer.concat(chunks).toString("utf8");
+          // PostgreSQL's text holds no NUL: a receiver's NUL is kept as U+FFFD, as bytes that are not UTF-8 are.
+          const responseBody = Buffer.concat(chunks).toString("utf8").replaceAll("\u0000", "\uFFFD");
           settle({
             ok: status >= 200 && status < 300,
             statusCode: status,
