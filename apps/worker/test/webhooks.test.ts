@@ -144,6 +144,43 @@ describe("webhooks delivered by the worker", { timeout: 600_000 }, () => {
     }
   });
 
+  it("a disabled endpoint receives nothing: neither its queued retries nor the events of while it is disabled", async () => {
+    const t = await makeTenant(w, "Off");
+    const hook = await endpoint(t.client, "/off", { eventTypes: ["link_invite.created"] });
+    await endpoint(t.client, "/off-control", { eventTypes: ["link_invite.created"] });
+    const worker = await startWorker();
+    try {
+      receiver.mode = "error";
+      await createLinks(t.client, t.org.id, 1);
+      await waitFor("a first failed attempt, its retry queued", async () => {
+        const { rows } = await w.db.query("select 1 from webhook_attempts where webhook_id = $1", [hook.id]);
+        return rows.length > 0;
+      });
+      await t.client.webhooks.update.mutate({ webhookId: hook.id, enabled: false });
+      const sent = on("/off").length;
+      receiver.mode = "ok";
+      const [later] = await createLinks(t.client, t.org.id, 1);
+      await waitFor("the retry to be processed", async () => {
+        const { rows } = await w.db.query(
+          "select 1 from pgboss.job where name = $1 and data->>'webhookId' = $2 and (data->>'attempt')::int = 2 and state = 'completed'",
+          [WEBHOOK_QUEUE, hook.id],
+        );
+        return rows.length > 0;
+      });
+      await waitFor("the later event at the enabled endpoint", () =>
+        on("/off-control").some((r) => bodyOf(r).data.subject.id === later),
+      );
+      expect(on("/off")).toHaveLength(sent);
+      const { rows } = await w.db.query("select count(*)::int as n from webhook_attempts where webhook_id = $1", [
+        hook.id,
+      ]);
+      expect(rows[0].n).toBe(1);
+    } finally {
+      receiver.mode = "ok";
+      await worker.stop();
+    }
+  });
+
   it("1,000 changes → 1,000 webhooks delivered once each, matching audit.list; one worker's rate is measured", async () => {
     const t = await makeTenant(w, "Thousand");
     await endpoint(t.client, "/thousand", { eventTypes: ["link_invite.created"] });
