@@ -21,6 +21,12 @@ describe("worker configuration", () => {
   it("needs the database, the token key and a transport, each named when missing", () => {
     expect(failure({ ...base, DATABASE_URL: "" })).toMatch(/^DATABASE_URL is required/);
     expect(failure({ ...base, DATABASE_URL: "mysql://x" })).toMatch(/^DATABASE_URL must be a postgres/);
+    for (const unusable of ["postgres://u:p@127.0.0.1:99999/admit", "postgres://u:p@db:port/admit"]) {
+      expect(failure({ ...base, DATABASE_URL: unusable })).toMatch(/^DATABASE_URL must be a postgres/);
+    }
+    for (const usable of ["postgresql://u:p w@db/admit", "postgres://u@/admit?host=/var/run/postgresql"]) {
+      expect(loadWorkerConfig({ ...base, DATABASE_URL: usable }).databaseUrl).toBe(usable);
+    }
     expect(failure({ ...base, TOKEN_ENCRYPTION_KEY: "short" })).toMatch(/^TOKEN_ENCRYPTION_KEY is required/);
     expect(failure({ ...base, MAIL_TRANSPORT: "" })).toBe("MAIL_TRANSPORT is required: postmark, smtp or log");
     expect(failure({ ...base, MAIL_TRANSPORT: "sendgrid" })).toMatch(/^MAIL_TRANSPORT must be postmark, smtp or log/);
