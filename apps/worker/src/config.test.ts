@@ -35,6 +35,11 @@ describe("worker configuration", () => {
   it("needs the chosen transport's own settings", () => {
     expect(failure({ ...base, MAIL_TRANSPORT: "smtp" })).toMatch(/^SMTP_URL is required when MAIL_TRANSPORT is smtp/);
     expect(failure({ ...base, MAIL_TRANSPORT: "smtp", SMTP_URL: "http://mail" })).toMatch(/^SMTP_URL must be/);
+    for (const hostless of ["smtps://", "smtp:///", "smtp://?pool=true"]) {
+      expect(failure({ ...base, MAIL_TRANSPORT: "smtp", SMTP_URL: hostless })).toMatch(
+        /^SMTP_URL must name the server/,
+      );
+    }
     expect(failure({ ...base, MAIL_TRANSPORT: "postmark", MAIL_FROM: "a@example.com" })).toMatch(
       /^POSTMARK_SERVER_TOKEN is required/,
     );
