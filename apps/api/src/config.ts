@@ -1,4 +1,4 @@
-import { parseAllowedHosts } from "@admit/db";
+import { isPostgresUrl, parseAllowedHosts } from "@admit/db";
 import { DEFAULT_EMAIL_INVITES_PER_HOUR, DEFAULT_INVITE_TTL_MS } from "@admit/domain";
 
 export interface ApiConfig {
@@ -78,7 +78,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): ApiConfig => {
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl)
     throw new ConfigError("DATABASE_URL is required (pnpm dev starts an embedded PostgreSQL and sets it)");
-  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("DATABASE_URL must be a postgres:// URL");
+  if (!isPostgresUrl(databaseUrl)) throw new ConfigError("DATABASE_URL must be a postgres:// URL");
   const port = parsePort(env.PORT ?? "3000");
   const rootKey = env.ADMIT_ROOT_KEY?.trim() || null;
   if (rootKey !== null && rootKey.length < 32) {

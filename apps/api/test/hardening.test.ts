@@ -173,6 +173,16 @@ describe("headers and timeouts", () => {
     expect(HEADERS_TIMEOUT_MS).toBeLessThanOrEqual(REQUEST_TIMEOUT_MS);
   });
 
+  it("DATABASE_URL that pg cannot parse stops the start, naming it", () => {
+    const env = { TOKEN_ENCRYPTION_KEY: "k".repeat(32) };
+    for (const unusable of ["postgres://u:p@127.0.0.1:99999/admit", "postgres://u:p@db:port/admit", "mysql://db/x"]) {
+      expect(() => loadConfig({ ...env, DATABASE_URL: unusable })).toThrow(/^DATABASE_URL must be a postgres:\/\/ URL/);
+    }
+    for (const usable of ["postgresql://u:p w@db/admit", "postgres://u@/admit?host=/var/run/postgresql"]) {
+      expect(loadConfig({ ...env, DATABASE_URL: usable }).databaseUrl).toBe(usable);
+    }
+  });
+
   it("SHUTDOWN_TIMEOUT is seconds from 1 to 3600, 10 by default", () => {
     const env = {
       DATABASE_URL: "postgres://a@b/c",

@@ -108,6 +108,25 @@ describe("GET /openapi.json", () => {
     }
   });
 
+  it("documents on every operation the answer of an unreachable database (503, Retry-After)", () => {
+    for (const [path, operations] of Object.entries<Json>(doc.paths)) {
+      for (const [method, op] of Object.entries<Json>(operations)) {
+        const response = op.responses["503"];
+        expect(response?.headers?.["Retry-After"], `${method} ${path}`).toBeDefined();
+        expect(response?.content?.["application/json"]?.example?.error?.reason, `${method} ${path}`).toBe(
+          "database_unavailable",
+        );
+      }
+    }
+  });
+
+  it("shows in its error example the message the endpoints really send", async () => {
+    const { org } = await makeTenant(h);
+    const real = await rest("POST", "/v1/invites", { email: "nope", organization_id: org.id });
+    const example = doc.paths["/v1/invites"].post.responses["400"].content["application/json"].example;
+    expect(example.error.message).toBe(real.body.error.message);
+  });
+
   it("names no customer", () => {
     expect(JSON.stringify(doc)).not.toMatch(/athena|gitbook/i);
   });
@@ -203,6 +222,12 @@ describe("real answers match the documented schemas", () => {
       200,
     );
     check(linkPath, "DELETE", await rest("DELETE", link), 204);
+    check(
+      "/v1/invites",
+      "POST",
+      await rest("POST", "/v1/invites", JSON.stringify({ email: "a".repeat(1024 * 1024 + 1) })),
+      413,
+    );
     check(
       "/v1/orgs/{organizationId}/link-invites",
       "GET",

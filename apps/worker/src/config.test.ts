@@ -21,6 +21,12 @@ describe("worker configuration", () => {
   it("needs the database, the token key and a transport, each named when missing", () => {
     expect(failure({ ...base, DATABASE_URL: "" })).toMatch(/^DATABASE_URL is required/);
     expect(failure({ ...base, DATABASE_URL: "mysql://x" })).toMatch(/^DATABASE_URL must be a postgres/);
+    for (const unusable of ["postgres://u:p@127.0.0.1:99999/admit", "postgres://u:p@db:port/admit"]) {
+      expect(failure({ ...base, DATABASE_URL: unusable })).toMatch(/^DATABASE_URL must be a postgres/);
+    }
+    for (const usable of ["postgresql://u:p w@db/admit", "postgres://u@/admit?host=/var/run/postgresql"]) {
+      expect(loadWorkerConfig({ ...base, DATABASE_URL: usable }).databaseUrl).toBe(usable);
+    }
     expect(failure({ ...base, TOKEN_ENCRYPTION_KEY: "short" })).toMatch(/^TOKEN_ENCRYPTION_KEY is required/);
     expect(failure({ ...base, MAIL_TRANSPORT: "" })).toBe("MAIL_TRANSPORT is required: postmark, smtp or log");
     expect(failure({ ...base, MAIL_TRANSPORT: "sendgrid" })).toMatch(/^MAIL_TRANSPORT must be postmark, smtp or log/);
@@ -29,6 +35,11 @@ describe("worker configuration", () => {
   it("needs the chosen transport's own settings", () => {
     expect(failure({ ...base, MAIL_TRANSPORT: "smtp" })).toMatch(/^SMTP_URL is required when MAIL_TRANSPORT is smtp/);
     expect(failure({ ...base, MAIL_TRANSPORT: "smtp", SMTP_URL: "http://mail" })).toMatch(/^SMTP_URL must be/);
+    for (const hostless of ["smtps://", "smtp:///", "smtp://?pool=true"]) {
+      expect(failure({ ...base, MAIL_TRANSPORT: "smtp", SMTP_URL: hostless })).toMatch(
+        /^SMTP_URL must name the server/,
+      );
+    }
     expect(failure({ ...base, MAIL_TRANSPORT: "postmark", MAIL_FROM: "a@example.com" })).toMatch(
       /^POSTMARK_SERVER_TOKEN is required/,
     );

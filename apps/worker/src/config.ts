@@ -1,4 +1,4 @@
-import { parseAllowedHosts, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_SCHEDULE_SECONDS } from "@admit/db";
+import { isPostgresUrl, parseAllowedHosts, WEBHOOK_DISABLE_AFTER_MS, WEBHOOK_RETRY_SCHEDULE_SECONDS } from "@admit/db";
 import { parseEmail } from "@admit/domain";
 import { ConfigError, httpUrl } from "./env.ts";
 import { type MailTransportConfig, TRANSPORTS } from "./mailers/registry.ts";
@@ -101,7 +101,7 @@ export const parseRetrySchedule = (raw: string | undefined): ReadonlyArray<numbe
 export const loadWorkerConfig = (env: NodeJS.ProcessEnv = process.env): WorkerConfig => {
   const databaseUrl = env.DATABASE_URL;
   if (!databaseUrl) throw new ConfigError("DATABASE_URL is required");
-  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) throw new ConfigError("DATABASE_URL must be a postgres:// URL");
+  if (!isPostgresUrl(databaseUrl)) throw new ConfigError("DATABASE_URL must be a postgres:// URL");
   const tokenEncryptionKey = env.TOKEN_ENCRYPTION_KEY?.trim() ?? "";
   if (tokenEncryptionKey.length < 32) {
     throw new ConfigError(

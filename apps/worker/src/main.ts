@@ -12,11 +12,36 @@ try {
   throw error;
 }
 
+/** Network errors and PostgreSQL's refusals of the connection itself (credentials, no such database). */
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "28P01",
+  "28000",
+  "3D000",
+]);
+
+/** Why the worker could not start, saying which setting to look at or what to run. */
+const startFailure = (error: unknown): string => {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && CONNECTION_CODES.has(code)) {
+    return `cannot reach the database at DATABASE_URL: ${message}`;
+  }
+  if (/pg-boss is not installed/.test(message) || code === "42P01" || code === "3F000") {
+    return `the database at DATABASE_URL is not migrated (run pnpm db:migrate against it): ${message}`;
+  }
+  return message;
+};
+
 let worker: Awaited<ReturnType<typeof startWorker>>;
 try {
   worker = await startWorker(config);
 } catch (error) {
-  console.error("[worker] could not start:", error instanceof Error ? error.message : error);
+  console.error(`[worker] could not start: ${startFailure(error)}`);
   process.exit(1);
 }
 console.log(

@@ -58,6 +58,31 @@ describe("worker processes", () => {
     }
   });
 
+  it("refuses to start on an unreachable or unmigrated database, naming DATABASE_URL and what to run", async () => {
+    const empty = `admit_unmigrated_${process.pid}`;
+    await w.db.query(`create database ${empty}`);
+    try {
+      const cases: Array<[string, string]> = [
+        [
+          "postgres://admit:admit@127.0.0.1:1/admit",
+          "[worker] could not start: cannot reach the database at DATABASE_URL",
+        ],
+        [
+          w.databaseUrl.replace(/\/[^/?]+(\?.*)?$/, `/${empty}$1`),
+          "[worker] could not start: the database at DATABASE_URL is not migrated (run pnpm db:migrate against it)",
+        ],
+      ];
+      for (const [databaseUrl, message] of cases) {
+        const p = spawnWorker({ ...w.workerEnv({ MAIL_TRANSPORT: "log" }), DATABASE_URL: databaseUrl });
+        children.push(p);
+        expect(await p.exited).toEqual({ code: 1, signal: null });
+        expect(p.output()).toContain(message);
+      }
+    } finally {
+      await w.db.query(`drop database if exists ${empty}`);
+    }
+  });
+
   it("two workers share the queue and send every email exactly once", async () => {
     smtp.state.delayMs = 20;
     try {

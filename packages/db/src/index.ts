@@ -6,6 +6,7 @@ export {
   startCredentialCache,
 } from "./credentialCache.ts";
 export { decodeCursor, encodeCursor } from "./cursor.ts";
+export { isPostgresUrl } from "./databaseUrl.ts";
 export { freePort, type RunningPostgres, startEmbeddedPostgres } from "./embedded.ts";
 export type { HeldTransaction } from "./heldTransaction.ts";
 export {

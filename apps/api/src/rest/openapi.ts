@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { messageFor } from "../errors.ts";
 import { appRouter } from "../router.ts";
 import { ATHENA_FIELDS, ATHENA_ROLES, routes } from "./routes.ts";
 
@@ -40,8 +41,26 @@ const errorResponse = {
         error: {
           code: "BAD_REQUEST",
           reason: "invalid_input",
-          message: "Invalid input",
+          message: messageFor("invalid_input"),
           fieldErrors: { email: ["Invalid email address"] },
+        },
+      },
+    },
+  },
+};
+
+/** The database is away (any endpoint, any time): retry after `Retry-After` seconds. */
+const unavailableResponse = {
+  description: "The database is unreachable for now: retry after Retry-After seconds",
+  headers: { "Retry-After": { schema: { type: "integer", minimum: 0 }, description: "Seconds to wait" } },
+  content: {
+    "application/json": {
+      schema: { $ref: "#/components/schemas/Error" },
+      example: {
+        error: {
+          code: "SERVICE_UNAVAILABLE",
+          reason: "database_unavailable",
+          message: messageFor("database_unavailable"),
         },
       },
     },
@@ -318,8 +337,10 @@ export const openApiDocument = (serverUrl: string) => {
         "403": errorResponse,
         "404": errorResponse,
         "409": errorResponse,
+        "413": errorResponse,
         "429": errorResponse,
         "500": errorResponse,
+        "503": unavailableResponse,
       },
     };
   }
@@ -348,6 +369,11 @@ export const openApiDocument = (serverUrl: string) => {
                 reason: { type: "string" },
                 message: { type: "string" },
                 fieldErrors: { type: "object", additionalProperties: { type: "array", items: { type: "string" } } },
+                retryAfter: {
+                  type: "integer",
+                  minimum: 0,
+                  description: "Throttled (429): seconds until a retry can pass",
+                },
               },
             },
           },

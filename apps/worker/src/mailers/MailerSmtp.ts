@@ -89,14 +89,16 @@ export const smtpTransport = defineTransport({
     const url = env.SMTP_URL?.trim();
     if (!url)
       throw new ConfigError("SMTP_URL is required when MAIL_TRANSPORT is smtp (e.g. smtp://user:pass@host:587)");
-    let protocol: string;
+    let parsed: URL;
     try {
-      protocol = new URL(url).protocol;
+      parsed = new URL(url);
     } catch {
       throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
     }
-    if (protocol !== "smtp:" && protocol !== "smtps:")
+    if (parsed.protocol !== "smtp:" && parsed.protocol !== "smtps:")
       throw new ConfigError("SMTP_URL must be an smtp:// or smtps:// URL");
+    // Without a host the SMTP client would quietly try localhost.
+    if (!parsed.hostname) throw new ConfigError("SMTP_URL must name the server (e.g. smtp://user:pass@host:587)");
     return { url };
   },
   layer: ({ url }, { from, concurrency }) => smtpTransportLayer({ url, maxConnections: concurrency }, from),
