@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { initOrm, makeTokenSealer, type Orm, startCredentialCache } from "@admit/db";
+import { databaseReadiness, initOrm, makeTokenSealer, type Orm, startCredentialCache } from "@admit/db";
 import { getErrorShape, type TRPC_ERROR_CODE_KEY, TRPCError } from "@trpc/server";
 import { type ApiConfig, DEFAULT_SHUTDOWN_TIMEOUT_MS } from "./config.ts";
 import { type EdgeReason, ErrorDetails, isDatabaseUnavailable, RETRY_AFTER_SECONDS } from "./errors.ts";
@@ -210,17 +210,7 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     READ_METHODS.has(req.method ?? "GET") ? undefined : readBody(req);
 
   const ready = async (res: ServerResponse) => {
-    // A real round trip: MikroORM connects lazily, so `isConnected()` is false until the first query.
-    const reachable =
-      !draining &&
-      (await orm.em
-        .getConnection()
-        .execute("select 1")
-        .then(
-          () => true,
-          () => false,
-        ));
-    const status = draining ? "shutting_down" : reachable ? "ready" : "database_unreachable";
+    const status = draining ? "shutting_down" : await databaseReadiness(orm);
     sendJson(res, status === "ready" ? 200 : 503, { status });
   };
 

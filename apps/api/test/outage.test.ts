@@ -77,6 +77,36 @@ const expectUnavailable = (answer: RawAnswer, protocol: "trpc" | "rest") => {
   expect(answer.json.error.message).not.toMatch(/ECONN|terminat|postgres|sql/i);
 };
 
+describe("readiness", () => {
+  it("is 503 database_not_migrated on a database without this build's migrations, 200 once migrated", async () => {
+    const server = postgres as RunningPostgres;
+    const admin = new pg.Client({ connectionString: server.adminUrl });
+    await admin.connect();
+    await admin.query("create database unmigrated");
+    await admin.end();
+    const fresh = await startApiServer(
+      loadConfig({
+        DATABASE_URL: server.urlFor("unmigrated"),
+        PORT: "0",
+        HOST: "127.0.0.1",
+        ADMIT_ROOT_KEY: rootKey,
+        TOKEN_ENCRYPTION_KEY: randomBytes(32).toString("base64url"),
+      }),
+    );
+    try {
+      const before = await raw(fresh.url, { method: "GET", path: "/readyz" });
+      expect(before.status).toBe(503);
+      expect(before.json).toEqual({ status: "database_not_migrated" });
+      await migrate(server.urlFor("unmigrated"));
+      const after = await raw(fresh.url, { method: "GET", path: "/readyz" });
+      expect(after.status).toBe(200);
+      expect(after.json).toEqual({ status: "ready" });
+    } finally {
+      await fresh.close();
+    }
+  }, 120_000);
+});
+
 describe("database outage", () => {
   it("answers 503 with Retry-After while PostgreSQL is away and recovers as soon as it is back", async () => {
     const org = (await createOrg()).json.result.data as { id: string };

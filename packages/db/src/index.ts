@@ -19,7 +19,7 @@ export {
   type StoredAnswer,
 } from "./idempotency.ts";
 export { layer } from "./layer.ts";
-export { initOrm, migrate, type Orm } from "./orm.ts";
+export { type DatabaseReadiness, databaseReadiness, initOrm, migrate, type Orm } from "./orm.ts";
 export {
   DEFAULT_DELIVERY_QUEUE_SETTINGS,
   DELIVERY_DEAD_LETTER_QUEUE,

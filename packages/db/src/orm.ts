@@ -76,6 +76,40 @@ export async function migrate(databaseUrl: string): Promise<void> {
   await installDeliveryQueue(databaseUrl);
 }
 
+/**
+ * The name the migrator records for the last migration this build knows (each migration sets it
+ * explicitly, as class names do not survive bundling): a database without it is not ready for
+ * this build's queries.
+ */
+const latestMigrationName = (orm: Orm): string => {
+  const Latest = migrations.at(-1);
+  return Latest === undefined ? "" : new Latest(orm.driver, orm.config).name;
+};
+
+export type DatabaseReadiness = "ready" | "database_unreachable" | "database_not_migrated";
+
+/**
+ * One round trip (MikroORM connects lazily, so `isConnected()` says nothing until a query ran):
+ * the database answers, and holds this build's latest migration. A database nobody migrated, or
+ * one behind this build, would answer every request that touches a missing table or column with
+ * an error, so it is `database_not_migrated` rather than ready. A database ahead of this build
+ * (a newer release migrated it first) is ready: migrations only add.
+ */
+export const databaseReadiness = (orm: Orm): Promise<DatabaseReadiness> => {
+  return orm.em
+    .getConnection()
+    .execute<Array<{ migrated: boolean }>>(
+      `select exists (select 1 from ${MIGRATIONS_TABLE} where name = ?) as migrated`,
+      [latestMigrationName(orm)],
+    )
+    .then(
+      (rows): DatabaseReadiness => (rows[0]?.migrated === true ? "ready" : "database_not_migrated"),
+      (error: { code?: unknown; sqlState?: unknown }): DatabaseReadiness =>
+        // 42P01: no such table. Anything else (refused, timed out, authentication) is unreachable.
+        error?.code === "42P01" || error?.sqlState === "42P01" ? "database_not_migrated" : "database_unreachable",
+    );
+};
+
 const counted = new WeakSet<PoolClient>();
 
 function countStatements(pool: Pool, onQuery: (sql: string) => void): void {
