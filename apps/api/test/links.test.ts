@@ -290,6 +290,46 @@ describe("link invites", () => {
     expect(final.uses).toBeLessThanOrEqual(final.maxUses ?? 0);
     expect(["updated", "invalid_input"]).toContain(outcome);
   });
+
+  it("one user joining SSO links of two organizations at once, or joining while invited with SSO: one SSO membership", async () => {
+    const a = await makeTenant(h, "A");
+    const b = await makeTenant(h, "B");
+    const linkA = await a.client.linkInvites.create.mutate({ organizationId: a.org.id, sso: true });
+    const linkB = await b.client.linkInvites.create.mutate({ organizationId: b.org.id, sso: true });
+    const ssoMemberships = (userId: string) =>
+      count(h, "select * from memberships where user_id = $1 and target_type = 'organization' and sso", [userId]);
+    for (let i = 0; i < 8; i++) {
+      // A user with no organization yet: a member of a website only.
+      const person = async () => {
+        const email = uniqueEmail("sso");
+        const added = await h.root.invites.create.mutate({
+          type: "website",
+          websiteId: a.website.id,
+          method: "direct",
+          email,
+        });
+        const userId = "userId" in added ? added.userId : "";
+        const { token } = await h.root.users.issueToken.mutate({ userId });
+        return { email, userId, client: h.client(token) };
+      };
+      const twoLinks = await person();
+      await Promise.all([
+        twoLinks.client.linkInvites.join.mutate({ organizationId: a.org.id, inviteId: codeOf(linkA.url) }),
+        twoLinks.client.linkInvites.join.mutate({ organizationId: b.org.id, inviteId: codeOf(linkB.url) }),
+      ]);
+      expect(await ssoMemberships(twoLinks.userId)).toBe(1);
+      const linkAndInvite = await person();
+      await Promise.all([
+        linkAndInvite.client.linkInvites.join.mutate({ organizationId: a.org.id, inviteId: codeOf(linkA.url) }),
+        b.client.organizations.inviteUsers.mutate({
+          organizationId: b.org.id,
+          emails: [linkAndInvite.email],
+          sso: true,
+        }),
+      ]);
+      expect(await ssoMemberships(linkAndInvite.userId)).toBe(1);
+    }
+  });
 });
 
 let lite: { id: string } | undefined;

@@ -74,6 +74,8 @@ export const UserRepositoryPostgres = Layer.effect(
         run((db) => db.selectFrom("users").select(USER_VIEW).where("id", "=", id).executeTakeFirst()).pipe(
           Effect.map((row) => (row ? userView(row) : null)),
         ),
+      lock: (id) =>
+        run((db) => db.selectFrom("users").select("id").where("id", "=", id).forUpdate().execute()).pipe(Effect.asVoid),
       findOrCreateMany: (emails) =>
         run((db) =>
           db
