@@ -60,6 +60,27 @@ describe("organizations.inviteUsers", () => {
     expect(sso).toEqual({ [elsewhere]: false, [only]: true });
   });
 
+  it("concurrent calls over the same emails in different orders all succeed (no deadlock)", async () => {
+    const a = await makeTenant(h, "A");
+    const b = await makeTenant(h, "B");
+    for (let i = 0; i < 6; i++) {
+      const emails = Array.from({ length: 30 }, () => uniqueEmail("order"));
+      // Existing users: each call locks every one of them while it adds its memberships.
+      await a.client.organizations.inviteUsers.mutate({ organizationId: a.org.id, emails: emails.slice(0, 15) });
+      await b.client.organizations.inviteUsers.mutate({ organizationId: b.org.id, emails: emails.slice(15) });
+      const reversed = [...emails].reverse();
+      const answers = await Promise.all([
+        a.client.organizations.inviteUsers.mutate({ organizationId: a.org.id, emails }),
+        b.client.organizations.inviteUsers.mutate({ organizationId: b.org.id, emails: reversed }),
+        a.client.organizations.inviteUsers.mutate({ organizationId: a.org.id, emails: reversed }),
+        b.client.organizations.inviteUsers.mutate({ organizationId: b.org.id, emails }),
+      ]);
+      expect(answers[0]?.users).toEqual([...(answers[1]?.users ?? [])].reverse());
+      expect((answers[0]?.invited ?? 0) + (answers[2]?.invited ?? 0)).toBe(15);
+      expect((answers[1]?.invited ?? 0) + (answers[3]?.invited ?? 0)).toBe(15);
+    }
+  });
+
   it("invalid or duplicated emails are BAD_REQUEST naming them, and nothing is written", async () => {
     const { org } = await makeTenant(h);
     const dup = uniqueEmail();

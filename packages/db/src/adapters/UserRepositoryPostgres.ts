@@ -81,7 +81,12 @@ export const UserRepositoryPostgres = Layer.effect(
           db
             .insertInto("users")
             .columns(["id", "email"])
-            .expression(sql`select * from unnest(${emails.map(() => uuidv7())}::uuid[], ${emails}::text[])`)
+            // In email order, so that concurrent calls over the same emails lock their rows in one
+            // order and wait for each other rather than deadlock.
+            .expression(
+              sql`select * from unnest(${emails.map(() => uuidv7())}::uuid[], ${emails}::text[]) as u(id, email)
+                  order by u.email`,
+            )
             .onConflict((oc) => oc.column("email").doUpdateSet({ email: (eb) => eb.ref("excluded.email") }))
             .returning(["id", "email"])
             .execute(),
