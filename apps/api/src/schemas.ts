@@ -18,7 +18,11 @@ export const text = (options: { error?: string } = {}) =>
     .string({ error: options.error ?? "Must be a string" })
     .refine(isStorableText, { error: UNSTORABLE_TEXT, abort: true });
 
-export const id = z.guid({ error: "Must be a UUID" });
+/**
+ * A UUID, in the lower-case form ids are stored and answered in: UUIDs are case-insensitive, and
+ * the rules compare ids as strings, so `01A2…` must name the same target as `01a2…`.
+ */
+export const id = z.guid({ error: "Must be a UUID" }).transform((value) => value.toLowerCase());
 
 export const role = z.enum(ROLES, { error: `Must be one of: ${ROLES.join(", ")}` });
 

@@ -124,6 +124,37 @@ describe("invites.createBulk — per-target results", () => {
     expect(await snapshot(h)).toEqual(before);
   });
 
+  it("ids in capitals are the same ids: the target is found and a repeat in other case is a duplicate", async () => {
+    const { org, website, client } = await makeTenant(h);
+    const upper = website.id.toUpperCase();
+    const bulk = await client.invites.createBulk.mutate({ email: uniqueEmail(), websiteIds: [upper] });
+    expect(bulk.results).toEqual([{ target: { type: "website", id: website.id }, status: "added" }]);
+    const byEmail = await client.invites.createBulk.mutate({
+      method: "email",
+      email: uniqueEmail(),
+      websiteIds: [upper],
+    });
+    expect(byEmail.results[0]).toMatchObject({ target: { type: "website", id: website.id }, status: "invited" });
+    const err = await failure(
+      client.invites.createBulk.mutate({ email: uniqueEmail(), websiteIds: [website.id, upper] }),
+    );
+    expect(err).toMatchObject({ code: "BAD_REQUEST", fieldErrors: { websiteIds: ["Ids must be distinct"] } });
+    const single = await client.invites.create.mutate({
+      type: "website",
+      websiteId: upper,
+      method: "direct",
+      email: uniqueEmail(),
+    });
+    expect(single).toMatchObject({ success: true });
+    await client.invites.create.mutate({
+      organizationId: org.id.toUpperCase(),
+      method: "direct",
+      email: uniqueEmail(),
+    });
+    const members = await client.members.list.query({ type: "website", id: upper });
+    expect(members.items).toHaveLength(2);
+  });
+
   it("50 websites are accepted", async () => {
     const { org } = await makeTenant(h);
     const sites = await createSites(org.id, 50);

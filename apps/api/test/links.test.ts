@@ -60,6 +60,27 @@ describe("organizations.inviteUsers", () => {
     expect(sso).toEqual({ [elsewhere]: false, [only]: true });
   });
 
+  it("concurrent calls over the same emails in different orders all succeed (no deadlock)", async () => {
+    const a = await makeTenant(h, "A");
+    const b = await makeTenant(h, "B");
+    for (let i = 0; i < 6; i++) {
+      const emails = Array.from({ length: 30 }, () => uniqueEmail("order"));
+      // Existing users: each call locks every one of them while it adds its memberships.
+      await a.client.organizations.inviteUsers.mutate({ organizationId: a.org.id, emails: emails.slice(0, 15) });
+      await b.client.organizations.inviteUsers.mutate({ organizationId: b.org.id, emails: emails.slice(15) });
+      const reversed = [...emails].reverse();
+      const answers = await Promise.all([
+        a.client.organizations.inviteUsers.mutate({ organizationId: a.org.id, emails }),
+        b.client.organizations.inviteUsers.mutate({ organizationId: b.org.id, emails: reversed }),
+        a.client.organizations.inviteUsers.mutate({ organizationId: a.org.id, emails: reversed }),
+        b.client.organizations.inviteUsers.mutate({ organizationId: b.org.id, emails }),
+      ]);
+      expect(answers[0]?.users).toEqual([...(answers[1]?.users ?? [])].reverse());
+      expect((answers[0]?.invited ?? 0) + (answers[2]?.invited ?? 0)).toBe(15);
+      expect((answers[1]?.invited ?? 0) + (answers[3]?.invited ?? 0)).toBe(15);
+    }
+  });
+
   it("invalid or duplicated emails are BAD_REQUEST naming them, and nothing is written", async () => {
     const { org } = await makeTenant(h);
     const dup = uniqueEmail();
@@ -289,6 +310,46 @@ describe("link invites", () => {
     expect(joined.reduce((a, b) => a + b, 0)).toBe(final.uses);
     expect(final.uses).toBeLessThanOrEqual(final.maxUses ?? 0);
     expect(["updated", "invalid_input"]).toContain(outcome);
+  });
+
+  it("one user joining SSO links of two organizations at once, or joining while invited with SSO: one SSO membership", async () => {
+    const a = await makeTenant(h, "A");
+    const b = await makeTenant(h, "B");
+    const linkA = await a.client.linkInvites.create.mutate({ organizationId: a.org.id, sso: true });
+    const linkB = await b.client.linkInvites.create.mutate({ organizationId: b.org.id, sso: true });
+    const ssoMemberships = (userId: string) =>
+      count(h, "select * from memberships where user_id = $1 and target_type = 'organization' and sso", [userId]);
+    for (let i = 0; i < 8; i++) {
+      // A user with no organization yet: a member of a website only.
+      const person = async () => {
+        const email = uniqueEmail("sso");
+        const added = await h.root.invites.create.mutate({
+          type: "website",
+          websiteId: a.website.id,
+          method: "direct",
+          email,
+        });
+        const userId = "userId" in added ? added.userId : "";
+        const { token } = await h.root.users.issueToken.mutate({ userId });
+        return { email, userId, client: h.client(token) };
+      };
+      const twoLinks = await person();
+      await Promise.all([
+        twoLinks.client.linkInvites.join.mutate({ organizationId: a.org.id, inviteId: codeOf(linkA.url) }),
+        twoLinks.client.linkInvites.join.mutate({ organizationId: b.org.id, inviteId: codeOf(linkB.url) }),
+      ]);
+      expect(await ssoMemberships(twoLinks.userId)).toBe(1);
+      const linkAndInvite = await person();
+      await Promise.all([
+        linkAndInvite.client.linkInvites.join.mutate({ organizationId: a.org.id, inviteId: codeOf(linkA.url) }),
+        b.client.organizations.inviteUsers.mutate({
+          organizationId: b.org.id,
+          emails: [linkAndInvite.email],
+          sso: true,
+        }),
+      ]);
+      expect(await ssoMemberships(linkAndInvite.userId)).toBe(1);
+    }
   });
 });
 

@@ -162,6 +162,51 @@ describe("members.list", () => {
       reason: "website_not_found",
     });
   });
+
+  it("concurrent role changes and removals of one membership: the events chain to the final state", async () => {
+    const { org, client } = await makeTenant(h);
+    const added = await client.invites.create.mutate({ method: "direct", email: uniqueEmail("raced") });
+    const userId = "userId" in added ? added.userId : "";
+    const member = { type: "organization" as const, id: org.id, userId };
+    const roles = ["admin", "create", "edit", "review", "comment", "read"] as const;
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        client.members.updateRole.mutate({ ...member, role: roles[i % roles.length] ?? "read" }),
+      ),
+    );
+    const events = async () => {
+      const { rows } = await h.db.query<{ type: string; data: { role: string; previousRole?: string } }>(
+        "select type, data from events where data->>'userId' = $1 and type like 'member.%' order by id",
+        [userId],
+      );
+      return rows;
+    };
+    const { rows } = await h.db.query("select role from memberships where user_id = $1 and target_id = $2", [
+      userId,
+      org.id,
+    ]);
+    const changes = (await events()).filter((e) => e.type === "member.role_changed");
+    // Each change names the role it replaced, and the last one is the role the membership has.
+    let role = "read";
+    for (const change of changes) {
+      expect(change.data.previousRole).toBe(role);
+      expect(change.data.role).not.toBe(role);
+      role = change.data.role;
+    }
+    expect(role).toBe(rows[0].role);
+
+    const outcomes = await Promise.allSettled([
+      ...Array.from({ length: 5 }, () => client.members.updateRole.mutate({ ...member, role: "edit" })),
+      client.members.remove.mutate(member),
+      client.members.remove.mutate(member),
+    ]);
+    expect(outcomes.filter((o, i) => i >= 5 && o.status === "fulfilled")).toHaveLength(1);
+    const after = (await events()).slice(changes.length + 1);
+    // At most one change to edit (none if it was already edit), then exactly one removal, of the role it had.
+    expect(after.filter((e) => e.type === "member.role_changed").length).toBeLessThanOrEqual(1);
+    expect(after.filter((e) => e.type === "member.removed")).toHaveLength(1);
+    expect(after.at(-1)?.type).toBe("member.removed");
+  });
 });
 
 describe("apiKeys", () => {

@@ -91,7 +91,7 @@ export const MembershipRepositoryPostgres = Layer.effect(
         ).pipe(
           Effect.map((rows) => rows.map((r) => ({ target: { type: r.target_type, id: r.target_id }, role: r.role }))),
         ),
-      roleOf: (target, userId) =>
+      roleOf: (target, userId, options) =>
         run((db) =>
           db
             .selectFrom("memberships")
@@ -99,6 +99,7 @@ export const MembershipRepositoryPostgres = Layer.effect(
             .where("target_type", "=", target.type)
             .where("target_id", "=", target.id)
             .where("user_id", "=", userId)
+            .$if(options?.lock === true, (qb) => qb.forUpdate())
             .executeTakeFirst(),
         ).pipe(Effect.map((row) => row?.role ?? null)),
       updateRole: (target, userId, role) =>

@@ -74,12 +74,19 @@ export const UserRepositoryPostgres = Layer.effect(
         run((db) => db.selectFrom("users").select(USER_VIEW).where("id", "=", id).executeTakeFirst()).pipe(
           Effect.map((row) => (row ? userView(row) : null)),
         ),
+      lock: (id) =>
+        run((db) => db.selectFrom("users").select("id").where("id", "=", id).forUpdate().execute()).pipe(Effect.asVoid),
       findOrCreateMany: (emails) =>
         run((db) =>
           db
             .insertInto("users")
             .columns(["id", "email"])
-            .expression(sql`select * from unnest(${emails.map(() => uuidv7())}::uuid[], ${emails}::text[])`)
+            // In email order, so that concurrent calls over the same emails lock their rows in one
+            // order and wait for each other rather than deadlock.
+            .expression(
+              sql`select * from unnest(${emails.map(() => uuidv7())}::uuid[], ${emails}::text[]) as u(id, email)
+                  order by u.email`,
+            )
             .onConflict((oc) => oc.column("email").doUpdateSet({ email: (eb) => eb.ref("excluded.email") }))
             .returning(["id", "email"])
             .execute(),

@@ -11,6 +11,7 @@ import { IdGenerator } from "../shared/IdGenerator.ts";
 import { TokenGenerator } from "../shared/TokenGenerator.ts";
 import { Transactor } from "../shared/Transactor.ts";
 import { TenancyRepository } from "../tenancy/TenancyRepository.ts";
+import { UserRepository } from "../users/UserRepository.ts";
 import { type LinkInviteChanges, type LinkInviteRecord, LinkInviteRepository } from "./LinkInviteRepository.ts";
 
 export const LINK_CODE_PREFIX = "lnk";
@@ -207,7 +208,10 @@ export const joinLinkInvite = Effect.fn("LinkInvites.join")(function* (
       const target = { type: "organization" as const, id: link.organizationId, organizationId: link.organizationId };
       const [still] = yield* stillAuthorized([{ inviter: link.createdBy, target, role: link.role }]);
       if (!still) return yield* new Forbidden({ reason: "inviter_lost_authority" });
-      // An SSO member belongs to one organization only, as with organizations.inviteUsers.
+      // An SSO member belongs to one organization only, as with organizations.inviteUsers. The
+      // user's row is locked first (as inviteUsers' upsert locks it), so that two SSO joins or an
+      // SSO join and an SSO inviteUsers of one user in two organizations cannot both see none.
+      if (link.sso) yield* (yield* UserRepository).lock(principal.userId);
       const elsewhere =
         link.sso && (yield* memberships.inOtherOrganizations([principal.userId], link.organizationId)).length > 0;
       const sso = link.sso && !elsewhere;

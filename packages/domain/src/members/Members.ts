@@ -17,8 +17,13 @@ const allowedTarget = Effect.fn("Members.allowedTarget")(function* (principal: P
   return yield* requireTarget(principal, target, role);
 });
 
+/**
+ * The member's current role, row locked to the end of the transaction: concurrent changes of one
+ * membership run one after the other, so each `member.role_changed` names the role it replaced and
+ * the last event matches the final role.
+ */
 const requireMember = Effect.fn("Members.requireMember")(function* (target: Target, userId: string) {
-  const role = yield* (yield* MembershipRepository).roleOf(target, userId);
+  const role = yield* (yield* MembershipRepository).roleOf(target, userId, { lock: true });
   if (role === null) return yield* new NotFound({ reason: "member_not_found" });
   return role;
 });

@@ -58,8 +58,11 @@ export class MembershipRepository extends Context.Service<
      */
     rolesOn(userId: string, targets: ReadonlyArray<Target>): Effect.Effect<ReadonlyArray<HeldRole>, RepositoryError>;
     list(target: Target, page: PageRequest): Effect.Effect<Page<MemberView>, RepositoryError>;
-    /** The member's own role on the target, if a member. */
-    roleOf(target: Target, userId: string): Effect.Effect<Role | null, RepositoryError>;
+    /**
+     * The member's own role on the target, if a member; with `lock`, the membership row stays
+     * locked to the end of the transaction (and the role read is the latest committed one).
+     */
+    roleOf(target: Target, userId: string, options?: { lock?: boolean }): Effect.Effect<Role | null, RepositoryError>;
     updateRole(target: Target, userId: string, role: Role): Effect.Effect<MemberView | null, RepositoryError>;
     /** Answers the membership as it was before removal (null when there was none). */
     remove(target: Target, userId: string): Effect.Effect<MemberView | null, RepositoryError>;

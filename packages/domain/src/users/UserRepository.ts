@@ -33,6 +33,11 @@ export class UserRepository extends Context.Service<
     /** Accepting an email invite proves the address: the user is created verified, or marked verified. */
     findOrCreateVerified(user: NewUser): Effect.Effect<{ readonly id: string }, RepositoryError>;
     get(id: string): Effect.Effect<UserView | null, RepositoryError>;
+    /**
+     * Locks the user's row to the end of the transaction, as `findOrCreate*` do for the users
+     * they write: what depends on all of a user's memberships (SSO) is then decided one at a time.
+     */
+    lock(id: string): Effect.Effect<void, RepositoryError>;
     /** Like `findOrCreate` for many emails at once (one statement); answers in input order. */
     findOrCreateMany(
       emails: ReadonlyArray<string>,

@@ -74,6 +74,7 @@ export const MembershipRepositoryTest = storeAdapter(MembershipRepository, ({ r,
         const p = paginateNewestFirst(members, page);
         return { items: p.items.map((m) => m.view), nextCursor: p.nextCursor };
       }),
+    // Row locks are not modelled: transactions already run one at a time.
     roleOf: (target, userId) =>
       r(
         "MembershipRepository.roleOf",

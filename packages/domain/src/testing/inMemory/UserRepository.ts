@@ -59,6 +59,8 @@ export const UserRepositoryTest = Layer.effect(
           const user = s.users.find((u) => u.id === id);
           return user ? userView(user) : null;
         }),
+      // Row locks are not modelled: transactions already run one at a time.
+      lock: () => r("UserRepository.lock", () => undefined),
       findOrCreateMany: (emails) =>
         Effect.flatMap(
           Effect.forEach(emails, () => ids.next),
