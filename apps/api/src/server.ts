@@ -210,7 +210,9 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     READ_METHODS.has(req.method ?? "GET") ? undefined : readBody(req);
 
   const ready = async (res: ServerResponse) => {
-    const status = draining ? "shutting_down" : await databaseReadiness(orm);
+    const database = draining ? "shutting_down" : await databaseReadiness(orm);
+    // Shutdown may begin while the database answers: a probe in flight then says so too.
+    const status = draining ? "shutting_down" : database;
     sendJson(res, status === "ready" ? 200 : 503, { status });
   };
 

@@ -81,9 +81,13 @@ export async function migrate(databaseUrl: string): Promise<void> {
  * explicitly, as class names do not survive bundling): a database without it is not ready for
  * this build's queries.
  */
+let latestName: string | undefined;
 const latestMigrationName = (orm: Orm): string => {
-  const Latest = migrations.at(-1);
-  return Latest === undefined ? "" : new Latest(orm.driver, orm.config).name;
+  if (latestName === undefined) {
+    const Latest = migrations.at(-1);
+    latestName = Latest === undefined ? "" : new Latest(orm.driver, orm.config).name;
+  }
+  return latestName;
 };
 
 export type DatabaseReadiness = "ready" | "database_unreachable" | "database_not_migrated";
