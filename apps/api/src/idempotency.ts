@@ -61,32 +61,15 @@ export interface KeyedRequest {
   readonly scope: string;
   readonly key: string;
   readonly requestHash: Buffer;
-  /** The answer shows a secret once: it is stored sealed, never in clear. */
-  readonly sealAnswer: boolean;
 }
 
 /**
- * Mutations whose answer shows a secret (an API key, a user token, a webhook signing secret).
- * Secrets are stored only as hashes, or sealed where they must be read back: their stored answer
- * is sealed with `TOKEN_ENCRYPTION_KEY`, as webhook secrets and accept tokens are.
+ * Marks a sealed stored body; a stored answer in clear is JSON and never starts with it. Every
+ * stored answer is sealed with `TOKEN_ENCRYPTION_KEY`: answers show secrets once (API keys, user
+ * tokens, webhook signing secrets, join links), and sealing all of them leaves no path spelling
+ * or procedure to forget. Answers stored in clear by earlier versions still replay.
  */
-const SECRET_ANSWERS: ReadonlySet<string> = new Set([
-  "/trpc/apiKeys.create",
-  "/trpc/users.issueToken",
-  "/trpc/webhooks.create",
-  "/trpc/webhooks.rotateSecret",
-]);
-
-/** Marks a sealed stored body; a stored answer in clear is JSON and never starts with it. */
 const SEALED_PREFIX = "sealed:v1:";
-
-const showsSecret = (pathname: string): boolean => {
-  let path = pathname;
-  try {
-    path = decodeURIComponent(pathname);
-  } catch {}
-  return SECRET_ANSWERS.has(path);
-};
 
 const PRINTABLE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 
@@ -138,14 +121,21 @@ export const keyedRequest = (input: {
     input.secret === null
       ? `public:${requestHash.toString("hex")}`
       : `secret:${sha256("idempotency", input.secret).toString("hex")}`;
-  return { scope, key, requestHash, sealAnswer: showsSecret(input.url.pathname) };
+  return { scope, key, requestHash };
 };
 
-const replayed = (answer: StoredAnswer, sealer: Pick<TokenSealer, "open">): HttpAnswer => ({
-  status: answer.status,
-  headers: { ...answer.headers, "idempotent-replayed": "true" },
-  body: answer.body.startsWith(SEALED_PREFIX) ? sealer.open(answer.body.slice(SEALED_PREFIX.length)) : answer.body,
-});
+/** The stored answer again, or null when its seal no longer opens (`TOKEN_ENCRYPTION_KEY` changed). */
+const replayed = (answer: StoredAnswer, sealer: Pick<TokenSealer, "open">): HttpAnswer | null => {
+  let body = answer.body;
+  if (body.startsWith(SEALED_PREFIX)) {
+    try {
+      body = sealer.open(body.slice(SEALED_PREFIX.length));
+    } catch {
+      return null;
+    }
+  }
+  return { status: answer.status, headers: { ...answer.headers, "idempotent-replayed": "true" }, body };
+};
 
 /** Only what describes the body is stored and replayed. */
 const storedHeaders = (headers: Readonly<Record<string, string>>): Record<string, string> => {
@@ -195,7 +185,7 @@ export const runIdempotent = async (
         await commitIdempotentAnswer(transaction, request.scope, request.key, {
           status: answer.status,
           headers: storedHeaders(answer.headers),
-          body: request.sealAnswer ? `${SEALED_PREFIX}${sealer.seal(answer.body)}` : answer.body,
+          body: `${SEALED_PREFIX}${sealer.seal(answer.body)}`,
         });
         committed = true;
         // What the use cases left to do after their commit (such as waiting until a revoked
@@ -209,7 +199,19 @@ export const runIdempotent = async (
         await transaction.rollback().catch(() => {});
       }
     }
-    if (claim._tag === "Replay") return replayed(claim.answer, sealer);
+    if (claim._tag === "Replay") {
+      const answer = replayed(claim.answer, sealer);
+      if (answer !== null) return answer;
+      // The request did run; running it again could do it twice. The caller checks the state and
+      // retries with a new key, as after a reused key.
+      return produce({
+        refusal: new IdempotencyRefusal(
+          "CONFLICT",
+          "idempotency_key_reused",
+          "The answer stored for this Idempotency-Key can no longer be read; check the outcome and use a new key",
+        ),
+      });
+    }
     if (claim._tag === "Reused") {
       return produce({
         refusal: new IdempotencyRefusal(

@@ -16,6 +16,15 @@ import { type AppRuntime, makeRuntime } from "./runtime.ts";
 import type { Context } from "./trpc.ts";
 import { answerTrpc, TRPC_PREFIX } from "./trpcHttp.ts";
 
+/** Calls named by a tRPC path; tRPC reads the path decoded, so a comma written `%2C` counts too. */
+const procedureCount = (pathname: string): number => {
+  let path = pathname.slice(TRPC_PREFIX.length);
+  try {
+    path = decodeURIComponent(path);
+  } catch {}
+  return path.split(",").length;
+};
+
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Headers on every answer, whatever produced it. */
@@ -316,7 +325,7 @@ export const startApiServer = async (config: ApiConfig, options: { orm?: Orm } =
     const mutation =
       req.method === "POST"
         ? {
-            calls: url.pathname.slice(TRPC_PREFIX.length).split(",").length,
+            calls: procedureCount(url.pathname),
             onDatabaseDown: (): HttpAnswer => {
               const { status, body } = trpcErrorBody("SERVICE_UNAVAILABLE", "database_unavailable");
               return {

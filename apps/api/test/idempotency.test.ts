@@ -175,7 +175,7 @@ describe("Idempotency-Key", () => {
     expect(await count(h, "select 1 from users where email = $1", [email])).toBe(1);
   });
 
-  it("answers that carry a secret are replayed whole but never stored in clear", async () => {
+  it("no stored answer holds a secret in clear, however the path is spelled; each replays whole", async () => {
     const { org, key } = await makeTenant(h);
     const { userId } = (await h.root.invites.create.mutate({
       organizationId: org.id,
@@ -183,29 +183,51 @@ describe("Idempotency-Key", () => {
       email: uniqueEmail("secret"),
     })) as { userId: string };
     const hook = await h.root.webhooks.create.mutate({ organizationId: org.id, url: "http://127.0.0.1:9/hook" });
+    const link = await h.root.linkInvites.create.mutate({ organizationId: org.id, role: "read" });
     const calls: Array<[string, unknown, string]> = [
       ["/trpc/apiKeys.create", { kind: "organization", organizationId: org.id, name: "keyed" }, key.secret],
+      ["/trpc/apiKeys.create/", { kind: "organization", organizationId: org.id, name: "slash" }, key.secret],
       ["/trpc/users.issueToken", { userId }, h.rootKey],
       ["/trpc/webhooks.create", { url: "http://127.0.0.1:9/keyed" }, key.secret],
       ["/trpc/webhooks.rotateSecret", { webhookId: hook.id }, h.rootKey],
+      ["/trpc/linkInvites.create", { organizationId: org.id, role: "edit" }, key.secret],
+      ["/trpc/linkInvites.update", { organizationId: org.id, inviteId: link.id, maxUses: 5 }, key.secret],
+      [`/v1/orgs/${org.id}/link-invites`, { role: "review" }, key.secret],
     ];
     for (const [path, body, secret] of calls) {
       const idempotencyKey = randomUUID();
       const first = await post(path, body, idempotencyKey, secret);
-      expect(first.status).toBe(200);
-      const data = JSON.parse(first.body).result.data as { secret?: string; token?: string };
-      const shown = data.secret ?? data.token;
-      expect(shown).toMatch(/.{20}/);
+      expect(first.status, path).toBeLessThan(300);
+      const parsed = JSON.parse(first.body) as { result?: { data: Record<string, unknown> } } & Record<string, unknown>;
+      const data = parsed.result?.data ?? parsed;
+      const shown = String(data.secret ?? data.token ?? data.url);
+      expect(shown, path).toMatch(/.{20}/);
       const { rows } = await h.db.query<{ stored: string }>(
         "select response_body as stored from idempotency_keys where key = $1",
         [idempotencyKey],
       );
       expect(rows).toHaveLength(1);
-      expect(rows[0]?.stored).not.toContain(shown);
+      expect(rows[0]?.stored, path).toMatch(/^sealed:v1:/);
+      expect(rows[0]?.stored, path).not.toContain(shown.slice(-20));
       const again = await post(path, body, idempotencyKey, secret);
-      expect([again.status, again.body, again.replayed]).toEqual([200, first.body, true]);
+      expect([again.status, again.body, again.replayed], path).toEqual([first.status, first.body, true]);
     }
-    expect(await count(h, "select 1 from api_keys where name = 'keyed'")).toBe(1);
+    expect(await count(h, "select 1 from api_keys where name in ('keyed', 'slash')")).toBe(2);
+  });
+
+  it("a stored answer that no longer opens (another TOKEN_ENCRYPTION_KEY) is a CONFLICT, not a second run", async () => {
+    const { org, key } = await makeTenant(h);
+    const email = uniqueEmail("unsealed");
+    const idempotencyKey = randomUUID();
+    const input = { organizationId: org.id, method: "email", email };
+    expect((await post("/trpc/invites.create", input, idempotencyKey, key.secret)).status).toBe(200);
+    await h.db.query("update idempotency_keys set response_body = 'sealed:v1:AAAA' where key = $1", [idempotencyKey]);
+    const again = await post("/trpc/invites.create", input, idempotencyKey, key.secret);
+    expect(again.status).toBe(409);
+    expect(errorOf(again).data).toMatchObject({ reason: "idempotency_key_reused" });
+    expect(again.body).not.toMatch(/decrypt|cipher|auth tag/i);
+    expect(await invitesTo(email)).toBe(1);
+    expect(await deliveriesTo(email)).toBe(1);
   });
 
   it("bulk email and resend through the client: a retry sends no second email", async () => {
@@ -264,6 +286,18 @@ describe("Idempotency-Key", () => {
     );
     expect(batch.status).toBe(400);
     expect(batch.body).toContain("invalid_idempotency_key");
+    // The comma written %2C is still two calls.
+    const encoded = await post(
+      "/trpc/invites.create%2Cinvites.create?batch=1",
+      {
+        0: { organizationId: org.id, method: "email", email: uniqueEmail("e1") },
+        1: { organizationId: org.id, method: "email", email: uniqueEmail("e2") },
+      },
+      randomUUID(),
+      key.secret,
+    );
+    expect(encoded.status).toBe(400);
+    expect(encoded.body).toContain("invalid_idempotency_key");
     expect(await count(h, "select 1 from invites where organization_id = $1", [org.id])).toBe(0);
   });
 
